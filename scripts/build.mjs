@@ -1,0 +1,79 @@
+// Builds every bundle into dist/ with esbuild, the project's only bundler.
+// Usage: node scripts/build.mjs [--watch] [--production]
+import * as esbuild from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// Native or optional packages stay outside the bundles and are loaded at run time when present.
+const nodeExternals = [
+  'vscode',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'webgpu',
+  'esbuild',
+];
+
+const common = {
+  bundle: true,
+  sourcemap: true,
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+  alias: { 'finetune-studio': './src/index.ts' },
+};
+
+const nodeBundles = [
+  { entry: 'client/extension.ts', out: 'dist/extension.js' },
+  { entry: 'server/server.ts', out: 'dist/server.js' },
+  { entry: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
+];
+const browserBundles = [{ entry: 'webview/main.ts', out: 'dist/webview/main.js' }];
+
+const configs = [
+  ...nodeBundles.map((b) => ({
+    ...common,
+    entryPoints: [b.entry],
+    outfile: b.out,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternals,
+    banner: b.banner ? { js: b.banner } : undefined,
+  })),
+  ...browserBundles.map((b) => ({
+    ...common,
+    entryPoints: [b.entry],
+    outfile: b.out,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'css' },
+  })),
+].filter((c) => {
+  const present = existsSync(c.entryPoints[0]);
+  if (!present) console.log(`build: skipping ${c.entryPoints[0]} (not present)`);
+  return present;
+});
+
+/** The wasm backend cannot find its .wasm binaries once bundled, so they ship next to the bundle. */
+function copyWasmBinaries() {
+  const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  mkdirSync('dist/wasm', { recursive: true });
+  for (const name of readdirSync(wasmDir)) {
+    if (name.endsWith('.wasm')) copyFileSync(join(wasmDir, name), join('dist/wasm', name));
+  }
+}
+
+copyWasmBinaries();
+if (watch) {
+  for (const config of configs) await (await esbuild.context(config)).watch();
+  console.log('build: watching');
+} else {
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+  console.log(`build: ${configs.length} bundles written to dist/`);
+}

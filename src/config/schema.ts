@@ -1,0 +1,344 @@
+/**
+ * THE trainer-config schema. Runtime validation, the language server, the generated JSON Schema
+ * and docs/config.md all read this one definition. Nothing here imports tfjs, vscode or Node.
+ *
+ * Extra keywords used beside standard JSON Schema (VS Code's JSON service understands the first two):
+ * - `markdownDescription`, `markdownEnumDescriptions`: docs for hover and completion.
+ * - `hfDiff`: what the Hugging Face field of the same name does differently, shown on hover.
+ */
+import { Type, type Static, type TSchema, type SchemaOptions } from '@sinclair/typebox';
+
+/** Options accepted by every field helper: docs, examples and the HF difference note. */
+export interface FieldDocs extends SchemaOptions {
+  markdownDescription: string;
+  hfDiff?: string;
+  examples?: unknown[];
+}
+
+/** A string enum whose every value carries its own doc string. */
+export function StringEnum<const T extends string>(values: Record<T, string>, options: FieldDocs) {
+  const keys = Object.keys(values) as T[];
+  return Type.Unsafe<T>({
+    type: 'string',
+    enum: keys,
+    markdownEnumDescriptions: keys.map((k) => values[k]),
+    ...options,
+  });
+}
+
+const Nullable = <T extends TSchema>(schema: T, options: FieldDocs) =>
+  Type.Union([schema, Type.Null()], { default: null, ...options });
+
+export const ARCHITECTURES = {
+  mlp: 'Multi-layer perceptron over numeric `feature_columns` (tabular data).',
+  'text-classifier': 'Token embedding, mean/max pooling and a dense head. Fast and strong for short texts.',
+  'transformer-encoder':
+    'A small Transformer encoder (multi-head self-attention, layer norm, feed-forward) with a classification head.',
+} as const;
+
+export const STRATEGIES = {
+  no: 'Never.',
+  steps: 'Every `*_steps` optimizer steps.',
+  epoch: 'At the end of every epoch.',
+} as const;
+
+export const OPTIMIZERS = {
+  adamw_torch: 'AdamW with decoupled weight decay, as `torch.optim.AdamW` (HF default name).',
+  adamw: 'Alias of `adamw_torch`.',
+  adam: 'Adam; `weight_decay` is added to the gradient (L2), as `torch.optim.Adam`.',
+  sgd: 'SGD; momentum from `optim_args: "momentum=0.9"`.',
+  adagrad: 'Adagrad, as `torch.optim.Adagrad`.',
+  rmsprop: 'RMSprop, as `torch.optim.RMSprop`.',
+} as const;
+
+export const SCHEDULERS = {
+  linear: 'Linear decay from the peak to 0 after warmup.',
+  cosine: 'Cosine decay to 0 after warmup (`num_cycles` 0.5 by default).',
+  cosine_with_restarts: 'Cosine with hard restarts (`num_cycles` from `lr_scheduler_kwargs`, default 1).',
+  polynomial: 'Polynomial decay to `lr_end` (default 1e-7) with `power` (default 1.0).',
+  constant: 'Constant learning rate (warmup is ignored).',
+  constant_with_warmup: 'Linear warmup, then constant.',
+  inverse_sqrt: 'Linear warmup, then 1/sqrt(step) decay (`timescale` defaults to the warmup steps).',
+  reduce_lr_on_plateau: 'Multiply by `factor` (0.1) after `patience` (10) evaluations without improvement.',
+} as const;
+
+export const BACKENDS = {
+  auto: 'Fastest that loads: a GPU backend, then native `tensorflow`, then `wasm`, then `cpu`.',
+  tensorflow: 'Native TensorFlow through the optional `@tensorflow/tfjs-node`.',
+  'tensorflow-gpu': 'Native TensorFlow with CUDA through the optional `@tensorflow/tfjs-node-gpu`.',
+  webgpu: 'WebGPU through Dawn (the optional `webgpu` package); the GPU path without CUDA.',
+  wasm: 'WebAssembly with SIMD (XNNPACK); ships inside the package and runs everywhere.',
+  cpu: 'Plain JavaScript; slowest, but bit-for-bit deterministic. Use it for reproducibility tests.',
+} as const;
+
+/** Canonical loss names. Aliases (torch.nn class names, short forms) resolve through LOSS_ALIASES. */
+export const LOSSES = {
+  CrossEntropy: 'Softmax cross-entropy over class logits (`torch.nn.CrossEntropyLoss`). kwargs: `weight`, `ignore_index`, `label_smoothing`, `reduction`.',
+  BCEWithLogits: 'Sigmoid + binary cross-entropy (`torch.nn.BCEWithLogitsLoss`). kwargs: `weight`, `pos_weight`, `reduction`.',
+  MSE: 'Mean squared error (`torch.nn.MSELoss`). kwargs: `reduction`.',
+  L1: 'Mean absolute error (`torch.nn.L1Loss`). kwargs: `reduction`.',
+  SmoothL1: 'Smooth L1 (`torch.nn.SmoothL1Loss`). kwargs: `beta` (1.0), `reduction`.',
+  Huber: 'Huber (`torch.nn.HuberLoss`). kwargs: `delta` (1.0), `reduction`.',
+  NLL: 'Negative log-likelihood over log-probabilities (`torch.nn.NLLLoss`). kwargs: `weight`, `ignore_index`, `reduction`.',
+  KLDiv: 'Kullback-Leibler divergence (`torch.nn.KLDivLoss`); input is log-probabilities. kwargs: `reduction` (`batchmean`), `log_target`.',
+  Focal: 'Focal loss (Lin et al. 2017) over class logits. kwargs: `gamma` (2.0), `alpha`, `ignore_index`, `reduction`.',
+} as const;
+export type LossName = keyof typeof LOSSES;
+
+/** Every accepted spelling of a loss, mapped to its canonical name. */
+export const LOSS_ALIASES: Record<string, LossName> = {
+  CrossEntropyLoss: 'CrossEntropy',
+  BCEWithLogitsLoss: 'BCEWithLogits',
+  MSELoss: 'MSE',
+  L1Loss: 'L1',
+  SmoothL1Loss: 'SmoothL1',
+  HuberLoss: 'Huber',
+  NLLLoss: 'NLL',
+  KLDivLoss: 'KLDiv',
+  FocalLoss: 'Focal',
+  ...(Object.fromEntries(Object.keys(LOSSES).map((k) => [k, k])) as Record<LossName, LossName>),
+};
+
+export const METRICS = {
+  accuracy: 'Fraction of correct class predictions.',
+  f1: 'F1 score, macro-averaged over classes (binary: of the positive class).',
+  f1_macro: 'F1 averaged over classes with equal weight.',
+  f1_micro: 'F1 from global true/false positive counts.',
+  precision: 'Precision, macro-averaged (binary: of the positive class).',
+  precision_macro: 'Precision averaged over classes.',
+  precision_micro: 'Precision from global counts.',
+  recall: 'Recall, macro-averaged (binary: of the positive class).',
+  recall_macro: 'Recall averaged over classes.',
+  recall_micro: 'Recall from global counts.',
+  mse: 'Mean squared error of regression predictions.',
+  mae: 'Mean absolute error of regression predictions.',
+  perplexity: 'exp(eval loss).',
+} as const;
+export type MetricName = keyof typeof METRICS;
+
+export const ModelSchema = Type.Object(
+  {
+    architecture: StringEnum(ARCHITECTURES, {
+      default: 'text-classifier',
+      markdownDescription: 'Built-in architecture to train, or the base when `from_pretrained` is set.',
+    }),
+    num_labels: Type.Integer({
+      minimum: 1,
+      default: 2,
+      markdownDescription: 'Number of classes. `1` means regression (one output, MSE loss by default).',
+      hfDiff: 'HF reads it from the model config (`AutoConfig.num_labels`).',
+    }),
+    from_pretrained: Type.Optional(
+      Type.String({
+        markdownDescription:
+          'Folder with a saved tfjs LayersModel (`model.json` + weights) or a checkpoint of this Trainer to fine-tune. Relative to the config file.',
+        hfDiff: 'HF downloads from the Hub; here only local folders are read.',
+        examples: ['runs/base/checkpoint-500'],
+      }),
+    ),
+    freeze: Type.Array(Type.String(), {
+      default: [],
+      markdownDescription: 'Layer-name patterns (`*` wildcards) whose weights are not trained.',
+      examples: [['embedding*']],
+    }),
+    hidden_sizes: Type.Array(Type.Integer({ minimum: 1 }), {
+      default: [64],
+      markdownDescription: '`mlp`: widths of the hidden layers.',
+    }),
+    embedding_dim: Type.Integer({ minimum: 1, default: 64, markdownDescription: 'Text models: embedding width.' }),
+    vocab_size: Type.Integer({
+      minimum: 16,
+      default: 5000,
+      markdownDescription: 'Text models: maximum vocabulary of the tokenizer built from the training data.',
+    }),
+    max_length: Type.Integer({ minimum: 1, default: 64, markdownDescription: 'Text models: tokens per example (padded or truncated).' }),
+    num_heads: Type.Integer({ minimum: 1, default: 4, markdownDescription: '`transformer-encoder`: attention heads (must divide `embedding_dim`).' }),
+    num_layers: Type.Integer({ minimum: 1, default: 1, markdownDescription: '`transformer-encoder`: encoder blocks.' }),
+    ff_dim: Type.Integer({ minimum: 1, default: 128, markdownDescription: '`transformer-encoder`: feed-forward width.' }),
+    dropout: Type.Number({ minimum: 0, maximum: 0.99, default: 0.1, markdownDescription: 'Dropout rate used in training.' }),
+    pooling: StringEnum(
+      { mean: 'Average over non-padding tokens.', max: 'Maximum over tokens.' },
+      { default: 'mean', markdownDescription: 'Text models: how token vectors become one vector.' },
+    ),
+  },
+  { additionalProperties: false, markdownDescription: 'What is fine-tuned.' },
+);
+
+export const DataSchema = Type.Object(
+  {
+    train_file: Type.String({
+      markdownDescription: 'Training data, JSONL or CSV, relative to the config file.',
+      examples: ['data/train.jsonl'],
+    }),
+    eval_file: Type.Optional(Type.String({ markdownDescription: 'Evaluation data, JSONL or CSV, relative to the config file.' })),
+    text_column: Type.String({ default: 'text', markdownDescription: 'Column holding the input text (text models).' }),
+    label_column: Type.String({ default: 'label', markdownDescription: 'Column holding the label (class id, class name or regression target).' }),
+    feature_columns: Type.Optional(
+      Type.Array(Type.String(), { markdownDescription: '`mlp`: numeric columns used as features. Default: every numeric column but the label.' }),
+    ),
+    tokenizer: Type.Optional(
+      Type.String({
+        markdownDescription: 'Folder with a Hugging Face `tokenizer.json` to use instead of building a word tokenizer from the training data.',
+      }),
+    ),
+    lowercase: Type.Boolean({ default: true, markdownDescription: 'Lower-case text before the built-in tokenizer splits it.' }),
+  },
+  { additionalProperties: false, markdownDescription: 'Where the examples come from and which columns to read.' },
+);
+
+export const LossKwargsSchema = Type.Object(
+  {
+    weight: Type.Optional(Type.Array(Type.Number(), { markdownDescription: 'Per-class weights (CrossEntropy, NLL, BCEWithLogits).' })),
+    pos_weight: Type.Optional(Type.Array(Type.Number(), { markdownDescription: 'BCEWithLogits: weight of positive examples per output.' })),
+    ignore_index: Type.Optional(Type.Integer({ markdownDescription: 'Label value that contributes nothing (default -100).' })),
+    label_smoothing: Type.Optional(Type.Number({ minimum: 0, maximum: 1, markdownDescription: 'CrossEntropy: label smoothing in [0, 1].' })),
+    reduction: Type.Optional(
+      StringEnum(
+        { mean: 'Mean over items (weighted mean with `weight`).', sum: 'Sum over items.', none: 'Per-item losses.', batchmean: 'KLDiv: sum divided by batch size.' },
+        { markdownDescription: 'How per-item losses are reduced.' },
+      ),
+    ),
+    gamma: Type.Optional(Type.Number({ minimum: 0, markdownDescription: 'Focal: focusing parameter (default 2).' })),
+    alpha: Type.Optional(Type.Union([Type.Number(), Type.Array(Type.Number())], { markdownDescription: 'Focal: class balance weight (scalar for binary, or per class).' })),
+    beta: Type.Optional(Type.Number({ exclusiveMinimum: 0, markdownDescription: 'SmoothL1: threshold (default 1).' })),
+    delta: Type.Optional(Type.Number({ exclusiveMinimum: 0, markdownDescription: 'Huber: threshold (default 1).' })),
+    log_target: Type.Optional(Type.Boolean({ markdownDescription: 'KLDiv: the target is log-probabilities.' })),
+  },
+  { additionalProperties: false, default: {}, markdownDescription: 'Keyword arguments of the loss, with torch.nn names.' },
+);
+
+const PositiveInt = (def: number, doc: string, hfDiff?: string) =>
+  Type.Integer({ minimum: 1, default: def, markdownDescription: doc, ...(hfDiff ? { hfDiff } : {}) });
+
+export const TrainingArgumentsSchema = Type.Object(
+  {
+    output_dir: Type.String({
+      default: 'trainer_output',
+      markdownDescription: 'Where checkpoints, `metrics.jsonl` and `trainer_state.json` go. Relative to the config file.',
+    }),
+    overwrite_output_dir: Type.Boolean({
+      default: false,
+      markdownDescription: 'Start afresh even if `output_dir` holds checkpoints. Otherwise a non-empty `output_dir` without `resume_from_checkpoint` is an error.',
+    }),
+    run_name: Type.Optional(Type.String({ markdownDescription: 'Display name of the run in the dashboard. Defaults to the `output_dir` folder name.' })),
+    num_train_epochs: Type.Number({ exclusiveMinimum: 0, default: 3, markdownDescription: 'Epochs to train (fractions allowed). Ignored when `max_steps` > 0.' }),
+    max_steps: Type.Integer({ minimum: -1, default: -1, markdownDescription: 'If > 0, total optimizer steps; overrides `num_train_epochs`.' }),
+    per_device_train_batch_size: PositiveInt(8, 'Examples per training micro-batch.'),
+    per_device_eval_batch_size: PositiveInt(8, 'Examples per evaluation batch.'),
+    gradient_accumulation_steps: PositiveInt(
+      1,
+      'Micro-batches accumulated before one optimizer step. The loss is normalised by the number of label items in the whole step (`numItemsInBatch`), so k micro-batches equal one k-times larger batch.',
+    ),
+    learning_rate: Type.Number({ exclusiveMinimum: 0, default: 5e-5, markdownDescription: 'Peak learning rate.' }),
+    weight_decay: Type.Number({ minimum: 0, default: 0, markdownDescription: 'Weight decay; never applied to biases or normalisation weights.' }),
+    adam_beta1: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.9, markdownDescription: 'Adam/AdamW beta1.' }),
+    adam_beta2: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.999, markdownDescription: 'Adam/AdamW beta2.' }),
+    adam_epsilon: Type.Number({ exclusiveMinimum: 0, default: 1e-8, markdownDescription: 'Adam/AdamW epsilon.' }),
+    max_grad_norm: Type.Number({ minimum: 0, default: 1, markdownDescription: 'Clip the global gradient norm to this value (0 disables). The norm is logged as `grad_norm`.' }),
+    optim: StringEnum(OPTIMIZERS, { default: 'adamw_torch', markdownDescription: 'Optimizer.', hfDiff: 'HF also has fused, 8-bit and paged variants; they are not available here.' }),
+    optim_args: Type.Optional(Type.String({ markdownDescription: 'Extra optimizer arguments as `key=value,key=value` (e.g. `momentum=0.9` for sgd).' })),
+    lr_scheduler_type: StringEnum(SCHEDULERS, { default: 'linear', markdownDescription: 'Learning-rate schedule.' }),
+    lr_scheduler_kwargs: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), {
+      default: {},
+      markdownDescription: 'Extra schedule arguments: `num_cycles`, `power`, `lr_end`, `timescale`, `factor`, `patience`, `min_lr`.',
+    }),
+    warmup_ratio: Type.Number({ minimum: 0, maximum: 1, default: 0, markdownDescription: 'Fraction of total steps used for linear warmup.' }),
+    warmup_steps: Type.Integer({ minimum: 0, default: 0, markdownDescription: 'Steps of linear warmup; overrides `warmup_ratio` when > 0.' }),
+    logging_strategy: StringEnum(STRATEGIES, { default: 'steps', markdownDescription: 'When to log the training loss.' }),
+    logging_steps: PositiveInt(500, 'Log every N optimizer steps (with the `steps` strategy).'),
+    logging_first_step: Type.Boolean({ default: false, markdownDescription: 'Also log after the first step.' }),
+    eval_strategy: StringEnum(STRATEGIES, { default: 'no', markdownDescription: 'When to evaluate on `data.eval_file`.' }),
+    eval_steps: Nullable(PositiveInt(1, 'Evaluate every N steps.'), {
+      markdownDescription: 'Evaluate every N steps (with the `steps` strategy). Defaults to `logging_steps`.',
+    }),
+    save_strategy: StringEnum(STRATEGIES, { default: 'steps', markdownDescription: 'When to write a checkpoint.' }),
+    save_steps: PositiveInt(500, 'Save every N steps (with the `steps` strategy).'),
+    save_total_limit: Nullable(PositiveInt(1, 'Checkpoints to keep.'), {
+      markdownDescription: 'Keep at most this many checkpoints, deleting the oldest. The best checkpoint is always kept.',
+    }),
+    load_best_model_at_end: Type.Boolean({
+      default: false,
+      markdownDescription: 'Reload the best checkpoint (by `metric_for_best_model`) when training ends. Needs matching eval and save strategies.',
+    }),
+    metric_for_best_model: Nullable(Type.String(), {
+      markdownDescription: 'Metric that picks the best checkpoint (`loss` or a name from `metrics`, with or without the `eval_` prefix). Defaults to `loss`.',
+    }),
+    greater_is_better: Nullable(Type.Boolean(), {
+      markdownDescription: 'Whether a larger `metric_for_best_model` is better. Defaults to true unless the metric is a loss or an error.',
+    }),
+    label_smoothing_factor: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+      markdownDescription: 'Label smoothing applied by the default `computeLoss` (replaces the configured loss, as in HF).',
+    }),
+    seed: Type.Integer({ default: 42, markdownDescription: 'Seed for weight initialisation, dropout and data order.' }),
+    data_seed: Nullable(Type.Integer(), { markdownDescription: 'Seed for data order only. Defaults to `seed`.' }),
+    dataloader_drop_last: Type.Boolean({ default: false, markdownDescription: 'Drop the last incomplete training batch.' }),
+    past_index: Type.Integer({
+      default: -1,
+      markdownDescription: 'If >= 0, the model output at this index is kept as `mems` state and fed to the next step (as in HF).',
+    }),
+    resume_from_checkpoint: Nullable(Type.Union([Type.String(), Type.Boolean()]), {
+      markdownDescription: 'A checkpoint folder to resume from, or `true` for the latest in `output_dir`.',
+    }),
+    early_stopping_patience: Nullable(PositiveInt(1, 'Evaluations without improvement.'), {
+      markdownDescription: 'Stop after this many evaluations without improvement of `metric_for_best_model`.',
+      hfDiff: 'In HF this is an argument of `EarlyStoppingCallback`, not of `TrainingArguments`.',
+    }),
+    early_stopping_threshold: Type.Number({
+      minimum: 0,
+      default: 0,
+      markdownDescription: 'Minimum improvement that resets the early-stopping patience.',
+      hfDiff: 'In HF this is an argument of `EarlyStoppingCallback`, not of `TrainingArguments`.',
+    }),
+    disable_tqdm: Type.Boolean({ default: false, markdownDescription: 'Disable the CLI progress bar.' }),
+  },
+  { additionalProperties: false, markdownDescription: 'Hugging Face `TrainingArguments` names and defaults.' },
+);
+
+export const TrainerConfigSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String({ markdownDescription: 'JSON Schema reference for other editors.' })),
+    model: ModelSchema,
+    data: DataSchema,
+    trainer: Type.Optional(
+      Type.String({
+        markdownDescription: 'Module (`.ts`/`.js`) whose default export extends `Trainer`, or that exports `computeLoss`. Relative to the config file.',
+        examples: ['./my_trainer.ts'],
+      }),
+    ),
+    trainer_kwargs: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      markdownDescription: 'Extra options passed to the custom trainer constructor as `trainerKwargs`.',
+    }),
+    loss_name: Type.Optional(
+      Type.Unsafe<string>({
+        type: 'string',
+        enum: Object.keys(LOSS_ALIASES),
+        markdownDescription: 'Built-in loss. torch.nn class names (`CrossEntropyLoss`) and short forms (`CrossEntropy`) are both accepted. Default: CrossEntropy for classification, MSE for regression.',
+      }),
+    ),
+    loss_kwargs: LossKwargsSchema,
+    metrics: Type.Optional(
+      Type.Array(StringEnum(METRICS, { markdownDescription: 'Metric name.' }), {
+        uniqueItems: true,
+        markdownDescription: 'Metrics computed at each evaluation. Default: `[accuracy]` for classification, `[mse]` for regression.',
+      }),
+    ),
+    backend: StringEnum(BACKENDS, { default: 'auto', markdownDescription: 'TensorFlow.js compute backend.' }),
+    threads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1 })], {
+      default: 'auto',
+      markdownDescription: 'Threads for the wasm backend: `auto` or a number.',
+    }),
+    training_args: TrainingArgumentsSchema,
+  },
+  { additionalProperties: false, title: 'Fine-Tune Studio trainer config' },
+);
+
+export type ModelConfig = Static<typeof ModelSchema>;
+export type DataConfig = Static<typeof DataSchema>;
+export type LossKwargs = Static<typeof LossKwargsSchema>;
+export type TrainingArguments = Static<typeof TrainingArgumentsSchema>;
+/** A config after defaults have been applied: every defaulted field is present. */
+export type TrainerConfig = Static<typeof TrainerConfigSchema>;

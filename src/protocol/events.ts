@@ -1,0 +1,133 @@
+/**
+ * THE trainer event protocol. The trainer process emits these; the extension host relays them
+ * to the webview; metrics.jsonl stores one per line. Declared once, imported everywhere.
+ * No tfjs, vscode or Node imports here: every bundle shares this file.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** A place in a file, 1-based line and column, as printed in `file:line:col`. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface BackendInfo {
+  /** tfjs backend name: tensorflow, webgpu, wasm, cpu. */
+  name: string;
+  /** Human-readable device: "CPU (2 threads, SIMD)", the GPU adapter name, ... */
+  device: string;
+  simd?: boolean;
+  threads?: number;
+}
+
+export interface RunStartEvent {
+  type: 'runStart';
+  protocol: number;
+  runId: string;
+  time: number;
+  configPath: string;
+  outputDir: string;
+  /** The resolved config, as written to config.resolved.json. */
+  config: unknown;
+  totalSteps: number;
+  numEpochs: number;
+  stepsPerEpoch: number;
+  trainExamples: number;
+  evalExamples: number;
+  backend: BackendInfo;
+  /** Set when the run continues from a checkpoint. */
+  resumedFrom?: string;
+  resumedStep?: number;
+}
+
+export interface LogEvent {
+  type: 'log';
+  time: number;
+  step: number;
+  epoch: number;
+  loss: number;
+  learning_rate: number;
+  grad_norm?: number;
+  samples_per_second: number;
+  steps_per_second: number;
+}
+
+export interface EvalEvent {
+  type: 'eval';
+  time: number;
+  step: number;
+  epoch: number;
+  /** HF-style keys: eval_loss, eval_accuracy, ... */
+  metrics: Record<string, number>;
+}
+
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  time: number;
+  step: number;
+  path: string;
+  /** Whether this is currently the best checkpoint by metric_for_best_model. */
+  isBest: boolean;
+  /** Checkpoints removed by save_total_limit rotation. */
+  deleted: string[];
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  time: number;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Seconds, estimated from the recent step rate. */
+  eta: number;
+}
+
+export interface LogMessageEvent {
+  type: 'message';
+  time: number;
+  level: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+export type RunStatus = 'completed' | 'stopped' | 'failed';
+
+export interface RunError {
+  message: string;
+  location?: SourceLocation;
+  stack?: string;
+}
+
+export interface RunEndEvent {
+  type: 'runEnd';
+  time: number;
+  status: RunStatus;
+  step: number;
+  epoch: number;
+  error?: RunError;
+  /** The checkpoint written on stop, or the best one at the end. */
+  checkpoint?: string;
+  bestCheckpoint?: string;
+  bestMetric?: number;
+  trainRuntime: number;
+}
+
+export type TrainerEvent =
+  | RunStartEvent
+  | LogEvent
+  | EvalEvent
+  | CheckpointEvent
+  | ProgressEvent
+  | LogMessageEvent
+  | RunEndEvent;
+
+export type TrainerEventType = TrainerEvent['type'];
+
+/** Control messages from the host (or the CLI's SIGINT handler) to the trainer. */
+export type ControlMessage =
+  | { type: 'stop' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /** Ask for an immediate checkpoint without stopping. */
+  | { type: 'save' };
