@@ -1,0 +1,39 @@
+/**
+ * `finetune-studio <command>`: the headless CLI, also the trainer child-process entry (`train --ipc`).
+ * Each command lives in its own module; this file only dispatches.
+ */
+const USAGE = `Usage: finetune-studio <command> [options]
+
+Commands:
+  validate <config...> [--json]     check trainer configs; exit 1 on any error
+  train <config> [--json] [--resume[=<ckpt>]] [--max-steps N] [--backend B]
+                                    run a training job
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'validate':
+      return (await import('./validate')).runValidate(rest);
+    case 'train':
+      return (await import('./train')).runTrain(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`finetune-studio: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`finetune-studio: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
