@@ -21,6 +21,15 @@ export interface NamedWeight {
   variable: tf.Variable;
 }
 
+export interface ForwardOptions {
+  /** Dropout is active only when training. */
+  training?: boolean;
+  /** Seed for this call's dropout masks, so a resumed run replays the same randomness. */
+  seed?: number;
+  /** Past state fed back when `past_index` >= 0. */
+  mems?: tf.Tensor;
+}
+
 /** A model the Trainer can train: a forward pass over named inputs and named weights. */
 export interface TrainableModel {
   /** Architecture name, for config.json and the dashboard. */
@@ -28,7 +37,7 @@ export interface TrainableModel {
   /** Input tensor names the model reads besides `labels` (e.g. `input_ids`, `attention_mask`, `features`). */
   readonly inputNames: readonly string[];
   readonly numLabels: number;
-  forward(features: Record<string, tf.Tensor>, options?: { training?: boolean; mems?: tf.Tensor }): ModelOutput;
+  forward(features: Record<string, tf.Tensor>, options?: ForwardOptions): ModelOutput;
   /** Every weight, frozen ones included (for saving). */
   weights(): NamedWeight[];
   /** Weights the optimizer updates (frozen layers excluded). */

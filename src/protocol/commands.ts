@@ -1,0 +1,15 @@
+/**
+ * Command identifiers shared by the extension host (which registers them) and the language
+ * server (whose code lenses invoke them). Declared once.
+ */
+export const Commands = {
+  startTraining: 'finetuneStudio.startTraining',
+  stopTraining: 'finetuneStudio.stopTraining',
+  resumeTraining: 'finetuneStudio.resumeFromCheckpoint',
+  openDashboard: 'finetuneStudio.openDashboard',
+  validateConfig: 'finetuneStudio.validateConfig',
+  newTrainerConfig: 'finetuneStudio.newTrainerConfig',
+  newCustomTrainer: 'finetuneStudio.newCustomTrainer',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];
