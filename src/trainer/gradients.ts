@@ -1,0 +1,33 @@
+/**
+ * Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_ (norm_type 2).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface ClippedGradients {
+  /** New tensors, one per input key; the caller owns (and disposes) them. */
+  grads: Record<string, tf.Tensor>;
+  /** The total L2 norm of the gradients before clipping; the caller owns (and disposes) it. */
+  norm: tf.Scalar;
+}
+
+/**
+ * Scales all gradients by `min(1, maxNorm / (totalNorm + 1e-6))`, where totalNorm is the L2 norm of
+ * every gradient concatenated. `maxNorm <= 0` disables clipping but still reports the norm.
+ *
+ * Ownership: the input tensors are neither disposed nor kept; everything returned is new and
+ * belongs to the caller. As in torch (error_if_nonfinite=False), a non-finite norm is not an error:
+ * the scaled gradients become NaN and the norm says why.
+ */
+export function clipGradNorm(grads: Record<string, tf.Tensor>, maxNorm: number): ClippedGradients {
+  const names = Object.keys(grads);
+  return tf.tidy(() => {
+    const norm: tf.Scalar =
+      names.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n].toFloat()))))).asScalar();
+    if (!(maxNorm > 0)) {
+      return { grads: Object.fromEntries(names.map((n) => [n, tf.clone(grads[n])])), norm };
+    }
+    // torch multiplies by the clamped coefficient unconditionally (no data-dependent branch).
+    const coefficient = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
+    return { grads: Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], coefficient)])), norm };
+  });
+}
