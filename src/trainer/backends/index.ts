@@ -1,0 +1,76 @@
+/**
+ * Chooses and starts the TensorFlow.js compute backend for a run, registers our fast kernels for
+ * it, and says which backend and device the run uses.
+ */
+import '@tensorflow/tfjs'; // registers the gradients the trainer relies on, and the cpu backend
+import * as tf from '@tensorflow/tfjs';
+import type { BackendInfo } from '../../protocol/events';
+import { registerFastKernels } from './kernels';
+import { tryNative, type Attempt } from './native';
+import { initWasm } from './wasm';
+import { tryWebGpu } from './webgpu';
+
+export type BackendName = 'auto' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu' | 'wasm' | 'cpu';
+
+export interface BackendRequest {
+  backend: BackendName;
+  threads?: 'auto' | number;
+}
+
+export type { BackendInfo };
+export { registerFastKernels } from './kernels';
+export { locateWasmDir } from './wasm';
+
+async function attempt(start: () => Promise<BackendInfo>): Promise<Attempt> {
+  try {
+    return { ok: true, info: await start() };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function startCpu(): Promise<BackendInfo> {
+  return tf.setBackend('cpu').then((ok) => {
+    if (!ok) throw new Error('The tfjs cpu backend failed to start.');
+    return { name: 'cpu', device: 'CPU, plain JavaScript', threads: 1 };
+  });
+}
+
+async function tryOne(name: Exclude<BackendName, 'auto'>, request: BackendRequest, explicit: boolean, log: (m: string) => void): Promise<Attempt> {
+  switch (name) {
+    case 'tensorflow':
+    case 'tensorflow-gpu':
+      return tryNative(name);
+    case 'webgpu':
+      return tryWebGpu(explicit, log);
+    case 'wasm':
+      return attempt(() => initWasm(request.threads, log));
+    case 'cpu':
+      return attempt(startCpu);
+  }
+}
+
+const AUTO_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/**
+ * Starts the requested backend. `auto` takes the first that loads of tensorflow-gpu, webgpu (a
+ * hardware adapter only), tensorflow, wasm, cpu, logging why each earlier one was skipped. An
+ * explicit backend that cannot load is an error saying why and what to install.
+ */
+export async function initBackend(request: BackendRequest, log: (message: string) => void = () => {}): Promise<BackendInfo> {
+  if (request.backend !== 'auto') {
+    const result = await tryOne(request.backend, request, true, log);
+    if (!result.ok) throw new Error(`backend: ${request.backend} is not available: ${result.reason}`);
+    registerFastKernels(result.info.name);
+    return result.info;
+  }
+  for (const name of AUTO_ORDER) {
+    const result = await tryOne(name, request, false, log);
+    if (result.ok) {
+      registerFastKernels(result.info.name);
+      return result.info;
+    }
+    log(`backend auto: skipped ${name}: ${result.reason}`);
+  }
+  throw new Error('backend auto: no TensorFlow.js backend could start, not even cpu.');
+}

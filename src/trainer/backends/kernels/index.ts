@@ -1,0 +1,34 @@
+/**
+ * Faster or missing kernels for tfjs backends, registered once per process (tfjs's kernel
+ * registry is global). initBackend calls registerFastKernels after the backend is set.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { replaceKernel } from './registry';
+import { cpuSegmentSumConfig, wasmSegmentSumConfig } from './segment-sum';
+import { makeWasmBatchMatMul } from './wasm-batch-matmul';
+
+/**
+ * Registers our kernels for `backendName` ('wasm' and 'cpu' have some; others none).
+ * Returns the names of kernels registered by this call: empty when already done.
+ */
+export function registerFastKernels(backendName: string): string[] {
+  const registered: string[] = [];
+  const replace = (kernelName: string, make: (stock: tf.KernelConfig | undefined) => tf.KernelConfig): void => {
+    if (replaceKernel(kernelName, backendName, make)) registered.push(kernelName);
+  };
+  if (backendName === 'wasm') {
+    replace(tf.UnsortedSegmentSum, () => wasmSegmentSumConfig);
+    replace(tf.BatchMatMul, (stock) => {
+      const transpose = tf.getKernel(tf.Transpose, 'wasm');
+      if (!stock || !transpose) {
+        throw new Error('The wasm backend has no BatchMatMul or Transpose kernel: is @tensorflow/tfjs-backend-wasm 4.x imported?');
+      }
+      return makeWasmBatchMatMul(stock, transpose);
+    });
+  } else if (backendName === 'cpu') {
+    replace(tf.UnsortedSegmentSum, () => cpuSegmentSumConfig);
+  }
+  return registered;
+}
+
+export { segmentSumInto } from './segment-sum';

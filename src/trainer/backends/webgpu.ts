@@ -1,0 +1,65 @@
+/**
+ * WebGPU in Node through Dawn (the optional `webgpu` package) and the optional
+ * @tensorflow/tfjs-backend-webgpu. Setup order matters: Dawn's globals, then navigator.gpu, then
+ * the tfjs backend, which registers itself only if navigator.gpu exists when it is imported.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Attempt } from './native';
+import { tryRequire } from './optional-require';
+
+/** The few WebGPU types used here (no @webgpu/types dependency). */
+interface AdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+}
+interface Adapter {
+  info?: AdapterInfo;
+  requestAdapterInfo?(): Promise<AdapterInfo>;
+}
+interface Gpu {
+  requestAdapter(options?: { powerPreference?: string }): Promise<Adapter | null>;
+}
+interface WebGpuPackage {
+  create(flags: string[]): Gpu;
+  globals: Record<string, unknown>;
+}
+
+const HINT =
+  'Install the optional packages with `npm install --save-optional webgpu @tensorflow/tfjs-backend-webgpu@4.22.0`; ' +
+  'Dawn needs a Vulkan, Metal or D3D12 driver.';
+
+/** Software rasterisers (lavapipe, llvmpipe, SwiftShader) are slower than wasm. */
+export function isSoftwareAdapter(info: AdapterInfo): boolean {
+  if (info.architecture === 'software') return true;
+  return /llvmpipe|lavapipe|swiftshader/i.test(`${info.description ?? ''} ${info.device ?? ''}`);
+}
+
+export function describeAdapter(info: AdapterInfo): string {
+  const name = info.description || info.device || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  return `WebGPU: ${name}${isSoftwareAdapter(info) ? ' (software)' : ''}`;
+}
+
+/** With allowSoftware false (backend: auto), a software adapter is refused. */
+export async function tryWebGpu(allowSoftware: boolean, log: (m: string) => void): Promise<Attempt> {
+  const dawn = tryRequire<WebGpuPackage>('webgpu');
+  if (!dawn.ok) return { ok: false, reason: `${dawn.reason}. ${HINT}` };
+  const g = globalThis as unknown as { navigator?: { gpu?: Gpu } };
+  if (!g.navigator?.gpu) {
+    Object.assign(globalThis, dawn.module.globals);
+    if (!g.navigator) g.navigator = {};
+    g.navigator.gpu = dawn.module.create([]);
+  }
+  const adapter = await g.navigator.gpu!.requestAdapter();
+  if (!adapter) return { ok: false, reason: `Dawn found no WebGPU adapter. ${HINT}` };
+  const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
+  if (isSoftwareAdapter(info)) {
+    if (!allowSoftware) return { ok: false, reason: `${describeAdapter(info)} is a software adapter, slower than wasm` };
+    log(`${describeAdapter(info)} runs on the CPU and is usually slower than backend: wasm.`);
+  }
+  const tfWebGpu = tryRequire<unknown>('@tensorflow/tfjs-backend-webgpu');
+  if (!tfWebGpu.ok) return { ok: false, reason: `${tfWebGpu.reason}. ${HINT}` };
+  if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: `The tfjs webgpu backend failed to start. ${HINT}` };
+  return { ok: true, info: { name: 'webgpu', device: describeAdapter(info) } };
+}
