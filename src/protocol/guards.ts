@@ -1,0 +1,199 @@
+/**
+ * Runtime validation of the trainer event protocol (events.ts). Every consumer that reads events
+ * from outside the type system (a child process's stdout, metrics.jsonl, a webview message) checks
+ * them here first. Hand-written, dependency-free guards: one per type in events.ts, in the same
+ * order, and test/unit/protocol/guards.test.ts feeds each one valid and malformed variants.
+ * Extra unknown fields are accepted so an older reader tolerates a newer writer.
+ */
+import type {
+  BackendInfo,
+  CheckpointEvent,
+  ControlMessage,
+  EvalEvent,
+  LogEvent,
+  LogMessageEvent,
+  ProgressEvent,
+  RunEndEvent,
+  RunError,
+  RunStartEvent,
+  SourceLocation,
+  TrainerEvent,
+  TrainerEventType,
+} from './events';
+
+// ---- primitive checks, shared with webview.ts ----
+
+export type Fields = Readonly<Record<string, unknown>>;
+
+export function isRecord(x: unknown): x is Fields {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+/** Any JS number, NaN and ±Infinity included: a diverged loss is still a loss. */
+export function isNumber(x: unknown): x is number {
+  return typeof x === 'number';
+}
+export function isString(x: unknown): x is string {
+  return typeof x === 'string';
+}
+export function isBoolean(x: unknown): x is boolean {
+  return typeof x === 'boolean';
+}
+export function isOptional<T>(x: unknown, check: (v: unknown) => v is T): x is T | undefined {
+  return x === undefined || check(x);
+}
+export function isArrayOf<T>(x: unknown, check: (v: unknown) => v is T): x is T[] {
+  return Array.isArray(x) && x.every((v) => check(v));
+}
+export function isOneOf<const T extends readonly string[]>(values: T): (x: unknown) => x is T[number] {
+  return (x: unknown): x is T[number] => typeof x === 'string' && values.includes(x);
+}
+export function isNumberRecord(x: unknown): x is Record<string, number> {
+  return isRecord(x) && Object.values(x).every(isNumber);
+}
+
+// ---- events.ts types ----
+
+export function isSourceLocation(x: unknown): x is SourceLocation {
+  return isRecord(x) && isString(x.file) && isNumber(x.line) && isNumber(x.column);
+}
+
+export function isBackendInfo(x: unknown): x is BackendInfo {
+  return (
+    isRecord(x) &&
+    isString(x.name) &&
+    isString(x.device) &&
+    isOptional(x.simd, isBoolean) &&
+    isOptional(x.threads, isNumber)
+  );
+}
+
+function isRunStart(x: Fields): x is Fields & RunStartEvent {
+  return (
+    isNumber(x.protocol) &&
+    isString(x.runId) &&
+    isNumber(x.time) &&
+    isString(x.configPath) &&
+    isString(x.outputDir) &&
+    'config' in x &&
+    isNumber(x.totalSteps) &&
+    isNumber(x.numEpochs) &&
+    isNumber(x.stepsPerEpoch) &&
+    isNumber(x.trainExamples) &&
+    isNumber(x.evalExamples) &&
+    isBackendInfo(x.backend) &&
+    isOptional(x.resumedFrom, isString) &&
+    isOptional(x.resumedStep, isNumber)
+  );
+}
+
+function isLog(x: Fields): x is Fields & LogEvent {
+  return (
+    isNumber(x.time) &&
+    isNumber(x.step) &&
+    isNumber(x.epoch) &&
+    isNumber(x.loss) &&
+    isNumber(x.learning_rate) &&
+    isOptional(x.grad_norm, isNumber) &&
+    isNumber(x.samples_per_second) &&
+    isNumber(x.steps_per_second)
+  );
+}
+
+function isEval(x: Fields): x is Fields & EvalEvent {
+  return isNumber(x.time) && isNumber(x.step) && isNumber(x.epoch) && isNumberRecord(x.metrics);
+}
+
+function isCheckpoint(x: Fields): x is Fields & CheckpointEvent {
+  return (
+    isNumber(x.time) &&
+    isNumber(x.step) &&
+    isString(x.path) &&
+    isBoolean(x.isBest) &&
+    isArrayOf(x.deleted, isString)
+  );
+}
+
+function isProgress(x: Fields): x is Fields & ProgressEvent {
+  return (
+    isNumber(x.time) && isNumber(x.step) && isNumber(x.totalSteps) && isNumber(x.epoch) && isNumber(x.eta)
+  );
+}
+
+const isMessageLevel = isOneOf(['info', 'warning', 'error'] as const);
+
+function isMessage(x: Fields): x is Fields & LogMessageEvent {
+  return isNumber(x.time) && isMessageLevel(x.level) && isString(x.text);
+}
+
+export const isRunStatus = isOneOf(['completed', 'stopped', 'failed'] as const);
+
+export function isRunError(x: unknown): x is RunError {
+  return (
+    isRecord(x) &&
+    isString(x.message) &&
+    isOptional(x.location, isSourceLocation) &&
+    isOptional(x.stack, isString)
+  );
+}
+
+function isRunEnd(x: Fields): x is Fields & RunEndEvent {
+  return (
+    isNumber(x.time) &&
+    isRunStatus(x.status) &&
+    isNumber(x.step) &&
+    isNumber(x.epoch) &&
+    isOptional(x.error, isRunError) &&
+    isOptional(x.checkpoint, isString) &&
+    isOptional(x.bestCheckpoint, isString) &&
+    isOptional(x.bestMetric, isNumber) &&
+    isNumber(x.trainRuntime)
+  );
+}
+
+/**
+ * One checker per event type. `satisfies` makes adding a type to TrainerEvent without a guard
+ * here a compile error.
+ */
+const eventCheckers = {
+  runStart: isRunStart,
+  log: isLog,
+  eval: isEval,
+  checkpoint: isCheckpoint,
+  progress: isProgress,
+  message: isMessage,
+  runEnd: isRunEnd,
+} satisfies { [K in TrainerEventType]: (x: Fields) => boolean };
+
+export const TRAINER_EVENT_TYPES = Object.keys(eventCheckers) as TrainerEventType[];
+
+export function isTrainerEvent(x: unknown): x is TrainerEvent {
+  if (!isRecord(x) || !isString(x.type) || !Object.hasOwn(eventCheckers, x.type)) return false;
+  return eventCheckers[x.type as TrainerEventType](x);
+}
+
+/**
+ * Parses one line of metrics.jsonl (or of a trainer's stdout event stream). Returns undefined for
+ * blank lines, invalid JSON (e.g. a line cut short by a crash) and anything not a TrainerEvent.
+ */
+export function parseTrainerEventLine(line: string): TrainerEvent | undefined {
+  const text = line.trim();
+  if (text === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return isTrainerEvent(value) ? value : undefined;
+}
+
+const controlTypes = {
+  stop: true,
+  pause: true,
+  resume: true,
+  save: true,
+} satisfies { [K in ControlMessage['type']]: true };
+
+export function isControlMessage(x: unknown): x is ControlMessage {
+  return isRecord(x) && isString(x.type) && Object.hasOwn(controlTypes, x.type);
+}

@@ -1,0 +1,5 @@
+/** The protocol barrel: trainer events, control messages, command ids, webview messages, guards. */
+export * from './events';
+export * from './commands';
+export * from './webview';
+export * from './guards';
