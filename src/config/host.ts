@@ -1,0 +1,24 @@
+/**
+ * What validation needs from the outside world (files on disk), behind an interface so
+ * `src/config` stays free of Node: the CLI passes an fs-based host, the language server its own,
+ * tests an in-memory one.
+ */
+export interface ConfigHost {
+  /** Absolute path of `relative` as seen from the config file (absolute paths pass through). */
+  resolvePath(fromConfigFile: string, relative: string): string;
+  fileExists(path: string): boolean;
+  /** The first `maxBytes` bytes of a text file, or undefined when it cannot be read. */
+  readTextHead(path: string, maxBytes: number): string | undefined;
+  /** Data rows in a JSONL (non-empty lines) or CSV (rows after the header) file; undefined when unknown. */
+  countDataRows(path: string): number | undefined;
+}
+
+/** A host that knows no files: path checks and step counts are skipped. */
+export function createNullConfigHost(): ConfigHost {
+  return {
+    resolvePath: (_from, relative) => relative,
+    fileExists: () => true,
+    readTextHead: () => undefined,
+    countDataRows: () => undefined,
+  };
+}

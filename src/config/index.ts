@@ -1,0 +1,33 @@
+/**
+ * The config package: schema, parsing with positions, validation, cross-field rules and
+ * generated artefacts. Shared by the Trainer, CLI, language server and webview; no Node, no tfjs.
+ */
+export * from './schema';
+export type { Position, Range, LineIndex } from './position';
+export { createLineIndex } from './position';
+export type { ConfigNode, ObjectNode, ArrayNode, ScalarNode, PropertyNode, ScalarValue, JsonValue, ConfigPath } from './tree';
+export { toPlainValue, getProperty, describeNodeType } from './tree';
+export type { ParsedConfig, ConfigFormat } from './parsed';
+export { formatForFileName } from './parsed';
+export { parseConfigText } from './parse';
+export type { PathAtOffset } from './path-at-offset';
+export { getPathAtOffset, findNode, findProperty } from './path-at-offset';
+export type { Problem, ProblemFix, TextEdit, Severity } from './problems';
+export { formatProblem, hasErrors, sortProblems } from './problems';
+export { applyEdits, removePropertyEdit, renameKeyEdit, replaceValueEdit, insertPropertyAfterEdit, formatKey, formatScalar } from './edits';
+export type { RuleInfo, RuleCode } from './rules-table';
+export { RULES, ruleInfo } from './rules-table';
+export type { ConfigHost } from './host';
+export { createNullConfigHost } from './host';
+export type { TotalSteps, BestModelSelection } from './resolve';
+export {
+  computeTotalSteps,
+  resolveMetricNames,
+  resolveLossName,
+  resolveBestModelMetric,
+  effectiveEvalSteps,
+  computedMetricKeys,
+  isRegression,
+} from './resolve';
+export type { ValidationResult } from './validate';
+export { validateParsedConfig } from './validate';

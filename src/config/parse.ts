@@ -1,0 +1,80 @@
+/**
+ * Parses config text (YAML, or JSON with comments for `.json` files) into the format-neutral
+ * tree. Never throws: whatever the input, the result holds a tree (possibly partial) and problems.
+ */
+import { removePropertyEdit } from './edits';
+import { formatForFileName, type ParsedConfig } from './parsed';
+import type { RawSyntaxError } from './parse-errors';
+import { parseJsonTree } from './parse-json';
+import { parseYamlTree } from './parse-yaml';
+import { createLineIndex, rangeOf } from './position';
+import type { Problem } from './problems';
+import type { ConfigNode, ObjectNode } from './tree';
+
+export function parseConfigText(text: string, fileName: string): ParsedConfig {
+  const safeText = typeof text === 'string' ? text : String(text);
+  const format = formatForFileName(fileName);
+  const lines = createLineIndex(safeText);
+  const parsed: ParsedConfig = {
+    fileName,
+    format,
+    text: safeText,
+    root: undefined,
+    problems: [],
+    lines,
+    positionAt: (offset) => lines.positionAt(offset),
+    offsetAt: (position) => lines.offsetAt(position),
+  };
+  let errors: RawSyntaxError[];
+  try {
+    const result = format === 'json' ? parseJsonTree(safeText, lines) : parseYamlTree(safeText, lines);
+    parsed.root = result.root;
+    errors = result.errors;
+  } catch (error) {
+    // The parsers recurse; pathological nesting can exhaust the stack. Report it, never throw.
+    const reason = error instanceof RangeError ? 'the text is nested too deeply to parse' : `the parser failed: ${error instanceof Error ? error.message : String(error)}`;
+    errors = [{ offset: 0, length: 0, message: reason, code: 'FTS004' }];
+  }
+  for (const error of errors) {
+    const length = error.length > 0 ? error.length : Math.min(1, safeText.length - error.offset);
+    parsed.problems.push({
+      file: fileName,
+      range: rangeOf(lines, error.offset, Math.max(0, length)),
+      severity: 'error',
+      code: error.code ?? 'FTS001',
+      message: error.message,
+    });
+  }
+  reportDuplicateKeys(parsed, parsed.root, parsed.problems);
+  return parsed;
+}
+
+/** A key given twice: the last one wins (as in YAML and JSON.parse), which is rarely what was meant. */
+function reportDuplicateKeys(parsed: ParsedConfig, node: ConfigNode | undefined, problems: Problem[]): void {
+  const stack: ConfigNode[] = node ? [node] : [];
+  while (stack.length > 0) {
+    const current = stack.pop() as ConfigNode;
+    if (current.type === 'array') stack.push(...current.items);
+    if (current.type !== 'object') continue;
+    reportDuplicatesIn(parsed, current, problems);
+    for (const property of current.properties) if (property.value) stack.push(property.value);
+  }
+}
+
+function reportDuplicatesIn(parsed: ParsedConfig, node: ObjectNode, problems: Problem[]): void {
+  const lastIndex = new Map<string, number>();
+  node.properties.forEach((property, index) => lastIndex.set(property.key, index));
+  node.properties.forEach((property, index) => {
+    const last = lastIndex.get(property.key) as number;
+    if (last === index) return;
+    const winner = node.properties[last];
+    problems.push({
+      file: parsed.fileName,
+      range: property.keyRange,
+      severity: 'error',
+      code: 'FTS002',
+      message: `duplicate key \`${property.key}\`: the one on line ${winner.keyRange.start.line + 1} wins and this one is ignored; remove one of them`,
+      fix: { title: `Remove this \`${property.key}\``, edits: [removePropertyEdit(parsed, node, property)] },
+    });
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Every problem code, with its default severity and documentation. Codes are stable: tools and
+ * people filter on them, and docs/config.md is generated from this table.
+ */
+import type { Severity } from './problems';
+
+export interface RuleInfo {
+  code: string;
+  /** Short kebab-case name. */
+  name: string;
+  severity: Severity;
+  title: string;
+  /** Markdown: why it matters and what to do. */
+  doc: string;
+}
+
+const rule = (code: string, name: string, severity: Severity, title: string, doc: string): RuleInfo => ({ code, name, severity, title, doc });
+
+export const RULES = [
+  rule('FTS001', 'syntax-error', 'error', 'YAML or JSON syntax error', 'The text cannot be parsed. The position is where the parser gave up; the mistake is often just before it (a missing `:`, a bad indent, an unclosed bracket).'),
+  rule('FTS002', 'duplicate-key', 'error', 'Duplicate key', 'A key appears twice in one mapping. YAML and `JSON.parse` keep the last one silently; remove the one you did not mean.'),
+  rule('FTS003', 'not-a-config', 'error', 'Not a config object', 'The document is empty or its top level is not a mapping. A config needs at least `data.train_file`.'),
+  rule('FTS004', 'too-deep', 'error', 'Nesting too deep', 'The document nests deeper than any config can; it is probably not a trainer config.'),
+  rule('FTS005', 'unreadable', 'error', 'Config file unreadable', 'The config file does not exist or cannot be read.'),
+  rule('FTS100', 'unknown-key', 'error', 'Unknown key', 'The key is not part of the schema. When a known key is close (a typo), the message suggests it and a quick fix renames it.'),
+  rule('FTS101', 'wrong-type', 'error', 'Wrong value type', 'The value has the wrong type, e.g. `num_train_epochs: "three"`. A quoted number or a YAML 1.1 boolean (`yes`) gets a quick fix.'),
+  rule('FTS102', 'out-of-range', 'error', 'Value out of range', 'A number is below the minimum or above the maximum the field allows (for example a batch size of 0).'),
+  rule('FTS103', 'not-allowed-value', 'error', 'Value not allowed', 'The value is not one of the allowed values; the message lists them and suggests the closest.'),
+  rule('FTS104', 'missing-key', 'error', 'Missing required key', 'A key without a default is missing, e.g. `data.train_file`. The problem points at the parent key.'),
+  rule('FTS105', 'duplicate-item', 'error', 'Duplicate list item', 'The list must not repeat items (for example `metrics`).'),
+  rule('FTS106', 'misplaced-key', 'error', 'Key in the wrong section', 'The key exists, but in another section: for example `learning_rate` belongs under `training_args`, and `metrics` at the top level.'),
+  rule('FTS110', 'renamed-hf-key', 'warning', 'Renamed Hugging Face argument', 'Hugging Face renamed this `TrainingArguments` field. The old name still works here (its value is used under the new name) but a quick fix renames it.'),
+  rule('FTS111', 'renamed-and-new-key', 'error', 'Old and new name both set', 'Both the old and the renamed Hugging Face argument are set; keep only the new name.'),
+  rule('FTS120', 'unsupported-hf-key', 'error', 'Hugging Face argument not supported', 'The field exists in Hugging Face `TrainingArguments` but this TensorFlow.js trainer cannot honour it (mixed precision, distributed training, the Hub, ...). The message says why; the quick fix removes it.'),
+  rule('FTS121', 'unsupported-hf-key-at-default', 'information', 'Hugging Face argument with no effect', 'An unsupported Hugging Face argument set to its off/default value: harmless, but it does nothing here. The quick fix removes it.'),
+  rule('FTS200', 'best-model-needs-eval', 'error', '`load_best_model_at_end` needs evaluation', 'A best model can only be chosen from evaluations: set `eval_strategy` to `steps` or `epoch`. (HF raises the same error at start-up.)'),
+  rule('FTS201', 'best-model-strategy-mismatch', 'error', 'Save and eval strategies differ', 'With `load_best_model_at_end`, `save_strategy` must equal `eval_strategy`, so that every evaluated model has a checkpoint. The quick fix aligns `save_strategy`.'),
+  rule('FTS202', 'save-steps-multiple', 'error', '`save_steps` not a multiple of `eval_steps`', 'With `load_best_model_at_end` and the `steps` strategy, `save_steps` must be a round multiple of `eval_steps` (which defaults to `logging_steps`). The quick fix rounds `save_steps`.'),
+  rule('FTS203', 'metric-not-computed', 'error', 'Best-model metric is not computed', '`metric_for_best_model` must be `loss` or one of the metrics computed at evaluation (`metrics`, default `[accuracy]` for classification and `[mse]` for regression), with or without the `eval_` prefix.'),
+  rule('FTS204', 'eval-needs-eval-file', 'error', 'Evaluation without `data.eval_file`', 'An `eval_strategy` other than `no` needs evaluation data: set `data.eval_file`.'),
+  rule('FTS205', 'warmup-both', 'warning', 'Both warmup settings', '`warmup_steps` and `warmup_ratio` are both set; `warmup_steps` wins and `warmup_ratio` is ignored.'),
+  rule('FTS206', 'file-not-found', 'error', 'Referenced file not found', 'A path in the config (`data.train_file`, `data.eval_file`, `data.tokenizer`, `trainer`, `model.from_pretrained`) does not exist. Paths are relative to the config file.'),
+  rule('FTS207', 'interval-beyond-run', 'warning', 'Interval longer than the run', '`logging_steps`, `eval_steps` or `save_steps` is larger than the total number of optimizer steps, computed from the training rows, batch size, gradient accumulation and epochs (or `max_steps`), so it never fires.'),
+  rule('FTS208', 'heads-divide-embedding', 'error', '`num_heads` must divide `embedding_dim`', 'Multi-head attention splits the embedding into equal heads: for `transformer-encoder`, `embedding_dim` must be a multiple of `num_heads`.'),
+  rule('FTS209', 'early-stopping-requirements', 'error', 'Early stopping needs evaluation and best-model loading', 'As HF\'s `EarlyStoppingCallback` asserts: `early_stopping_patience` needs `eval_strategy` other than `no` and `load_best_model_at_end: true`.'),
+  rule('FTS210', 'plateau-needs-eval', 'error', '`reduce_lr_on_plateau` needs evaluation', 'The plateau scheduler steps on evaluation results, so it needs `eval_strategy` other than `no` (HF raises the same error).'),
+  rule('FTS211', 'empty-data-file', 'error', 'Data file has no rows', 'The training or evaluation file holds no data rows.'),
+  rule('FTS212', 'loss-task-mismatch', 'warning', 'Loss does not fit the task', 'A classification loss with `num_labels: 1` (regression), or a regression loss with several classes. The loss is then meaningless or fails on shapes.'),
+  rule('FTS213', 'metric-task-mismatch', 'warning', 'Metric does not fit the task', 'A classification metric (accuracy, f1, precision, recall) for regression, or a regression metric (mse, mae) for classification.'),
+] as const satisfies readonly RuleInfo[];
+
+export type RuleCode = (typeof RULES)[number]['code'];
+
+export function ruleInfo(code: RuleCode): RuleInfo {
+  return RULES.find((r) => r.code === code) as RuleInfo;
+}
