@@ -1,0 +1,7 @@
+export { prepareData, type PreparedData, type PrepareOptions, type Task } from './prepare';
+export { BlockDataset, type TensorDataset, type InputBlock } from './dataset';
+export { DataError } from './errors';
+export { type FeatureStats, computeFeatureStats, standardize } from './features';
+export { IGNORE_INDEX } from './labels';
+export { readTable, parseTable } from './read-table';
+export type { RawRow, RawTable } from './table';
