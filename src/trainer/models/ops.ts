@@ -1,0 +1,61 @@
+/** Building blocks written with plain tf ops (not tf.layers), so every weight is a named tf.Variable. */
+import * as tf from '@tensorflow/tfjs';
+import { mixSeed } from './init';
+
+/** x @ kernel + bias over the last axis, for inputs of any rank. */
+export function dense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  if (x.rank === 2) return tf.add(tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D), bias);
+  const inner = x.shape[x.rank - 1];
+  const flat = tf.reshape(x, [-1, inner]) as tf.Tensor2D;
+  const out = tf.add(tf.matMul(flat, kernel as tf.Tensor2D), bias);
+  return tf.reshape(out, [...x.shape.slice(0, -1), kernel.shape[1] as number]);
+}
+
+/** LayerNorm over the last axis from tf.moments (tf.layers.layerNormalization's backward pass is pathologically slow). */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+}
+
+/** GELU, tanh approximation (tfjs has no gelu op). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** Token vectors for ids [b, L] → [b, L, D]. Its gradient needs UnsortedSegmentSum (present on cpu). */
+export function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+  return tf.gather(table, ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'));
+}
+
+/** Mean over positions where mask is 1: [b, L, D], [b, L] → [b, D]. */
+export function maskedMeanPool(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  const weights = tf.expandDims(mask, -1);
+  const total = tf.sum(tf.mul(x, weights), 1);
+  const count = tf.maximum(tf.sum(weights, 1), 1); // an all-padding row pools to 0, not NaN
+  return tf.div(total, count);
+}
+
+/** Max over positions where mask is 1: padding is pushed far below any real value. */
+export function maskedMaxPool(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  const penalty = tf.mul(tf.sub(1, tf.expandDims(mask, -1)), -1e9);
+  return tf.max(tf.add(x, penalty), 1);
+}
+
+/**
+ * Dropout whose masks come from one seed per forward pass: each call site draws `nextSeed()`,
+ * so a pass with the same seed replays the same masks.
+ */
+export class DropoutContext {
+  private site = 0;
+
+  constructor(
+    readonly training: boolean,
+    private readonly seed: number,
+  ) {}
+
+  apply(x: tf.Tensor, rate: number): tf.Tensor {
+    if (!this.training || rate <= 0) return x;
+    return tf.dropout(x, rate, undefined, mixSeed(this.seed, this.site++));
+  }
+}
