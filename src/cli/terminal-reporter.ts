@@ -1,0 +1,115 @@
+/**
+ * Renders trainer events for a person at a terminal: a live progress bar (step/total, epoch,
+ * loss, lr, it/s, ETA) on a TTY, plain lines otherwise; eval tables; checkpoints; the outcome.
+ */
+import { relative } from 'node:path';
+import type { TrainerEvent } from '../protocol/events';
+
+interface Output {
+  write(text: string): boolean;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export class TerminalReporter {
+  private totalSteps = 0;
+  private step = 0;
+  private epoch = 0;
+  private loss?: number;
+  private lr?: number;
+  private stepsPerSecond = 0;
+  private eta = 0;
+  private barShown = false;
+
+  constructor(private readonly out: Output) {}
+
+  handle(event: TrainerEvent): void {
+    switch (event.type) {
+      case 'runStart':
+        this.totalSteps = event.totalSteps;
+        this.step = event.resumedStep ?? 0;
+        this.line(
+          `Training ${relative(process.cwd(), event.configPath) || event.configPath}\n` +
+            `  backend   ${event.backend.name} (${event.backend.device})\n` +
+            `  examples  ${event.trainExamples} train, ${event.evalExamples} eval\n` +
+            `  steps     ${event.totalSteps} (${event.numEpochs} epochs x ${event.stepsPerEpoch})\n` +
+            `  output    ${relative(process.cwd(), event.outputDir) || event.outputDir}` +
+            (event.resumedFrom ? `\n  resumed   from ${relative(process.cwd(), event.resumedFrom)}` : ''),
+        );
+        break;
+      case 'progress':
+        this.step = event.step;
+        this.totalSteps = event.totalSteps;
+        this.epoch = event.epoch;
+        this.eta = event.eta;
+        this.drawBar();
+        break;
+      case 'log':
+        this.step = event.step;
+        this.epoch = event.epoch;
+        this.loss = event.loss;
+        this.lr = event.learning_rate;
+        this.stepsPerSecond = event.steps_per_second;
+        if (this.out.isTTY) this.drawBar();
+        else this.line(`step ${event.step}/${this.totalSteps}  epoch ${event.epoch.toFixed(2)}  loss ${event.loss.toFixed(4)}  lr ${event.learning_rate.toExponential(2)}`);
+        break;
+      case 'eval': {
+        const rows = Object.entries(event.metrics)
+          .filter(([k]) => k !== 'eval_runtime' && k !== 'eval_samples_per_second')
+          .map(([k, v]) => `  ${k.padEnd(24)} ${formatNumber(v)}`);
+        this.line(`Evaluation at step ${event.step} (epoch ${event.epoch.toFixed(2)})\n${rows.join('\n')}`);
+        break;
+      }
+      case 'checkpoint':
+        this.line(`Saved ${relative(process.cwd(), event.path)}${event.isBest ? '  (best so far)' : ''}`);
+        break;
+      case 'message':
+        this.line(`${event.level === 'info' ? '' : `${event.level}: `}${event.text}`);
+        break;
+      case 'runEnd':
+        if (event.status === 'failed') {
+          const where = event.error?.location ? `${event.error.location.file}:${event.error.location.line}:${event.error.location.column}: ` : '';
+          this.line(`${where}error: ${event.error?.message ?? 'training failed'}`);
+        } else {
+          const best = event.bestCheckpoint ? `\n  best checkpoint ${relative(process.cwd(), event.bestCheckpoint)} (${formatNumber(event.bestMetric ?? Number.NaN)})` : '';
+          const stopped = event.checkpoint ? `\n  resume with --resume (from ${relative(process.cwd(), event.checkpoint)})` : '';
+          this.line(`Training ${event.status} at step ${event.step} in ${event.trainRuntime.toFixed(1)} s${best}${stopped}`);
+        }
+        break;
+    }
+  }
+
+  private drawBar(): void {
+    if (!this.out.isTTY) return;
+    const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 70));
+    const fraction = this.totalSteps > 0 ? Math.min(1, this.step / this.totalSteps) : 0;
+    const filled = Math.round(fraction * width);
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+    const parts = [
+      `${bar} ${this.step}/${this.totalSteps}`,
+      `ep ${this.epoch.toFixed(2)}`,
+      this.loss !== undefined ? `loss ${this.loss.toFixed(4)}` : '',
+      this.lr !== undefined ? `lr ${this.lr.toExponential(1)}` : '',
+      this.stepsPerSecond > 0 ? `${this.stepsPerSecond.toFixed(1)} it/s` : '',
+      `ETA ${formatDuration(this.eta)}`,
+    ].filter(Boolean);
+    this.out.write(`\r\x1b[2K${parts.join('  ')}`);
+    this.barShown = true;
+  }
+
+  private line(text: string): void {
+    if (this.barShown) this.out.write('\r\x1b[2K');
+    this.out.write(text + '\n');
+    if (this.barShown) this.drawBar();
+  }
+}
+
+function formatNumber(value: number): string {
+  return Math.abs(value) >= 1000 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toFixed(4);
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,185 @@
+/**
+ * Checkpoint folders, HF layout: `<output_dir>/checkpoint-<step>/`. A checkpoint is written into
+ * a temporary folder and renamed into place, so a kill mid-write never leaves a folder that
+ * looks complete. `trainer_state.json` is written last and marks completeness.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readSafetensors, writeSafetensors } from './io/safetensors';
+import type { NamedWeight, SerializedState } from './types';
+import type { TrainerStateJson } from './state';
+
+export const CHECKPOINT_PREFIX = 'checkpoint-';
+export const TRAINER_STATE_FILE = 'trainer_state.json';
+export const MODEL_WEIGHTS_FILE = 'model.safetensors';
+
+/** Where the loop was, so a resumed run replays the same data order and loss accounting. */
+export interface LoopPosition {
+  epoch: number;
+  /** Optimizer steps already taken in `epoch`. */
+  updateInEpoch: number;
+  /** Loss summed over the steps since the last log, and how many steps that is. */
+  lossSinceLog: number;
+  stepsSinceLog: number;
+  totalLossSum: number;
+  earlyStopping?: { badEvaluations: number; best: number | null };
+  bestGlobalStep?: number;
+}
+
+export interface CheckpointContents {
+  weights: NamedWeight[];
+  optimizer: SerializedState;
+  scheduler: Record<string, unknown>;
+  position: LoopPosition;
+  trainerState: TrainerStateJson;
+  trainingArgs: unknown;
+}
+
+export function checkpointName(step: number): string {
+  return `${CHECKPOINT_PREFIX}${step}`;
+}
+
+/** Step number of a checkpoint folder name, or undefined if it is not one. */
+export function checkpointStep(path: string): number | undefined {
+  const match = /^checkpoint-(\d+)$/.exec(basename(path));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Complete checkpoints in `outputDir`, oldest first. */
+export function listCheckpoints(outputDir: string): string[] {
+  if (!existsSync(outputDir)) return [];
+  return readdirSync(outputDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && checkpointStep(e.name) !== undefined)
+    .map((e) => join(outputDir, e.name))
+    .filter((dir) => existsSync(join(dir, TRAINER_STATE_FILE)))
+    .sort((a, b) => (checkpointStep(a) ?? 0) - (checkpointStep(b) ?? 0));
+}
+
+export function latestCheckpoint(outputDir: string): string | undefined {
+  return listCheckpoints(outputDir).at(-1);
+}
+
+export async function writeWeights(weights: NamedWeight[], path: string): Promise<void> {
+  const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+  for (const { name, variable } of weights) {
+    tensors[name] = { dtype: 'F32', shape: variable.shape.slice(), data: (await variable.data()) as Float32Array };
+  }
+  await writeSafetensors(path, tensors);
+}
+
+/** Assigns saved values to the model's weights by name; a missing or mis-shaped weight is an error. */
+export async function readWeightsInto(weights: NamedWeight[], path: string): Promise<void> {
+  const { tensors } = await readSafetensors(path);
+  const tf = await import('@tensorflow/tfjs');
+  for (const { name, variable } of weights) {
+    const saved = tensors[name];
+    if (!saved) throw new Error(`${path}: weight "${name}" is missing; the checkpoint was written by a different model.`);
+    if (saved.shape.join('x') !== variable.shape.join('x')) {
+      throw new Error(`${path}: weight "${name}" has shape [${saved.shape}], the model expects [${variable.shape}].`);
+    }
+    const value = tf.tensor(saved.data, saved.shape, 'float32');
+    variable.assign(value);
+    value.dispose();
+  }
+}
+
+function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/**
+ * Writes a checkpoint atomically. `extra` writes further files (model config, tokenizer) into
+ * the temporary folder before the rename.
+ */
+export async function writeCheckpoint(
+  outputDir: string,
+  step: number,
+  contents: CheckpointContents,
+  extra?: (dir: string) => Promise<void>,
+): Promise<string> {
+  mkdirSync(outputDir, { recursive: true });
+  const finalDir = join(outputDir, checkpointName(step));
+  const tempDir = join(outputDir, `.${checkpointName(step)}.tmp-${process.pid}`);
+  rmSync(tempDir, { recursive: true, force: true });
+  mkdirSync(tempDir);
+  try {
+    await writeWeights(contents.weights, join(tempDir, MODEL_WEIGHTS_FILE));
+    await writeSafetensors(join(tempDir, 'optimizer.safetensors'), toSafetensorsRecord(contents.optimizer));
+    writeJson(join(tempDir, 'optimizer.json'), contents.optimizer.json);
+    writeJson(join(tempDir, 'scheduler.json'), contents.scheduler);
+    writeJson(join(tempDir, 'rng_state.json'), contents.position);
+    writeJson(join(tempDir, 'training_args.json'), contents.trainingArgs);
+    if (extra) await extra(tempDir);
+    writeJson(join(tempDir, TRAINER_STATE_FILE), contents.trainerState);
+    if (existsSync(finalDir)) {
+      // Re-saving the same step (a resumed run stopped again at once): replace it whole.
+      const oldDir = `${tempDir}.old`;
+      renameSync(finalDir, oldDir);
+      renameSync(tempDir, finalDir);
+      rmSync(oldDir, { recursive: true, force: true });
+    } else {
+      renameSync(tempDir, finalDir);
+    }
+  } catch (error) {
+    rmSync(tempDir, { recursive: true, force: true });
+    throw error;
+  }
+  return finalDir;
+}
+
+function toSafetensorsRecord(state: SerializedState) {
+  const record: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+  for (const [name, t] of Object.entries(state.tensors)) record[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  return record;
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  step: number;
+  optimizer: SerializedState;
+  scheduler: Record<string, unknown>;
+  position: LoopPosition;
+  trainerState: TrainerStateJson;
+}
+
+/** Reads everything but the weights (the caller loads those into its model with readWeightsInto). */
+export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  const statePath = join(dir, TRAINER_STATE_FILE);
+  if (!existsSync(statePath)) {
+    throw new Error(`${dir} is not a complete checkpoint (no ${TRAINER_STATE_FILE}). Pick another checkpoint or start afresh.`);
+  }
+  const { tensors } = await readSafetensors(join(dir, 'optimizer.safetensors'));
+  const optimizerTensors: SerializedState['tensors'] = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    optimizerTensors[name] = { shape: t.shape, data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data) };
+  }
+  const trainerState = readJson<TrainerStateJson>(statePath);
+  return {
+    dir,
+    step: trainerState.global_step,
+    optimizer: { json: readJson(join(dir, 'optimizer.json')), tensors: optimizerTensors },
+    scheduler: readJson(join(dir, 'scheduler.json')),
+    position: readJson(join(dir, 'rng_state.json')),
+    trainerState,
+  };
+}
+
+/**
+ * HF's `_rotate_checkpoints`: keep the newest `limit` checkpoints, and always the best one
+ * (with limit 1 and a best that is not the newest, two are kept).
+ */
+export function rotateCheckpoints(outputDir: string, limit: number | null | undefined, best: string | undefined): string[] {
+  if (limit == null || limit <= 0) return [];
+  const checkpoints = listCheckpoints(outputDir);
+  let keep = limit;
+  if (best && keep === 1 && checkpoints.at(-1) !== best) keep = 2;
+  if (checkpoints.length <= keep) return [];
+  const ordered = checkpoints.filter((c) => c !== best);
+  const removable = ordered.slice(0, Math.max(0, checkpoints.length - keep));
+  for (const dir of removable) rmSync(dir, { recursive: true, force: true });
+  return removable;
+}

@@ -1,0 +1,228 @@
+/**
+ * One training run from a config file: validate, start the backend, read the data, build or
+ * load the model, load a custom trainer module, train, and report every step as events.
+ * Used by the CLI in a terminal and by the child process the extension starts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { loadConfigFile } from '../cli/config-host';
+import { formatProblem, hasErrors, resolveLossName, resolveMetricNames, type TrainerConfig } from '../config';
+import { PROTOCOL_VERSION, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
+import { initBackend, type BackendName } from './backends';
+import { latestCheckpoint, listCheckpoints } from './checkpoints';
+import { loadTrainerModule, type CoreModules, type TrainerModule } from './custom-module';
+import { DataError, prepareData, type PreparedData } from './data';
+import { TrainerError } from './errors';
+import { FanOutSink, JsonlEventLog, type EventSink } from './event-sink';
+import { createModel, fromPretrained, loadModelInfo, saveModel, saveModelInfo, type ModelInfo } from './models';
+import { loadTokenizer } from './tokenizer';
+import { Trainer } from './trainer';
+import type { TrainableModel } from './types';
+
+export interface RunOptions {
+  configPath: string;
+  /** A checkpoint folder, or true for the latest in output_dir. */
+  resume?: string | boolean;
+  maxSteps?: number;
+  backend?: BackendName;
+  /** Where events go besides metrics.jsonl (terminal, JSON lines, IPC). */
+  events: EventSink;
+  /** The public module custom trainers import as `finetune-studio`. */
+  core: CoreModules;
+  /** Called once the Trainer exists, so the caller can wire stop/pause controls to it. */
+  onTrainer?: (trainer: Trainer) => void;
+  /** Diagnostic lines (backend fallbacks and the like). */
+  log?: (message: string) => void;
+}
+
+/** Runs training to the end; never throws: failures come back as a `failed` runEnd event. */
+export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
+  const started = Date.now();
+  const sink = new FanOutSink().add(options.events);
+  let metricsLog: JsonlEventLog | undefined;
+  let trainerModule: TrainerModule | undefined;
+  let trainer: Trainer | undefined;
+  let model: TrainableModel | undefined;
+  const end = (status: RunEndEvent['status'], extra: Partial<RunEndEvent>): RunEndEvent => {
+    const event: RunEndEvent = {
+      type: 'runEnd',
+      time: Date.now(),
+      status,
+      step: trainer?.state.globalStep ?? 0,
+      epoch: trainer?.state.epoch ?? 0,
+      trainRuntime: (Date.now() - started) / 1000,
+      ...extra,
+    };
+    try {
+      sink.emit(event);
+    } catch (error) {
+      options.log?.(`Could not record the end of the run: ${(error as Error).message}`);
+    }
+    return event;
+  };
+
+  try {
+    const configPath = resolve(options.configPath);
+    const configDir = dirname(configPath);
+    const loaded = await loadConfigFile(configPath);
+    if (!loaded.config || hasErrors(loaded.problems)) {
+      const errors = loaded.problems.filter((p) => p.severity === 'error');
+      const first = errors[0];
+      return end('failed', {
+        error: {
+          message: `The config has ${errors.length} error(s):\n${errors.map(formatProblem).join('\n')}`,
+          location: first ? { file: first.file, line: first.range.start.line + 1, column: first.range.start.character + 1 } : undefined,
+        },
+      });
+    }
+    const config = applyOverrides(loaded.config, options);
+    const args = config.training_args;
+    const outputDir = resolve(configDir, args.output_dir);
+    const resumeFrom = resolveResume(outputDir, options.resume ?? args.resume_from_checkpoint ?? undefined, configDir);
+    prepareOutputDir(outputDir, config, resumeFrom);
+
+    metricsLog = new JsonlEventLog(join(outputDir, 'metrics.jsonl'));
+    sink.add(metricsLog);
+
+    const backend = await initBackend({ backend: config.backend as BackendName, threads: config.threads }, options.log);
+
+    // A resumed run reuses the checkpoint's tokenizer and label mapping, so the data encode identically.
+    const savedInfo: ModelInfo | undefined = resumeFrom ? await loadModelInfo(resumeFrom) : undefined;
+    const data: PreparedData = await prepareData(config, configDir, {
+      tokenizer: resumeFrom && existsSync(join(resumeFrom, 'tokenizer.json')) ? await loadTokenizer(resumeFrom) : undefined,
+      labelNames: savedInfo?.labelNames,
+      featureStats: savedInfo?.featureStats,
+    });
+    const dims = { vocabSize: data.tokenizer?.vocabSize, numFeatures: data.featureNames?.length, numLabels: data.numLabels };
+    const runModel = config.model.from_pretrained
+      ? await fromPretrained(resolve(configDir, config.model.from_pretrained), config.model, dims, args.seed)
+      : createModel(config.model, dims, args.seed);
+    model = runModel;
+    const info: ModelInfo = { config: config.model, dims, labelNames: data.labelNames, featureStats: data.featureStats };
+    const saveArtifacts = async (dir: string) => {
+      saveModelInfo(dir, info);
+      await data.tokenizer?.save(dir);
+    };
+
+    if (config.trainer) {
+      trainerModule = await loadTrainerModule(resolve(configDir, config.trainer), options.core);
+    }
+    const TrainerClass = trainerModule?.trainerClass ?? Trainer;
+    trainer = new TrainerClass({
+      model: runModel,
+      args: { ...args, output_dir: outputDir },
+      trainDataset: data.train,
+      evalDataset: data.eval,
+      computeMetrics: trainerModule?.computeMetrics,
+      computeLossFunc: trainerModule?.computeLossFunc,
+      callbacks: trainerModule?.callbacks,
+      lossName: resolveLossName(config),
+      lossKwargs: config.loss_kwargs,
+      metricNames: resolveMetricNames(config),
+      trainerKwargs: config.trainer_kwargs,
+      outputDir,
+      events: sink,
+      saveArtifacts,
+    });
+    options.onTrainer?.(trainer);
+
+    const resolved = { ...config, training_args: { ...args, output_dir: outputDir } };
+    writeFileSync(join(outputDir, 'config.resolved.json'), JSON.stringify(resolved, null, 2) + '\n');
+    const steps = trainer.totalSteps();
+    sink.emit({
+      type: 'runStart',
+      protocol: PROTOCOL_VERSION,
+      runId: `${basename(outputDir)}-${started}`,
+      time: Date.now(),
+      configPath,
+      outputDir,
+      config: resolved,
+      totalSteps: steps.totalSteps,
+      numEpochs: steps.numEpochs,
+      stepsPerEpoch: steps.updatesPerEpoch,
+      trainExamples: data.train.size,
+      evalExamples: data.eval?.size ?? 0,
+      backend,
+      ...(resumeFrom ? { resumedFrom: resumeFrom, resumedStep: Number(basename(resumeFrom).replace('checkpoint-', '')) } : {}),
+    });
+
+    const output = await trainer.train({ resumeFromCheckpoint: resumeFrom ?? false });
+    writeFileSync(join(outputDir, 'trainer_state.json'), JSON.stringify(trainer.state.toJson(), null, 2) + '\n');
+    if (output.status === 'completed') {
+      await saveModel(runModel, outputDir, info);
+      await data.tokenizer?.save(outputDir);
+    }
+    return end(output.status, {
+      checkpoint: output.stopCheckpoint,
+      bestCheckpoint: trainer.state.bestModelCheckpoint,
+      bestMetric: trainer.state.bestMetric,
+    });
+  } catch (error) {
+    return end('failed', { error: describeError(error, trainerModule) });
+  } finally {
+    metricsLog?.close();
+    model?.dispose();
+    trainer?.optimizer?.dispose();
+    tf.disposeVariables();
+  }
+}
+
+function applyOverrides(config: TrainerConfig, options: RunOptions): TrainerConfig {
+  return {
+    ...config,
+    ...(options.backend ? { backend: options.backend } : {}),
+    training_args: {
+      ...config.training_args,
+      ...(options.maxSteps !== undefined ? { max_steps: options.maxSteps } : {}),
+    },
+  };
+}
+
+function resolveResume(outputDir: string, request: string | boolean | undefined, configDir: string): string | undefined {
+  if (request === undefined || request === false) return undefined;
+  if (request === true) {
+    const latest = latestCheckpoint(outputDir);
+    if (!latest) throw new TrainerError(`Nothing to resume: ${outputDir} has no complete checkpoint. Start without --resume.`);
+    return latest;
+  }
+  const dir = resolve(configDir, request);
+  if (!existsSync(join(dir, 'trainer_state.json'))) {
+    throw new TrainerError(`${dir} is not a complete checkpoint (it has no trainer_state.json). Pick one of: ${listCheckpoints(outputDir).map((c) => basename(c)).join(', ') || 'none'}.`);
+  }
+  return dir;
+}
+
+/** Refuses to mix a fresh run into an old one's checkpoints, unless overwrite_output_dir says so. */
+function prepareOutputDir(outputDir: string, config: TrainerConfig, resumeFrom: string | undefined): void {
+  mkdirSync(outputDir, { recursive: true });
+  if (resumeFrom) return;
+  const existing = listCheckpoints(outputDir);
+  if (existing.length === 0) {
+    rmSync(join(outputDir, 'metrics.jsonl'), { force: true });
+    return;
+  }
+  if (!config.training_args.overwrite_output_dir) {
+    throw new TrainerError(
+      `${outputDir} already holds ${existing.length} checkpoint(s) (latest ${basename(existing.at(-1) ?? '')}). Resume with --resume, set training_args.overwrite_output_dir: true to start afresh, or choose another output_dir.`,
+    );
+  }
+  for (const entry of readdirSync(outputDir)) {
+    if (entry.startsWith('checkpoint-') || entry === 'metrics.jsonl' || entry === 'trainer_state.json') {
+      rmSync(join(outputDir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function describeError(error: unknown, module: TrainerModule | undefined): RunError {
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = error instanceof Error ? error.stack : undefined;
+  let location: SourceLocation | undefined;
+  if (error instanceof TrainerError) location = error.location;
+  else if (error instanceof DataError) location = { file: error.file, line: error.line, column: error.column };
+  location ??= module?.locate(error);
+  if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'ENOSPC') {
+    return { message: `The disk is full: ${message}. Free some space; checkpoints already written are intact, and --resume continues from the latest.`, location, stack };
+  }
+  return { message, location, stack };
+}

@@ -1,0 +1,743 @@
+/**
+ * The Trainer: Hugging Face `Trainer` semantics on TensorFlow.js. Every part can be replaced
+ * by a subclass or through the constructor: computeLoss, the optimizer and scheduler
+ * (`optimizers: [optimizer, scheduler]`), metrics and callbacks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { computeTotalSteps, resolveBestModelMetric } from '../config/resolve';
+import type { LossKwargs, TrainingArguments } from '../config/schema';
+import type { CheckpointEvent, EvalEvent, LogEvent } from '../protocol/events';
+import { microBatchesForUpdate, planBatches, type BatchPlan } from './batching';
+import { CallbackHandler, EarlyStoppingCallback, type TrainerCallback } from './callbacks';
+import {
+  latestCheckpoint,
+  readCheckpoint,
+  readWeightsInto,
+  rotateCheckpoints,
+  writeCheckpoint,
+  MODEL_WEIGHTS_FILE,
+  type LoopPosition,
+} from './checkpoints';
+import type { TensorDataset } from './data';
+import type { EventSink } from './event-sink';
+import { clipGradNorm } from './gradients';
+import { createLoss } from './losses';
+import { computeBuiltinMetrics } from './metrics';
+import { ModelInMode } from './model-mode';
+import { createOptimizer } from './optimizers';
+import { epochPermutation, mixSeed } from './random';
+import { createScheduler } from './schedulers';
+import { TrainerControl, TrainerState } from './state';
+import { TrainerError } from './errors';
+import type {
+  ComputeMetrics,
+  EvalPrediction,
+  Inputs,
+  LossFunction,
+  LrScheduler,
+  ModelOutput,
+  TrainableModel,
+  TrainerOptimizer,
+} from './types';
+import { join } from 'node:path';
+
+/** HF's `compute_loss_func(outputs, labels, num_items_in_batch)`. */
+export type ComputeLossFunc = (outputs: ModelOutput, labels: tf.Tensor, numItemsInBatch?: number) => tf.Tensor;
+
+export type ComputeLossResult = tf.Tensor | [tf.Tensor, ModelOutput];
+
+export interface TrainerOptions {
+  model: TrainableModel;
+  args: TrainingArguments;
+  trainDataset?: TensorDataset;
+  evalDataset?: TensorDataset;
+  computeMetrics?: ComputeMetrics;
+  callbacks?: TrainerCallback[];
+  /** HF's `optimizers=(optimizer, scheduler)`: either may be left undefined to get the default. */
+  optimizers?: [TrainerOptimizer | undefined, LrScheduler | undefined];
+  /** Loss picked by `loss_name` (any alias) and `loss_kwargs`. */
+  lossName?: string;
+  lossKwargs?: LossKwargs;
+  /** Built-in metric names computed at each evaluation. */
+  metricNames?: readonly string[];
+  /** HF's `compute_loss_func`, e.g. a module's exported `computeLoss` function. */
+  computeLossFunc?: ComputeLossFunc;
+  /** The config's `trainer_kwargs`, for custom trainers. */
+  trainerKwargs?: Record<string, unknown>;
+  /** Absolute output folder; defaults to `args.output_dir`. */
+  outputDir?: string;
+  events?: EventSink;
+  /** Writes files besides the weights into each checkpoint (model config, tokenizer). */
+  saveArtifacts?: (dir: string) => Promise<void>;
+  /** Clock in milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+export interface TrainOutput {
+  status: 'completed' | 'stopped';
+  globalStep: number;
+  trainingLoss: number;
+  metrics: Record<string, number>;
+  /** The checkpoint written when the run was stopped. */
+  stopCheckpoint?: string;
+}
+
+/** How long the loop may run before it yields to the event loop (stop messages, IPC). */
+const YIELD_INTERVAL_MS = 25;
+const PROGRESS_INTERVAL_MS = 500;
+
+export class Trainer {
+  readonly args: TrainingArguments;
+  readonly model: TrainableModel;
+  readonly trainDataset?: TensorDataset;
+  readonly evalDataset?: TensorDataset;
+  readonly trainerKwargs: Record<string, unknown>;
+  readonly state = new TrainerState();
+  readonly control = new TrainerControl();
+  readonly outputDir: string;
+  optimizer?: TrainerOptimizer;
+  lrScheduler?: LrScheduler;
+
+  protected readonly callbackHandler: CallbackHandler;
+  protected readonly computeMetrics?: ComputeMetrics;
+  protected readonly computeLossFunc?: ComputeLossFunc;
+  protected readonly metricNames: readonly string[];
+  private readonly lossFunction: LossFunction;
+  private readonly smoothingLoss?: LossFunction;
+  private readonly events?: EventSink;
+  private readonly saveArtifacts?: (dir: string) => Promise<void>;
+  private readonly now: () => number;
+  private readonly earlyStopping?: EarlyStoppingCallback;
+  private stopRequested = false;
+  private pausedUntil?: Promise<void>;
+  private resumePaused?: () => void;
+  private past?: tf.Tensor;
+  private bestGlobalStep?: number;
+  private currentStepSeed = 0;
+
+  constructor(options: TrainerOptions) {
+    this.args = options.args;
+    this.model = options.model;
+    this.trainDataset = options.trainDataset;
+    this.evalDataset = options.evalDataset;
+    this.trainerKwargs = options.trainerKwargs ?? {};
+    this.outputDir = options.outputDir ?? options.args.output_dir;
+    this.computeMetrics = options.computeMetrics;
+    this.computeLossFunc = options.computeLossFunc;
+    this.metricNames = options.metricNames ?? [];
+    this.events = options.events;
+    this.saveArtifacts = options.saveArtifacts;
+    this.now = options.now ?? (() => performance.now());
+    this.optimizer = options.optimizers?.[0];
+    this.lrScheduler = options.optimizers?.[1];
+    this.lossFunction = createLoss(options.lossName ?? (options.model.numLabels === 1 ? 'MSE' : 'CrossEntropy'), options.lossKwargs ?? {});
+    if (this.args.label_smoothing_factor > 0) {
+      this.smoothingLoss = createLoss('CrossEntropy', { label_smoothing: this.args.label_smoothing_factor });
+    }
+    this.callbackHandler = new CallbackHandler([...(options.callbacks ?? [])]);
+    if (this.args.early_stopping_patience != null) {
+      this.earlyStopping = new EarlyStoppingCallback(
+        this.args.early_stopping_patience,
+        this.args.early_stopping_threshold,
+        this.bestMetricKey(),
+        this.greaterIsBetter(),
+      );
+      this.callbackHandler.add(this.earlyStopping);
+    }
+  }
+
+  // ---- Overridable parts (HF names in camelCase) ----
+
+  /**
+   * HF's `compute_loss`. Pops the labels when a label smoother or a configured loss applies,
+   * runs the model, and returns the loss, or `[loss, outputs]` when `returnOutputs` is true.
+   * With `numItemsInBatch`, a mean loss becomes sum / numItemsInBatch, which makes gradient
+   * accumulation exact.
+   */
+  computeLoss(model: TrainableModel, inputs: Inputs, returnOutputs = false, numItemsInBatch?: number): ComputeLossResult {
+    const { labels, ...features } = inputs;
+    const outputs = model.forward(features, this.past ? { mems: this.past } : undefined);
+    if (this.args.past_index >= 0 && outputs.extra?.[this.args.past_index]) {
+      this.past = outputs.extra[this.args.past_index];
+    }
+    let loss: tf.Tensor;
+    if (labels === undefined) {
+      if (!outputs.loss) throw new TrainerError('The batch has no `labels` and the model returned no loss.');
+      loss = outputs.loss;
+    } else if (this.computeLossFunc) {
+      loss = this.computeLossFunc(outputs, labels, numItemsInBatch);
+    } else if (this.smoothingLoss) {
+      loss = this.smoothingLoss(outputs.logits, labels, { numItemsInBatch });
+    } else {
+      loss = this.lossFunction(outputs.logits, labels, { numItemsInBatch });
+    }
+    return returnOutputs ? [loss, outputs] : loss;
+  }
+
+  /** HF's `create_optimizer`: AdamW (or `optim`) over the trainable weights. */
+  createOptimizer(): TrainerOptimizer {
+    this.optimizer ??= createOptimizer(this.args, this.model.trainableWeights());
+    return this.optimizer;
+  }
+
+  /** HF's `create_scheduler`. */
+  createScheduler(totalSteps: number): LrScheduler {
+    this.lrScheduler ??= createScheduler(this.args, totalSteps);
+    return this.lrScheduler;
+  }
+
+  addCallback(callback: TrainerCallback): void {
+    this.callbackHandler.add(callback);
+  }
+
+  // ---- Control from outside the loop ----
+
+  /** Finish the current step, save a checkpoint and return with status `stopped`. */
+  requestStop(): void {
+    this.stopRequested = true;
+    this.resumePaused?.();
+  }
+
+  pause(): void {
+    if (this.pausedUntil) return;
+    this.pausedUntil = new Promise((resolve) => {
+      this.resumePaused = resolve;
+    });
+  }
+
+  resume(): void {
+    this.resumePaused?.();
+    this.pausedUntil = undefined;
+    this.resumePaused = undefined;
+  }
+
+  // ---- Training ----
+
+  batchPlan(): BatchPlan {
+    const dataset = this.requireTrainDataset();
+    return planBatches(
+      dataset.size,
+      this.args.per_device_train_batch_size,
+      this.args.gradient_accumulation_steps,
+      this.args.dataloader_drop_last,
+    );
+  }
+
+  /** Total optimizer steps and epochs: the same arithmetic the editor uses for its warnings. */
+  totalSteps(): { totalSteps: number; numEpochs: number; updatesPerEpoch: number } {
+    const steps = computeTotalSteps({ training_args: this.args }, this.requireTrainDataset().size);
+    return { totalSteps: steps.totalSteps, numEpochs: steps.numEpochs, updatesPerEpoch: steps.stepsPerEpoch };
+  }
+
+  async train(options: { resumeFromCheckpoint?: string | boolean } = {}): Promise<TrainOutput> {
+    const dataset = this.requireTrainDataset();
+    const args = this.args;
+    const plan = this.batchPlan();
+    const { totalSteps, numEpochs } = this.totalSteps();
+    const optimizer = this.createOptimizer();
+    const scheduler = this.createScheduler(totalSteps);
+    const weights = this.model.trainableWeights();
+    const variableToWeight = new Map(weights.map((w) => [w.variable.name, w.name]));
+    const variables = weights.map((w) => w.variable);
+    const normalisesByItems = this.lossNormalisesByItems();
+    const dataSeed = args.data_seed ?? args.seed;
+
+    this.state.maxSteps = totalSteps;
+    this.state.numTrainEpochs = numEpochs;
+    this.state.loggingSteps = args.logging_steps;
+    this.state.evalSteps = args.eval_steps ?? args.logging_steps;
+    this.state.saveSteps = args.save_steps;
+    this.state.trainBatchSize = args.per_device_train_batch_size;
+
+    let position: LoopPosition = { epoch: 0, updateInEpoch: 0, lossSinceLog: 0, stepsSinceLog: 0, totalLossSum: 0 };
+    const resumeFrom = this.resolveResumeCheckpoint(options.resumeFromCheckpoint ?? args.resume_from_checkpoint ?? undefined);
+    if (resumeFrom) position = await this.loadCheckpointState(resumeFrom);
+
+    const startTime = this.now();
+    const startStep = this.state.globalStep;
+    let lastYield = startTime;
+    let lastProgress = 0;
+    let samplesSeen = 0;
+    let stepLosses: tf.Scalar[] = [];
+    let lastGradNorm: tf.Scalar | undefined;
+    let lastLogTime = startTime;
+    let lastLogStep = this.state.globalStep;
+    let samplesSinceLog = 0;
+    let lastSavedStep = resumeFrom ? this.state.globalStep : -1;
+    let status: TrainOutput['status'] = 'completed';
+    let stopCheckpoint: string | undefined;
+
+    const context = () => ({ args, state: this.state, control: this.control });
+    await this.callbackHandler.call('onTrainBegin', context());
+
+    const flushLog = async (): Promise<void> => {
+      // The only read of the loss in the loop: once per logging step, asynchronously.
+      const losses = stepLosses;
+      stepLosses = [];
+      if (losses.length > 0) {
+        const values = await tf.stack(losses).data();
+        tf.dispose(losses);
+        const firstBad = values.findIndex((v) => !Number.isFinite(v));
+        if (firstBad >= 0) {
+          const step = this.state.globalStep - losses.length + firstBad + 1;
+          throw new TrainerError(
+            `The loss is ${values[firstBad]} at step ${step}. Lower learning_rate, check the data for bad values, or check computeLoss.`,
+          );
+        }
+        for (const v of values) position.lossSinceLog += v;
+        position.stepsSinceLog += losses.length;
+        for (const v of values) position.totalLossSum += v;
+      }
+    };
+
+    const log = async (): Promise<void> => {
+      await flushLog();
+      if (position.stepsSinceLog === 0) return;
+      const gradNorm = lastGradNorm ? (await lastGradNorm.data())[0] : undefined;
+      const elapsed = (this.now() - lastLogTime) / 1000;
+      const steps = this.state.globalStep - lastLogStep;
+      const entry = {
+        loss: round(position.lossSinceLog / position.stepsSinceLog),
+        ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}),
+        learning_rate: scheduler.currentLr(),
+        epoch: round(this.state.epoch),
+        step: this.state.globalStep,
+      };
+      position.lossSinceLog = 0;
+      position.stepsSinceLog = 0;
+      this.state.logHistory.push(entry);
+      const event: LogEvent = {
+        type: 'log',
+        time: Date.now(),
+        step: entry.step,
+        epoch: entry.epoch,
+        loss: entry.loss,
+        learning_rate: entry.learning_rate,
+        ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}),
+        samples_per_second: elapsed > 0 ? samplesSinceLog / elapsed : 0,
+        steps_per_second: elapsed > 0 ? steps / elapsed : 0,
+      };
+      this.events?.emit(event);
+      lastLogTime = this.now();
+      lastLogStep = this.state.globalStep;
+      samplesSinceLog = 0;
+      await this.callbackHandler.call('onLog', { ...context(), logs: entry });
+    };
+
+    const save = async (): Promise<string> => {
+      await flushLog();
+      const dir = await this.saveCheckpoint(position, optimizer, scheduler);
+      lastSavedStep = this.state.globalStep;
+      return dir;
+    };
+
+    try {
+      for (let epoch = position.epoch; epoch < numEpochs && this.state.globalStep < totalSteps; epoch++) {
+        position.epoch = epoch;
+        const order = epochPermutation(dataset.size, dataSeed, epoch);
+        this.control.shouldEpochStop = false;
+        await this.callbackHandler.call('onEpochBegin', context());
+        for (let update = position.updateInEpoch; update < plan.updatesPerEpoch; update++) {
+          if (this.state.globalStep >= totalSteps || this.control.shouldTrainingStop || this.control.shouldEpochStop) break;
+          if (this.pausedUntil) await this.pausedUntil;
+          if (this.stopRequested) break;
+          this.control.resetStep();
+          await this.callbackHandler.call('onStepBegin', context());
+
+          const microBatches = microBatchesForUpdate(order, plan, args.per_device_train_batch_size, args.gradient_accumulation_steps, update);
+          const { loss, gradNorm } = this.trainingStep(microBatches, dataset, variables, variableToWeight, optimizer, normalisesByItems);
+          scheduler.step();
+          if (this.state.globalStep === 0 && stepLosses.length === 0) await this.checkFirstLoss(loss);
+          stepLosses.push(loss);
+          lastGradNorm?.dispose();
+          lastGradNorm = gradNorm;
+
+          const samples = microBatches.reduce((n, b) => n + b.length, 0);
+          samplesSeen += samples;
+          samplesSinceLog += samples;
+          this.state.globalStep += 1;
+          position.updateInEpoch = update + 1;
+          this.state.epoch = epoch + (update + 1) / plan.updatesPerEpoch;
+
+          this.decideStepActions();
+          await this.callbackHandler.call('onStepEnd', context());
+          if (this.control.shouldLog) await log();
+          if (this.control.shouldEvaluate) await this.evaluateAndTrack(scheduler);
+          if (this.control.shouldSave) await save();
+
+          const now = this.now();
+          if (now - lastProgress >= PROGRESS_INTERVAL_MS || this.state.globalStep === totalSteps) {
+            lastProgress = now;
+            const stepsDone = this.state.globalStep - startStep;
+            const rate = stepsDone / Math.max((now - startTime) / 1000, 1e-9);
+            this.events?.emit({
+              type: 'progress',
+              time: Date.now(),
+              step: this.state.globalStep,
+              totalSteps,
+              epoch: round(this.state.epoch),
+              eta: rate > 0 ? (totalSteps - this.state.globalStep) / rate : 0,
+            });
+          }
+          if (now - lastYield >= YIELD_INTERVAL_MS) {
+            // Let IPC and signal handlers run, so a stop is seen within one step.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            lastYield = this.now();
+          }
+        }
+        if (this.stopRequested) break;
+        // HF runs the epoch-end flow also when max_steps or a callback ends the epoch early.
+        if (position.updateInEpoch >= plan.updatesPerEpoch) {
+          position.updateInEpoch = 0;
+          position.epoch = epoch + 1;
+        }
+        {
+          this.control.resetStep();
+          this.decideEpochActions();
+          await this.callbackHandler.call('onEpochEnd', context());
+          if (this.control.shouldLog) await log();
+          if (this.control.shouldEvaluate) await this.evaluateAndTrack(scheduler);
+          if (this.control.shouldSave && lastSavedStep !== this.state.globalStep) await save();
+        }
+        if (this.control.shouldTrainingStop) break;
+      }
+
+      await flushLog();
+      if (this.stopRequested) {
+        status = 'stopped';
+        if (position.stepsSinceLog > 0) await log();
+        stopCheckpoint = lastSavedStep === this.state.globalStep ? this.checkpointDir(this.state.globalStep) : await save();
+      }
+    } finally {
+      tf.dispose(stepLosses);
+      lastGradNorm?.dispose();
+      this.past = undefined;
+    }
+
+    if (status === 'completed' && args.load_best_model_at_end && this.state.bestModelCheckpoint) {
+      await readWeightsInto(this.model.weights(), join(this.state.bestModelCheckpoint, MODEL_WEIGHTS_FILE));
+      this.events?.emit({ type: 'message', time: Date.now(), level: 'info', text: `Loaded the best model from ${this.state.bestModelCheckpoint}` });
+    }
+
+    const runtime = (this.now() - startTime) / 1000;
+    const trainingLoss = this.state.globalStep > 0 ? position.totalLossSum / this.state.globalStep : 0;
+    const metrics = {
+      train_runtime: round(runtime),
+      train_samples_per_second: round(samplesSeen / Math.max(runtime, 1e-9)),
+      train_steps_per_second: round((this.state.globalStep - startStep) / Math.max(runtime, 1e-9)),
+      train_loss: trainingLoss,
+      epoch: round(this.state.epoch),
+    };
+    if (status === 'completed') this.state.logHistory.push({ ...metrics, step: this.state.globalStep });
+    await this.callbackHandler.call('onTrainEnd', context());
+    return { status, globalStep: this.state.globalStep, trainingLoss, metrics, stopCheckpoint };
+  }
+
+  /**
+   * One optimizer step over its micro-batches: gradients summed across micro-batches, clipped,
+   * applied. Returns the step's loss and gradient norm as tensors (not read: no sync here).
+   */
+  protected trainingStep(
+    microBatches: Int32Array[],
+    dataset: TensorDataset,
+    variables: tf.Variable[],
+    variableToWeight: Map<string, string>,
+    optimizer: TrainerOptimizer,
+    normalisesByItems: boolean,
+  ): { loss: tf.Scalar; gradNorm: tf.Scalar } {
+    const numItemsInBatch = microBatches.reduce((n, b) => n + dataset.countLabelItems(b), 0);
+    const divisor = normalisesByItems ? 1 : microBatches.length;
+    let summed: Record<string, tf.Tensor> | undefined;
+    let lossSum: tf.Scalar | undefined;
+    for (let m = 0; m < microBatches.length; m++) {
+      const inputs = dataset.batch(microBatches[m]);
+      this.currentStepSeed = mixSeed(this.args.seed, this.state.globalStep * 1024 + m);
+      const model = new ModelInMode(this.model, true, this.currentStepSeed);
+      try {
+        const { value, grads } = tf.variableGrads(() => {
+          const loss = this.checkedLoss(this.computeLoss(model, inputs, false, numItemsInBatch));
+          return divisor > 1 ? tf.div(loss, divisor) : loss;
+        }, variables);
+        const previousSum = lossSum;
+        lossSum = previousSum ? (tf.add(previousSum, value) as tf.Scalar) : value;
+        if (previousSum) {
+          previousSum.dispose();
+          value.dispose();
+        }
+        if (summed === undefined) {
+          summed = grads;
+        } else {
+          for (const name of Object.keys(grads)) {
+            const total = tf.add(summed[name], grads[name]);
+            summed[name].dispose();
+            grads[name].dispose();
+            summed[name] = total;
+          }
+        }
+      } finally {
+        tf.dispose(inputs);
+      }
+    }
+    if (!summed || !lossSum) throw new TrainerError('An optimizer step got no examples; check per_device_train_batch_size.');
+    const named: Record<string, tf.Tensor> = {};
+    for (const [variableName, grad] of Object.entries(summed)) named[variableToWeight.get(variableName) ?? variableName] = grad;
+    const { grads: clipped, norm } = clipGradNorm(named, this.args.max_grad_norm);
+    optimizer.learningRate = this.lrScheduler?.currentLr() ?? this.args.learning_rate;
+    optimizer.applyGradients(clipped);
+    tf.dispose(Object.values(named));
+    tf.dispose(Object.values(clipped).filter((t) => !Object.values(named).includes(t)));
+    return { loss: lossSum, gradNorm: norm };
+  }
+
+  /** HF's `evaluate`: loss and metrics over the eval dataset, keys prefixed with `eval_`. */
+  async evaluate(): Promise<Record<string, number>> {
+    const dataset = this.evalDataset;
+    if (!dataset) throw new TrainerError('evaluate() needs an eval dataset: set data.eval_file.');
+    const start = this.now();
+    const batchSize = this.args.per_device_eval_batch_size;
+    const numLabels = this.model.numLabels;
+    const predictions = new Float32Array(dataset.size * numLabels);
+    let lossTotal = 0;
+    let itemsTotal = 0;
+    const model = new ModelInMode(this.model, false, undefined);
+    for (let start = 0; start < dataset.size; start += batchSize) {
+      const indices = new Int32Array(Math.min(batchSize, dataset.size - start)).map((_, i) => start + i);
+      const inputs = dataset.batch(indices);
+      const items = dataset.countLabelItems(indices);
+      try {
+        const [loss, logits] = tf.tidy(() => {
+          const result = this.computeLoss(model, inputs, true, items);
+          if (!Array.isArray(result)) {
+            throw new TrainerError('computeLoss(model, inputs, returnOutputs = true) must return [loss, outputs]; evaluation needs the outputs.');
+          }
+          const [l, outputs] = result;
+          return [this.checkedLoss(l), outputs.logits.reshape([indices.length, numLabels])] as [tf.Scalar, tf.Tensor];
+        });
+        const [lossValue] = await loss.data();
+        predictions.set(await logits.data(), start * numLabels);
+        tf.dispose([loss, logits]);
+        lossTotal += lossValue * items;
+        itemsTotal += items;
+      } finally {
+        tf.dispose(inputs);
+      }
+    }
+    const evalLoss = itemsTotal > 0 ? lossTotal / itemsTotal : Number.NaN;
+    const prediction: EvalPrediction = {
+      predictions,
+      labels: Float32Array.from(dataset.labels),
+      numRows: dataset.size,
+      numLabels,
+    };
+    const computed = {
+      ...computeBuiltinMetrics(this.metricNames, prediction, evalLoss),
+      ...(this.computeMetrics ? this.computeMetrics(prediction) : {}),
+    };
+    const runtime = (this.now() - start) / 1000;
+    const metrics: Record<string, number> = { eval_loss: evalLoss };
+    for (const [name, value] of Object.entries(computed)) metrics[name.startsWith('eval_') ? name : `eval_${name}`] = value;
+    metrics.eval_runtime = round(runtime);
+    metrics.eval_samples_per_second = round(dataset.size / Math.max(runtime, 1e-9));
+    return metrics;
+  }
+
+  // ---- Internals ----
+
+  private requireTrainDataset(): TensorDataset {
+    if (!this.trainDataset) throw new TrainerError('train() needs a train dataset: set data.train_file.');
+    return this.trainDataset;
+  }
+
+  /**
+   * Whether computeLoss divides by numItemsInBatch itself. The built-in loss does; a user
+   * override or compute_loss_func that does not declare the 4th parameter gets HF's fallback:
+   * the Trainer divides each micro-batch loss by the accumulation steps.
+   */
+  private lossNormalisesByItems(): boolean {
+    if (this.computeLossFunc) return declaredParameterCount(this.computeLossFunc) >= 3;
+    if (this.computeLoss === Trainer.prototype.computeLoss) return true;
+    return declaredParameterCount(this.computeLoss) >= 4;
+  }
+
+  private checkedLoss(result: ComputeLossResult): tf.Scalar {
+    // HF tolerates a (loss, outputs) tuple where only the loss was asked for; so do we.
+    const loss: unknown = Array.isArray(result) ? result[0] : result;
+    if (!(loss instanceof tf.Tensor)) {
+      throw new TrainerError(`computeLoss must return a tf.Tensor scalar (or [loss, outputs]); it returned ${describe(loss)}.`);
+    }
+    if (loss.rank !== 0) {
+      throw new TrainerError(
+        `computeLoss must return a scalar loss; it returned a tensor of shape [${loss.shape.join(', ')}] at step ${this.state.globalStep + 1}. Reduce it with tf.mean or tf.sum.`,
+      );
+    }
+    return loss as tf.Scalar;
+  }
+
+  /** The first step's loss is read at once, so a broken override fails before a whole log interval. */
+  private async checkFirstLoss(loss: tf.Scalar): Promise<void> {
+    const [value] = await loss.data();
+    if (!Number.isFinite(value)) {
+      throw new TrainerError(`The loss is ${value} at step 1. Check computeLoss, the labels and learning_rate.`);
+    }
+  }
+
+  /** HF's DefaultFlowCallback.on_step_end. */
+  private decideStepActions(): void {
+    const args = this.args;
+    const step = this.state.globalStep;
+    const evalSteps = args.eval_steps ?? args.logging_steps;
+    if (args.logging_first_step && step === 1) this.control.shouldLog = true;
+    if (args.logging_strategy === 'steps' && step % args.logging_steps === 0) this.control.shouldLog = true;
+    if (args.eval_strategy === 'steps' && step % evalSteps === 0) this.control.shouldEvaluate = true;
+    if (args.save_strategy === 'steps' && step % args.save_steps === 0) this.control.shouldSave = true;
+    if (step >= this.state.maxSteps) {
+      // As HF: the last step saves under the `steps` strategy. It also logs, so the final loss is seen.
+      if (args.logging_strategy !== 'no') this.control.shouldLog = true;
+      if (args.save_strategy === 'steps') this.control.shouldSave = true;
+    }
+  }
+
+  /** HF's DefaultFlowCallback.on_epoch_end. */
+  private decideEpochActions(): void {
+    const args = this.args;
+    if (args.logging_strategy === 'epoch') this.control.shouldLog = true;
+    if (args.eval_strategy === 'epoch') this.control.shouldEvaluate = true;
+    if (args.save_strategy === 'epoch') this.control.shouldSave = true;
+    if (this.state.globalStep >= this.state.maxSteps) {
+      if (args.logging_strategy !== 'no') this.control.shouldLog = true;
+    }
+  }
+
+  private bestMetricKey(): string {
+    return resolveBestModelMetric(this.args)?.logKey ?? 'eval_loss';
+  }
+
+  private greaterIsBetter(): boolean {
+    return resolveBestModelMetric(this.args)?.greaterIsBetter ?? false;
+  }
+
+  private async evaluateAndTrack(scheduler: LrScheduler): Promise<void> {
+    const metrics = await this.evaluate();
+    const entry = { ...metrics, epoch: round(this.state.epoch), step: this.state.globalStep };
+    this.state.logHistory.push(entry);
+    const event: EvalEvent = { type: 'eval', time: Date.now(), step: this.state.globalStep, epoch: entry.epoch, metrics };
+    this.events?.emit(event);
+    const selection = resolveBestModelMetric(this.args);
+    if (selection) {
+      const value = metrics[selection.logKey];
+      if (value === undefined) {
+        throw new TrainerError(
+          `metric_for_best_model is "${selection.metric}", but the evaluation computed only ${Object.keys(metrics).join(', ')}. Add it to \`metrics\` or pick one of those.`,
+        );
+      }
+      const better = selection.greaterIsBetter ? value > (this.state.bestMetric ?? -Infinity) : value < (this.state.bestMetric ?? Infinity);
+      if (better) {
+        this.state.bestMetric = value;
+        this.bestGlobalStep = this.state.globalStep;
+      }
+    }
+    // HF steps ReduceLROnPlateau with the best-model metric (eval_loss by default).
+    scheduler.reportMetric?.(metrics[selection?.logKey ?? 'eval_loss'] ?? metrics.eval_loss);
+    await this.callbackHandler.call('onEvaluate', { args: this.args, state: this.state, control: this.control, metrics });
+  }
+
+  private checkpointDir(step: number): string {
+    return join(this.outputDir, `checkpoint-${step}`);
+  }
+
+  private async saveCheckpoint(position: LoopPosition, optimizer: TrainerOptimizer, scheduler: LrScheduler): Promise<string> {
+    const step = this.state.globalStep;
+    if (this.bestGlobalStep === step) this.state.bestModelCheckpoint = this.checkpointDir(step);
+    const saved: LoopPosition = {
+      ...position,
+      earlyStopping: this.earlyStopping?.getState(),
+      bestGlobalStep: this.bestGlobalStep,
+    };
+    const dir = await writeCheckpoint(
+      this.outputDir,
+      step,
+      {
+        weights: this.model.weights(),
+        optimizer: optimizer.getState(),
+        scheduler: scheduler.getState(),
+        position: saved,
+        trainerState: this.state.toJson(),
+        trainingArgs: this.args,
+      },
+      this.saveArtifacts,
+    );
+    const deleted = rotateCheckpoints(this.outputDir, this.args.save_total_limit, this.state.bestModelCheckpoint);
+    const event: CheckpointEvent = {
+      type: 'checkpoint',
+      time: Date.now(),
+      step,
+      path: dir,
+      isBest: this.state.bestModelCheckpoint === dir,
+      deleted,
+    };
+    this.events?.emit(event);
+    await this.callbackHandler.call('onSave', { args: this.args, state: this.state, control: this.control, checkpoint: dir });
+    return dir;
+  }
+
+  private resolveResumeCheckpoint(request: string | boolean | undefined): string | undefined {
+    if (request === undefined || request === false) return undefined;
+    if (request === true) {
+      const latest = latestCheckpoint(this.outputDir);
+      if (!latest) throw new TrainerError(`resume_from_checkpoint is true, but ${this.outputDir} has no checkpoint yet. Start without resuming.`);
+      return latest;
+    }
+    return request;
+  }
+
+  private async loadCheckpointState(dir: string): Promise<LoopPosition> {
+    const checkpoint = await readCheckpoint(dir);
+    await readWeightsInto(this.model.weights(), join(dir, MODEL_WEIGHTS_FILE));
+    this.createOptimizer().setState(checkpoint.optimizer);
+    this.lrScheduler?.setState(checkpoint.scheduler);
+    const restored = TrainerState.fromJson(checkpoint.trainerState);
+    this.state.globalStep = restored.globalStep;
+    this.state.epoch = restored.epoch;
+    this.state.bestMetric = restored.bestMetric;
+    this.state.bestModelCheckpoint = restored.bestModelCheckpoint;
+    this.state.logHistory = restored.logHistory;
+    this.bestGlobalStep = checkpoint.position.bestGlobalStep;
+    if (checkpoint.position.earlyStopping) this.earlyStopping?.setState(checkpoint.position.earlyStopping);
+    return checkpoint.position;
+  }
+}
+
+/** Parameters a function declares, read from its source (esbuild keeps parameter lists). */
+export function declaredParameterCount(fn: (...args: never[]) => unknown): number {
+  const source = Function.prototype.toString.call(fn);
+  const open = source.indexOf('(');
+  if (open < 0) return fn.length;
+  let depth = 0;
+  let count = 0;
+  let sawToken = false;
+  for (let i = open; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === '(' || ch === '[' || ch === '{') {
+      depth++;
+      if (depth > 1) sawToken = true;
+    } else if (ch === ')' || ch === ']' || ch === '}') {
+      depth--;
+      if (depth === 0) break;
+    } else if (ch === ',' && depth === 1) {
+      count++;
+      sawToken = false;
+    } else if (depth >= 1 && !/\s/.test(ch)) {
+      sawToken = true;
+    }
+  }
+  return count + (sawToken ? 1 : 0);
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  return value === null ? 'null' : typeof value;
+}
