@@ -1,0 +1,136 @@
+/**
+ * torch.optim update rules (single-tensor, non-fused, maximize=False, no amsgrad), one class each.
+ * Scalars are computed in float64 JS and enter the graph as float32 constants.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NamedWeight } from '../types';
+import { SlotOptimizer, type UpdateContext } from './slot-optimizer';
+
+type DecayOf = (weightName: string) => number;
+
+export interface AdamSettings {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** true: AdamW's decoupled decay (p *= 1 - lr·wd). false: Adam's L2 (grad += wd·p). */
+  decoupled: boolean;
+}
+
+/** torch.optim.AdamW / torch.optim.Adam. Slots: exp_avg, exp_avg_sq. */
+export class AdamOptimizer extends SlotOptimizer {
+  constructor(name: string, lr: number, weights: readonly NamedWeight[], decayOf: DecayOf, private readonly s: AdamSettings) {
+    super(name, lr, weights, [{ name: 'exp_avg', initialValue: 0 }, { name: 'exp_avg_sq', initialValue: 0 }], decayOf);
+  }
+
+  protected update({ param, grad, slots, step, lr, weightDecay }: UpdateContext): void {
+    const { beta1, beta2, eps, decoupled } = this.s;
+    let p: tf.Tensor = param;
+    let g = grad;
+    if (weightDecay !== 0) {
+      if (decoupled) p = tf.mul(p, 1 - lr * weightDecay);
+      else g = tf.add(g, tf.mul(p, weightDecay));
+    }
+    const m = tf.add(tf.mul(slots.exp_avg, beta1), tf.mul(g, 1 - beta1));
+    const v = tf.add(tf.mul(slots.exp_avg_sq, beta2), tf.mul(tf.square(g), 1 - beta2));
+    const biasCorrection1 = 1 - beta1 ** step;
+    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const denom = tf.add(tf.div(tf.sqrt(v), biasCorrection2Sqrt), eps);
+    slots.exp_avg.assign(m);
+    slots.exp_avg_sq.assign(v);
+    param.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / biasCorrection1)));
+  }
+}
+
+export interface SgdSettings {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+}
+
+/** torch.optim.SGD with L2 weight decay. Slot (only with momentum): momentum_buffer. */
+export class SgdOptimizer extends SlotOptimizer {
+  constructor(lr: number, weights: readonly NamedWeight[], decayOf: DecayOf, private readonly s: SgdSettings) {
+    super('sgd', lr, weights, s.momentum !== 0 ? [{ name: 'momentum_buffer', initialValue: 0 }] : [], decayOf);
+    if (s.nesterov && (s.momentum <= 0 || s.dampening !== 0)) {
+      throw new Error('sgd: nesterov needs momentum > 0 and dampening = 0 (as torch). Set optim_args: "momentum=0.9,nesterov=true".');
+    }
+  }
+
+  protected update({ param, grad, slots, step, lr, weightDecay }: UpdateContext): void {
+    const { momentum, dampening, nesterov } = this.s;
+    let d = weightDecay !== 0 ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
+    if (momentum !== 0) {
+      // torch starts the buffer at the first gradient, undamped.
+      const buf = step === 1 ? d : tf.add(tf.mul(slots.momentum_buffer, momentum), tf.mul(d, 1 - dampening));
+      slots.momentum_buffer.assign(buf);
+      d = nesterov ? tf.add(d, tf.mul(buf, momentum)) : buf;
+    }
+    param.assign(tf.sub(param, tf.mul(d, lr)));
+  }
+}
+
+export interface AdagradSettings {
+  lrDecay: number;
+  eps: number;
+  initialAccumulatorValue: number;
+}
+
+/** torch.optim.Adagrad. Slot: sum. */
+export class AdagradOptimizer extends SlotOptimizer {
+  constructor(lr: number, weights: readonly NamedWeight[], decayOf: DecayOf, private readonly s: AdagradSettings) {
+    super('adagrad', lr, weights, [{ name: 'sum', initialValue: s.initialAccumulatorValue }], decayOf);
+  }
+
+  protected update({ param, grad, slots, step, lr, weightDecay }: UpdateContext): void {
+    const g = weightDecay !== 0 ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
+    const clr = lr / (1 + (step - 1) * this.s.lrDecay);
+    const sum = tf.add(slots.sum, tf.square(g));
+    slots.sum.assign(sum);
+    param.assign(tf.sub(param, tf.mul(tf.div(g, tf.add(tf.sqrt(sum), this.s.eps)), clr)));
+  }
+}
+
+export interface RmspropSettings {
+  alpha: number;
+  eps: number;
+  momentum: number;
+  centered: boolean;
+}
+
+/** torch.optim.RMSprop. Slots: square_avg, plus momentum_buffer and grad_avg when used. */
+export class RmspropOptimizer extends SlotOptimizer {
+  constructor(lr: number, weights: readonly NamedWeight[], decayOf: DecayOf, private readonly s: RmspropSettings) {
+    super(
+      'rmsprop',
+      lr,
+      weights,
+      [
+        { name: 'square_avg', initialValue: 0 },
+        ...(s.momentum > 0 ? [{ name: 'momentum_buffer', initialValue: 0 }] : []),
+        ...(s.centered ? [{ name: 'grad_avg', initialValue: 0 }] : []),
+      ],
+      decayOf,
+    );
+  }
+
+  protected update({ param, grad, slots, lr, weightDecay }: UpdateContext): void {
+    const { alpha, eps, momentum, centered } = this.s;
+    const g = weightDecay !== 0 ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
+    const squareAvg = tf.add(tf.mul(slots.square_avg, alpha), tf.mul(tf.square(g), 1 - alpha));
+    slots.square_avg.assign(squareAvg);
+    let variance: tf.Tensor = squareAvg;
+    if (centered) {
+      const gradAvg = tf.add(tf.mul(slots.grad_avg, alpha), tf.mul(g, 1 - alpha));
+      slots.grad_avg.assign(gradAvg);
+      variance = tf.sub(squareAvg, tf.square(gradAvg));
+    }
+    const avg = tf.add(tf.sqrt(variance), eps);
+    if (momentum > 0) {
+      const buf = tf.add(tf.mul(slots.momentum_buffer, momentum), tf.div(g, avg));
+      slots.momentum_buffer.assign(buf);
+      param.assign(tf.sub(param, tf.mul(buf, lr)));
+    } else {
+      param.assign(tf.sub(param, tf.mul(tf.div(g, avg), lr)));
+    }
+  }
+}
