@@ -1,16 +1,42 @@
-/** Validation entry point: parse problems, schema walk, HF key checks, cross-field rules. */
+/** Validation entry point: parse problems, schema walk (with HF key checks), cross-field rules. */
 import type { ConfigHost } from './host';
 import type { ParsedConfig } from './parsed';
 import { hasErrors, sortProblems, type Problem } from './problems';
-import type { TrainerConfig } from './schema';
+import { resolveLossName, resolveMetricNames } from './resolve';
+import { runCrossFieldRules } from './rules';
+import { DataSchema, LossKwargsSchema, ModelSchema, TrainerConfigSchema, TrainingArgumentsSchema, type TrainerConfig } from './schema';
+import { applyDefaults, shapeOf } from './schema-shape';
+import { pathKey, walkConfig, type SectionInfo } from './schema-walk';
 
 export interface ValidationResult {
-  /** The config with every default applied; defined exactly when there are no errors. */
+  /** The config with every default applied, loss and metrics resolved; defined exactly when there are no errors. */
   config: TrainerConfig | undefined;
   problems: Problem[];
 }
 
-export function validateParsedConfig(parsed: ParsedConfig, _host: ConfigHost): ValidationResult {
-  const problems = [...parsed.problems];
-  return { config: hasErrors(problems) ? undefined : undefined, problems: sortProblems(problems) };
+const SECTIONS: readonly SectionInfo[] = [
+  { path: ['training_args'], schema: shapeOf(TrainingArgumentsSchema) },
+  { path: ['model'], schema: shapeOf(ModelSchema) },
+  { path: ['data'], schema: shapeOf(DataSchema) },
+  { path: [], schema: shapeOf(TrainerConfigSchema) },
+  { path: ['loss_kwargs'], schema: shapeOf(LossKwargsSchema) },
+];
+
+export function validateParsedConfig(parsed: ParsedConfig, host: ConfigHost): ValidationResult {
+  const problems: Problem[] = [...parsed.problems];
+  const walk = walkConfig(parsed, shapeOf(TrainerConfigSchema), SECTIONS);
+  problems.push(...walk.problems);
+  if (walk.invalidPaths.has('') || walk.value === undefined) return { config: undefined, problems: sortProblems(problems) };
+
+  const withDefaults = applyDefaults(shapeOf(TrainerConfigSchema), walk.value) as TrainerConfig;
+  const usable = (...paths: string[]) =>
+    paths.every((path) => {
+      const segments = path.split('.');
+      return segments.every((_, i) => !walk.invalidPaths.has(pathKey(segments.slice(0, i + 1))));
+    });
+  problems.push(...runCrossFieldRules({ parsed, config: withDefaults, host, usable, written: (path) => walk.sourceProperties.get(path) }));
+
+  if (hasErrors(problems)) return { config: undefined, problems: sortProblems(problems) };
+  const config: TrainerConfig = { ...withDefaults, loss_name: resolveLossName(withDefaults), metrics: resolveMetricNames(withDefaults) };
+  return { config, problems: sortProblems(problems) };
 }

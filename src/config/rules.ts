@@ -1,0 +1,322 @@
+/**
+ * Cross-field rules: what Hugging Face checks only at run time (or not at all), checked before a
+ * run, the same way in the Trainer, the CLI and the editor. Each rule has a code in RULES.
+ */
+import { insertPropertyAfterEdit, replaceValueEdit } from './edits';
+import type { ConfigHost } from './host';
+import type { ParsedConfig } from './parsed';
+import type { Range } from './position';
+import type { Problem, ProblemFix, TextEdit } from './problems';
+import { computedMetricKeys, computeTotalSteps, effectiveEvalSteps, isRegression, resolveLossName, resolveMetricNames } from './resolve';
+import { ruleInfo, type RuleCode } from './rules-table';
+import type { TrainerConfig } from './schema';
+import { closestMatch } from './suggest';
+import { getProperty, type ObjectNode, type PropertyNode, type ScalarValue } from './tree';
+
+/** What a rule sees: the config with defaults, where keys were written, and which values were rejected. */
+export interface RuleContext {
+  parsed: ParsedConfig;
+  config: TrainerConfig;
+  host: ConfigHost;
+  /** False when any of these dot paths (or a parent) holds a rejected value: the rule then stays quiet. */
+  usable(...paths: string[]): boolean;
+  /** The property written for a dot path (renamed HF keys included), if the file writes it. */
+  written(path: string): PropertyNode | undefined;
+}
+
+export type CrossFieldRule = (context: RuleContext, report: (problem: Omit<Problem, 'file' | 'severity'> & { code: RuleCode }) => void) => void;
+
+const ZERO: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** The key range of the first written path, else of the nearest written parent section, else the start of the file. */
+function anchor(context: RuleContext, ...paths: string[]): Range {
+  for (const path of paths) {
+    const property = context.written(path);
+    if (property) return property.keyRange;
+  }
+  for (const path of paths) {
+    const section = path.split('.').slice(0, -1).join('.');
+    const property = section ? context.written(section) ?? sectionProperty(context, section) : undefined;
+    if (property) return property.keyRange;
+  }
+  return ZERO;
+}
+
+function sectionProperty(context: RuleContext, section: string): PropertyNode | undefined {
+  return getProperty(context.parsed.root, section);
+}
+
+function valueRange(context: RuleContext, path: string): Range {
+  const property = context.written(path);
+  return property?.value?.range ?? anchor(context, path);
+}
+
+function parentObject(context: RuleContext, path: string): ObjectNode | undefined {
+  const section = path.split('.').slice(0, -1);
+  let node = context.parsed.root;
+  for (const key of section) node = getProperty(node, key)?.value;
+  return node?.type === 'object' ? node : undefined;
+}
+
+/** Sets `path` to `value`: replaces the written value, or inserts the key after `after` (a written sibling). */
+function setValueEdit(context: RuleContext, path: string, value: ScalarValue, after: string[]): TextEdit | undefined {
+  const property = context.written(path);
+  if (property?.value) return replaceValueEdit(context.parsed, property.value, value);
+  const parent = parentObject(context, path);
+  const key = path.split('.').pop() as string;
+  for (const sibling of after) {
+    const anchorProperty = context.written(sibling);
+    if (parent && anchorProperty && parent.properties.includes(anchorProperty)) {
+      return insertPropertyAfterEdit(context.parsed, parent, anchorProperty, key, value);
+    }
+  }
+  const last = parent?.properties[parent.properties.length - 1];
+  return parent && last ? insertPropertyAfterEdit(context.parsed, parent, last, key, value) : undefined;
+}
+
+function fixOf(title: string, edit: TextEdit | undefined): ProblemFix | undefined {
+  return edit ? { title, edits: [edit] } : undefined;
+}
+
+const TA = 'training_args';
+
+const bestModelNeedsMatchingStrategies: CrossFieldRule = (context, report) => {
+  const args = context.config.training_args;
+  if (!context.usable(`${TA}.load_best_model_at_end`, `${TA}.eval_strategy`, `${TA}.save_strategy`) || !args.load_best_model_at_end) return;
+  if (args.eval_strategy === 'no') {
+    report({
+      code: 'FTS200',
+      range: anchor(context, `${TA}.load_best_model_at_end`),
+      message: `\`load_best_model_at_end\` needs evaluations to pick the best model, but \`eval_strategy\` is \`no\`; set it to \`${args.save_strategy === 'no' ? 'epoch' : args.save_strategy}\``,
+      ...optionalFix(args.save_strategy !== 'no' ? fixOf(`Set \`eval_strategy: ${args.save_strategy}\``, setValueEdit(context, `${TA}.eval_strategy`, args.save_strategy, [`${TA}.save_strategy`, `${TA}.load_best_model_at_end`])) : undefined),
+    });
+    return;
+  }
+  if (args.save_strategy !== args.eval_strategy) {
+    report({
+      code: 'FTS201',
+      range: context.written(`${TA}.save_strategy`) ? valueRange(context, `${TA}.save_strategy`) : anchor(context, `${TA}.load_best_model_at_end`),
+      message: `with \`load_best_model_at_end\`, \`save_strategy\` (\`${args.save_strategy}\`) must match \`eval_strategy\` (\`${args.eval_strategy}\`) so every evaluated model is saved`,
+      ...optionalFix(fixOf(`Set \`save_strategy: ${args.eval_strategy}\``, setValueEdit(context, `${TA}.save_strategy`, args.eval_strategy, [`${TA}.eval_strategy`, `${TA}.load_best_model_at_end`]))),
+    });
+    return;
+  }
+  if (args.eval_strategy === 'steps' && context.usable(`${TA}.save_steps`, `${TA}.eval_steps`, `${TA}.logging_steps`)) {
+    const evalSteps = effectiveEvalSteps(args);
+    if (args.save_steps % evalSteps !== 0) {
+      const rounded = Math.max(1, Math.round(args.save_steps / evalSteps)) * evalSteps;
+      const evalSource = args.eval_steps == null ? ` (\`eval_steps\` defaults to \`logging_steps\`)` : '';
+      report({
+        code: 'FTS202',
+        range: context.written(`${TA}.save_steps`) ? valueRange(context, `${TA}.save_steps`) : anchor(context, `${TA}.eval_steps`, `${TA}.logging_steps`, `${TA}.load_best_model_at_end`),
+        message: `with \`load_best_model_at_end\`, \`save_steps\` (${args.save_steps}) must be a multiple of \`eval_steps\` (${evalSteps})${evalSource}; ${rounded} would be`,
+        ...optionalFix(fixOf(`Set \`save_steps: ${rounded}\``, setValueEdit(context, `${TA}.save_steps`, rounded, [`${TA}.eval_steps`, `${TA}.save_strategy`, `${TA}.logging_steps`]))),
+      });
+    }
+  }
+};
+
+function optionalFix(fix: ProblemFix | undefined): { fix?: ProblemFix } {
+  return fix ? { fix } : {};
+}
+
+const metricMustBeComputed: CrossFieldRule = (context, report) => {
+  const metric = context.config.training_args.metric_for_best_model;
+  if (metric == null || !context.usable(`${TA}.metric_for_best_model`, 'metrics', 'model.num_labels')) return;
+  const computed = computedMetricKeys(context.config);
+  const bare = metric.startsWith('eval_') ? metric.slice('eval_'.length) : metric;
+  if (computed.includes(bare)) return;
+  const candidates = [...computed, ...computed.map((m) => `eval_${m}`)];
+  const suggestion = closestMatch(metric, candidates);
+  const property = context.written(`${TA}.metric_for_best_model`);
+  const metricsSource = context.config.metrics === undefined ? ` (default for ${isRegression(context.config) ? 'regression' : 'classification'})` : '';
+  report({
+    code: 'FTS203',
+    range: valueRange(context, `${TA}.metric_for_best_model`),
+    message: `\`metric_for_best_model\` is \`${metric}\`, which evaluation does not compute; computed: ${computed.map((m) => `\`${m}\``).join(', ')}${metricsSource}${suggestion ? `. Did you mean \`${suggestion}\`?` : '; add it to `metrics`'}`,
+    ...optionalFix(suggestion && property?.value ? fixOf(`Change to \`${suggestion}\``, replaceValueEdit(context.parsed, property.value, suggestion)) : undefined),
+  });
+};
+
+const evalNeedsEvalFile: CrossFieldRule = (context, report) => {
+  const { training_args: args, data } = context.config;
+  if (args.eval_strategy === 'no' || data.eval_file !== undefined || !context.usable(`${TA}.eval_strategy`, 'data.eval_file')) return;
+  report({
+    code: 'FTS204',
+    range: valueRange(context, `${TA}.eval_strategy`),
+    message: `\`eval_strategy\` is \`${args.eval_strategy}\` but there is no evaluation data; set \`data.eval_file\``,
+  });
+};
+
+const warmupBoth: CrossFieldRule = (context, report) => {
+  const args = context.config.training_args;
+  if (!context.written(`${TA}.warmup_steps`) || !context.written(`${TA}.warmup_ratio`)) return;
+  if (!context.usable(`${TA}.warmup_steps`, `${TA}.warmup_ratio`) || args.warmup_steps <= 0 || args.warmup_ratio <= 0) return;
+  report({
+    code: 'FTS205',
+    range: anchor(context, `${TA}.warmup_ratio`),
+    message: `both \`warmup_steps\` (${args.warmup_steps}) and \`warmup_ratio\` (${args.warmup_ratio}) are set; \`warmup_steps\` wins and \`warmup_ratio\` is ignored`,
+  });
+};
+
+const REFERENCED_PATHS: readonly { path: string; what: string }[] = [
+  { path: 'data.train_file', what: 'training data file' },
+  { path: 'data.eval_file', what: 'evaluation data file' },
+  { path: 'data.tokenizer', what: 'tokenizer folder' },
+  { path: 'trainer', what: 'trainer module' },
+  { path: 'model.from_pretrained', what: 'pretrained model folder' },
+];
+
+function valueAt(config: TrainerConfig, path: string): unknown {
+  let value: unknown = config;
+  for (const key of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+const referencedFilesExist: CrossFieldRule = (context, report) => {
+  for (const { path, what } of REFERENCED_PATHS) {
+    const relative = valueAt(context.config, path);
+    if (typeof relative !== 'string' || !context.usable(path)) continue;
+    const resolved = context.host.resolvePath(context.parsed.fileName, relative);
+    if (context.host.fileExists(resolved)) continue;
+    report({
+      code: 'FTS206',
+      range: valueRange(context, path),
+      message: `${what} not found: ${relative} (looked for ${resolved}; paths are relative to the config file)`,
+    });
+  }
+};
+
+const dataFilesHaveRows: CrossFieldRule = (context, report) => {
+  for (const path of ['data.train_file', 'data.eval_file']) {
+    const relative = valueAt(context.config, path);
+    if (typeof relative !== 'string' || !context.usable(path)) continue;
+    const resolved = context.host.resolvePath(context.parsed.fileName, relative);
+    if (!context.host.fileExists(resolved) || context.host.countDataRows(resolved) !== 0) continue;
+    report({ code: 'FTS211', range: valueRange(context, path), message: `${relative} has no data rows` });
+  }
+};
+
+const intervalsWithinRun: CrossFieldRule = (context, report) => {
+  const { config } = context;
+  const args = config.training_args;
+  const inputs = ['data.train_file', `${TA}.per_device_train_batch_size`, `${TA}.gradient_accumulation_steps`, `${TA}.num_train_epochs`, `${TA}.max_steps`, `${TA}.dataloader_drop_last`];
+  if (typeof config.data.train_file !== 'string' || !context.usable(...inputs)) return;
+  const trainPath = context.host.resolvePath(context.parsed.fileName, config.data.train_file);
+  const rows = context.host.fileExists(trainPath) ? context.host.countDataRows(trainPath) : undefined;
+  if (rows === undefined || rows === 0) return;
+  const { totalSteps } = computeTotalSteps(config, rows);
+  const runDescription =
+    args.max_steps > 0
+      ? `\`max_steps\` is ${totalSteps}`
+      : `the run has ${totalSteps} optimizer steps: ${rows} rows, batch ${args.per_device_train_batch_size}, accumulation ${args.gradient_accumulation_steps}, ${args.num_train_epochs} epochs`;
+  const check = (key: 'logging_steps' | 'eval_steps' | 'save_steps', strategyKey: string, value: number, consequence: string, isDefault: string) => {
+    if (value <= totalSteps || !context.usable(`${TA}.${key}`, `${TA}.${strategyKey}`)) return;
+    report({
+      code: 'FTS207',
+      range: context.written(`${TA}.${key}`) ? valueRange(context, `${TA}.${key}`) : anchor(context, `${TA}.${strategyKey}`, `${TA}.${key}`),
+      message: `\`${key}\` is ${value}${isDefault} but ${runDescription}; ${consequence}`,
+    });
+  };
+  const defaultNote = (key: string) => (context.written(`${TA}.${key}`) ? '' : ' (default)');
+  if (args.logging_strategy === 'steps') check('logging_steps', 'logging_strategy', args.logging_steps, 'the training loss is never logged', defaultNote('logging_steps'));
+  if (args.eval_strategy === 'steps') {
+    const note = args.eval_steps == null ? ' (from `logging_steps`)' : '';
+    check('eval_steps', 'eval_strategy', effectiveEvalSteps(args), 'no evaluation happens during training', note);
+  }
+  if (args.save_strategy === 'steps') check('save_steps', 'save_strategy', args.save_steps, 'no checkpoint is saved during training', defaultNote('save_steps'));
+};
+
+const headsDivideEmbedding: CrossFieldRule = (context, report) => {
+  const model = context.config.model;
+  if (model.architecture !== 'transformer-encoder' || !context.usable('model.architecture', 'model.num_heads', 'model.embedding_dim')) return;
+  if (model.embedding_dim % model.num_heads === 0) return;
+  report({
+    code: 'FTS208',
+    range: context.written('model.num_heads') ? valueRange(context, 'model.num_heads') : anchor(context, 'model.embedding_dim', 'model.architecture'),
+    message: `\`num_heads\` (${model.num_heads}) must divide \`embedding_dim\` (${model.embedding_dim}) for \`transformer-encoder\``,
+  });
+};
+
+const earlyStoppingRequirements: CrossFieldRule = (context, report) => {
+  const args = context.config.training_args;
+  if (args.early_stopping_patience == null || !context.usable(`${TA}.early_stopping_patience`, `${TA}.eval_strategy`, `${TA}.load_best_model_at_end`)) return;
+  const range = anchor(context, `${TA}.early_stopping_patience`);
+  if (args.eval_strategy === 'no') {
+    report({ code: 'FTS209', range, message: '`early_stopping_patience` needs evaluations: set `eval_strategy` to `steps` or `epoch`' });
+  } else if (!args.load_best_model_at_end) {
+    report({
+      code: 'FTS209',
+      range,
+      message: '`early_stopping_patience` needs `load_best_model_at_end: true` (as HF\'s EarlyStoppingCallback asserts), so training ends on the best model',
+      ...optionalFix(fixOf('Set `load_best_model_at_end: true`', setValueEdit(context, `${TA}.load_best_model_at_end`, true, [`${TA}.early_stopping_patience`]))),
+    });
+  }
+};
+
+const plateauNeedsEval: CrossFieldRule = (context, report) => {
+  const args = context.config.training_args;
+  if (args.lr_scheduler_type !== 'reduce_lr_on_plateau' || args.eval_strategy !== 'no' || !context.usable(`${TA}.lr_scheduler_type`, `${TA}.eval_strategy`)) return;
+  report({ code: 'FTS210', range: valueRange(context, `${TA}.lr_scheduler_type`), message: '`reduce_lr_on_plateau` steps on evaluation results: set `eval_strategy` to `steps` or `epoch`' });
+};
+
+const CLASSIFICATION_LOSSES = new Set(['CrossEntropy', 'NLL', 'Focal']);
+const REGRESSION_LOSSES = new Set(['MSE', 'L1', 'SmoothL1', 'Huber']);
+
+const lossFitsTask: CrossFieldRule = (context, report) => {
+  if (context.config.loss_name === undefined || !context.usable('loss_name', 'model.num_labels')) return;
+  const loss = resolveLossName(context.config);
+  const regression = isRegression(context.config);
+  if (regression && CLASSIFICATION_LOSSES.has(loss)) {
+    report({ code: 'FTS212', range: valueRange(context, 'loss_name'), message: `\`${loss}\` is a classification loss, but \`num_labels: 1\` makes this regression; use \`MSE\` or raise \`num_labels\`` });
+  } else if (!regression && REGRESSION_LOSSES.has(loss)) {
+    report({ code: 'FTS212', range: valueRange(context, 'loss_name'), message: `\`${loss}\` is a regression loss, but the model has ${context.config.model.num_labels} classes; use \`CrossEntropy\` or set \`num_labels: 1\`` });
+  }
+};
+
+const CLASSIFICATION_METRICS = /^(accuracy|f1|precision|recall)/;
+const REGRESSION_METRICS = new Set(['mse', 'mae']);
+
+const metricsFitTask: CrossFieldRule = (context, report) => {
+  if (context.config.metrics === undefined || !context.usable('metrics', 'model.num_labels')) return;
+  const regression = isRegression(context.config);
+  const metricsNode = context.written('metrics')?.value;
+  resolveMetricNames(context.config).forEach((metric, index) => {
+    const wrong = regression ? CLASSIFICATION_METRICS.test(metric) : REGRESSION_METRICS.has(metric);
+    if (!wrong) return;
+    const item = metricsNode?.type === 'array' ? metricsNode.items[index] : undefined;
+    report({
+      code: 'FTS213',
+      range: item?.range ?? anchor(context, 'metrics'),
+      message: regression ? `\`${metric}\` is a classification metric, but \`num_labels: 1\` makes this regression` : `\`${metric}\` is a regression metric, but the model is a classifier`,
+    });
+  });
+};
+
+export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  bestModelNeedsMatchingStrategies,
+  metricMustBeComputed,
+  evalNeedsEvalFile,
+  warmupBoth,
+  referencedFilesExist,
+  dataFilesHaveRows,
+  intervalsWithinRun,
+  headsDivideEmbedding,
+  earlyStoppingRequirements,
+  plateauNeedsEval,
+  lossFitsTask,
+  metricsFitTask,
+];
+
+/** Runs every cross-field rule; a rule that throws becomes nothing rather than breaking validation. */
+export function runCrossFieldRules(context: RuleContext): Problem[] {
+  const problems: Problem[] = [];
+  for (const rule of CROSS_FIELD_RULES) {
+    try {
+      rule(context, (problem) => problems.push({ file: context.parsed.fileName, severity: ruleInfo(problem.code).severity, ...problem }));
+    } catch {
+      // A rule reads a best-effort config; an unexpected shape must not hide the other problems.
+    }
+  }
+  return problems;
+}
