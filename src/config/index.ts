@@ -31,3 +31,12 @@ export {
 } from './resolve';
 export type { ValidationResult } from './validate';
 export { validateParsedConfig } from './validate';
+export type { RenamedHfKey, UnsupportedHfKey } from './hf-keys';
+export { RENAMED_HF_KEYS, UNSUPPORTED_HF_KEYS, findRenamedHfKey, findUnsupportedHfKey } from './hf-keys';
+export type { RuleContext, CrossFieldRule } from './rules';
+export { CROSS_FIELD_RULES, runCrossFieldRules } from './rules';
+export type { SchemaShape } from './schema-shape';
+export { shapeOf, describeSchema, isDefaultable, effectivelyRequired, applyDefaults } from './schema-shape';
+export { closestMatch, editDistance } from './suggest';
+export { renderJsonSchema, renderJsonSchemaObject, JSON_SCHEMA_ID, JSON_SCHEMA_PATH } from './json-schema';
+export { renderConfigDocs, CONFIG_DOCS_PATH } from './docs';

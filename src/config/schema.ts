@@ -242,17 +242,35 @@ export const TrainingArgumentsSchema = Type.Object(
       default: {},
       markdownDescription: 'Extra schedule arguments: `num_cycles`, `power`, `lr_end`, `timescale`, `factor`, `patience`, `min_lr`.',
     }),
-    warmup_ratio: Type.Number({ minimum: 0, maximum: 1, default: 0, markdownDescription: 'Fraction of total steps used for linear warmup.' }),
+    warmup_ratio: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+      markdownDescription: 'Fraction of total steps used for linear warmup.',
+      hfDiff: 'transformers 5 deprecates it in favour of a fractional `warmup_steps`; here it stays, and `warmup_steps` takes whole steps only.',
+    }),
     warmup_steps: Type.Integer({ minimum: 0, default: 0, markdownDescription: 'Steps of linear warmup; overrides `warmup_ratio` when > 0.' }),
     logging_strategy: StringEnum(STRATEGIES, { default: 'steps', markdownDescription: 'When to log the training loss.' }),
-    logging_steps: PositiveInt(500, 'Log every N optimizer steps (with the `steps` strategy).'),
+    logging_steps: PositiveInt(
+      500,
+      'Log every N optimizer steps (with the `steps` strategy).',
+      'HF also takes a float below 1 as a fraction of the total steps; here it is a whole number of steps.',
+    ),
     logging_first_step: Type.Boolean({ default: false, markdownDescription: 'Also log after the first step.' }),
     eval_strategy: StringEnum(STRATEGIES, { default: 'no', markdownDescription: 'When to evaluate on `data.eval_file`.' }),
     eval_steps: Nullable(PositiveInt(1, 'Evaluate every N steps.'), {
       markdownDescription: 'Evaluate every N steps (with the `steps` strategy). Defaults to `logging_steps`.',
     }),
-    save_strategy: StringEnum(STRATEGIES, { default: 'steps', markdownDescription: 'When to write a checkpoint.' }),
-    save_steps: PositiveInt(500, 'Save every N steps (with the `steps` strategy).'),
+    save_strategy: StringEnum(STRATEGIES, {
+      default: 'steps',
+      markdownDescription: 'When to write a checkpoint.',
+      hfDiff: 'HF also has `best` (save whenever the best metric improves); use `load_best_model_at_end` with matching strategies instead.',
+    }),
+    save_steps: PositiveInt(
+      500,
+      'Save every N steps (with the `steps` strategy).',
+      'HF also takes a float below 1 as a fraction of the total steps; here it is a whole number of steps.',
+    ),
     save_total_limit: Nullable(PositiveInt(1, 'Checkpoints to keep.'), {
       markdownDescription: 'Keep at most this many checkpoints, deleting the oldest. The best checkpoint is always kept.',
     }),
@@ -316,6 +334,9 @@ export const TrainerConfigSchema = Type.Object(
       Type.Unsafe<string>({
         type: 'string',
         enum: Object.keys(LOSS_ALIASES),
+        markdownEnumDescriptions: Object.entries(LOSS_ALIASES).map(([name, canonical]) =>
+          name === canonical ? LOSSES[canonical] : `Same as \`${canonical}\`: ${LOSSES[canonical]}`,
+        ),
         markdownDescription: 'Built-in loss. torch.nn class names (`CrossEntropyLoss`) and short forms (`CrossEntropy`) are both accepted. Default: CrossEntropy for classification, MSE for regression.',
       }),
     ),
