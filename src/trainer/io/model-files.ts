@@ -1,0 +1,139 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../../config/schema';
+import type { FeatureStats } from '../data/features';
+import { createModel, type ModelDims } from '../models';
+import type { TrainableModel } from '../types';
+import { readSafetensors, writeSafetensors, type SafetensorEntry } from './safetensors';
+
+export const WEIGHTS_FILE = 'model.safetensors';
+export const CONFIG_FILE = 'config.json';
+/** Weights of the classification head; re-initialised when the number of labels changes. */
+export const HEAD_PREFIX = 'classifier.';
+const FORMAT_VERSION = 1;
+
+/** What is needed besides the weights to rebuild and use a saved model. */
+export interface ModelInfo {
+  config: ModelConfig;
+  dims: ModelDims;
+  labelNames?: string[];
+  featureStats?: FeatureStats;
+}
+
+/** Our part of config.json, beside the HF-style keys. */
+interface StudioSection {
+  format_version: number;
+  model: ModelConfig;
+  dims: ModelDims;
+  label_names?: string[];
+  feature_stats?: FeatureStats;
+}
+
+/** Writes `model.safetensors` and an HF-like `config.json` into `dir` (created if needed). */
+export async function saveModel(model: TrainableModel, dir: string, info: ModelInfo): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tensors: Record<string, SafetensorEntry> = {};
+  for (const { name, variable } of model.weights()) {
+    tensors[name] = { dtype: 'F32', shape: [...variable.shape], data: (await variable.data()) as Float32Array };
+  }
+  await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'pt', producer: 'finetune-studio' });
+  await writeFile(join(dir, CONFIG_FILE), JSON.stringify(configJson(model, info), null, 2) + '\n');
+}
+
+function configJson(model: TrainableModel, info: ModelInfo): Record<string, unknown> {
+  const numLabels = model.numLabels;
+  const names = info.labelNames ?? Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
+  const studio: StudioSection = {
+    format_version: FORMAT_VERSION,
+    model: { ...info.config, num_labels: numLabels },
+    dims: { ...info.dims, numLabels },
+    ...(info.labelNames ? { label_names: info.labelNames } : {}),
+    ...(info.featureStats ? { feature_stats: info.featureStats } : {}),
+  };
+  return {
+    architectures: [model.architecture],
+    model_type: 'finetune-studio',
+    num_labels: numLabels,
+    problem_type: numLabels === 1 ? 'regression' : 'single_label_classification',
+    id2label: Object.fromEntries(names.map((name, id) => [String(id), name])),
+    label2id: Object.fromEntries(names.map((name, id) => [name, id])),
+    finetune_studio: studio,
+  };
+}
+
+/** Reads the model info from `dir/config.json` written by saveModel. */
+export async function readModelInfo(dir: string): Promise<ModelInfo> {
+  const path = join(dir, CONFIG_FILE);
+  let json: { finetune_studio?: StudioSection };
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path}: cannot read the model config (${(error as Error).message}); expected a checkpoint folder written by this Trainer`, { cause: error });
+  }
+  const studio = json.finetune_studio;
+  if (!studio || typeof studio !== 'object' || !studio.model || !studio.dims) {
+    throw new Error(`${path}: no "finetune_studio" section; this config.json was not written by this Trainer (a tfjs LayersModel folder has model.json instead)`);
+  }
+  return {
+    config: studio.model,
+    dims: studio.dims,
+    ...(studio.label_names ? { labelNames: studio.label_names } : {}),
+    ...(studio.feature_stats ? { featureStats: studio.feature_stats } : {}),
+  };
+}
+
+export interface LoadOverrides {
+  /** A different head size: the classifier is re-initialised (fine-tuning a new head). */
+  numLabels?: number;
+  /** Freeze patterns to use instead of the saved ones. */
+  freeze?: string[];
+  /** Seed for any re-initialised weights and unseeded dropout. */
+  seed?: number;
+}
+
+/** Rebuilds a model saved by saveModel; with a different `numLabels` the head is new and `labelNames` are dropped. */
+export async function loadModel(dir: string, overrides: LoadOverrides = {}): Promise<{ model: TrainableModel; info: ModelInfo }> {
+  const saved = await readModelInfo(dir);
+  const numLabels = overrides.numLabels ?? saved.dims.numLabels;
+  const newHead = numLabels !== saved.dims.numLabels;
+  const config: ModelConfig = { ...saved.config, num_labels: numLabels, freeze: overrides.freeze ?? saved.config.freeze };
+  const dims: ModelDims = { ...saved.dims, numLabels };
+  const model = createModel(config, dims, overrides.seed ?? 0);
+  try {
+    await loadWeightsInto(model, dir, { skip: newHead ? (name) => name.startsWith(HEAD_PREFIX) : undefined });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  const info: ModelInfo = {
+    config,
+    dims,
+    ...(saved.labelNames && !newHead ? { labelNames: saved.labelNames } : {}),
+    ...(saved.featureStats ? { featureStats: saved.featureStats } : {}),
+  };
+  return { model, info };
+}
+
+/**
+ * Assigns every weight of `model` from `dir/model.safetensors` by name (e.g. to reload the best
+ * checkpoint into the running model). Weights for which `skip` is true keep their values.
+ */
+export async function loadWeightsInto(model: TrainableModel, dir: string, options: { skip?: (name: string) => boolean } = {}): Promise<void> {
+  const path = join(dir, WEIGHTS_FILE);
+  const { tensors } = await readSafetensors(path);
+  const updates: Array<{ variable: tf.Variable; entry: SafetensorEntry }> = [];
+  for (const { name, variable } of model.weights()) {
+    if (options.skip?.(name)) continue;
+    const entry = tensors[name];
+    if (!entry) throw new Error(`${path}: no weight "${name}"; the checkpoint does not match this model's architecture`);
+    if (entry.shape.join() !== variable.shape.join()) {
+      throw new Error(`${path}: weight "${name}" has shape [${entry.shape}] but the model expects [${variable.shape}]; the model config differs from the checkpoint's`);
+    }
+    updates.push({ variable, entry });
+  }
+  // Validate everything before assigning anything, so a mismatch leaves the model untouched.
+  for (const { variable, entry } of updates) {
+    tf.tidy(() => variable.assign(tf.tensor(entry.data, entry.shape, variable.dtype)));
+  }
+}
