@@ -3,6 +3,7 @@
  * registry is global). initBackend calls registerFastKernels after the backend is set.
  */
 import * as tf from '@tensorflow/tfjs';
+import { makeCpuGather, makeWasmGather } from './gather';
 import { replaceKernel } from './registry';
 import { cpuSegmentSumConfig, wasmSegmentSumConfig } from './segment-sum';
 import { makeWasmBatchMatMul } from './wasm-batch-matmul';
@@ -25,8 +26,10 @@ export function registerFastKernels(backendName: string): string[] {
       }
       return makeWasmBatchMatMul(stock, transpose);
     });
+    replace(tf.GatherV2, makeWasmGather);
   } else if (backendName === 'cpu') {
     replace(tf.UnsortedSegmentSum, () => cpuSegmentSumConfig);
+    replace(tf.GatherV2, makeCpuGather);
   }
   return registered;
 }
