@@ -1,0 +1,52 @@
+/**
+ * What every service gets besides the document: file access (open buffers over the disk) and
+ * the ConfigHost that validation reads data files through. One per server, no module state.
+ */
+import { isAbsolute, resolve, dirname } from 'node:path';
+import type { ConfigHost } from '../src/config/index';
+import type { FileAccess } from './files';
+
+export interface ServiceContext {
+  files: FileAccess;
+  configHost: ConfigHost;
+}
+
+/** Counts data rows of JSONL (non-empty lines) or CSV (lines after the header) text. */
+export function countRows(path: string, text: string): number {
+  let rows = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (text.slice(start, end).trim().length > 0) rows++;
+    start = end + 1;
+  }
+  return path.toLowerCase().endsWith('.csv') ? Math.max(0, rows - 1) : rows;
+}
+
+/**
+ * A ConfigHost over a FileAccess. Row counts are cached by path, size and mtime, so a
+ * diagnostics pass on every keystroke does not re-read a large data file.
+ */
+export function createConfigHost(files: FileAccess): ConfigHost {
+  const rowCache = new Map<string, { size: number; mtimeMs: number; rows: number | undefined }>();
+  return {
+    resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(fromConfigFile), relative)),
+    fileExists: (path) => files.stat(path) !== undefined,
+    readTextHead: (path, maxBytes) => files.readTextHead(path, maxBytes),
+    countDataRows(path) {
+      const stat = files.stat(path);
+      if (!stat || stat.isDirectory) return undefined;
+      const cached = rowCache.get(path);
+      if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && stat.mtimeMs !== 0) return cached.rows;
+      const text = files.readText(path);
+      const rows = text === undefined ? undefined : countRows(path, text);
+      rowCache.set(path, { size: stat.size, mtimeMs: stat.mtimeMs, rows });
+      return rows;
+    },
+  };
+}
+
+export function createServiceContext(files: FileAccess): ServiceContext {
+  return { files, configHost: createConfigHost(files) };
+}

@@ -1,0 +1,128 @@
+/**
+ * Routes editor requests to the config or override services by document kind. Knows nothing
+ * of the connection: server.ts wires it to LSP, tests and the fuzzer call it directly.
+ */
+import type { CodeAction, CodeLens, CompletionList, Diagnostic, DocumentSymbol, Hover, Position, Range } from 'vscode-languageserver';
+import { createServiceContext, type ServiceContext } from './context';
+import { documentKind, type DocumentKind } from './document-kinds';
+import type { FileAccess } from './files';
+import { configCodeActions } from './services/config/code-actions';
+import { configCodeLenses } from './services/config/code-lens';
+import { configCompletions } from './services/config/completion';
+import { configDiagnostics } from './services/config/diagnostics';
+import { configHover } from './services/config/hover';
+import { configSymbols } from './services/config/symbols';
+import {
+  analyzeOverrideSource,
+  mayContainOverride,
+  overrideCodeLenses,
+  overrideCompletions,
+  overrideDiagnostics,
+  overrideHover,
+  type OverrideSource,
+} from './services/override/service';
+import { uriToPath } from './uri';
+import { WorkspaceIndex } from './workspace-index';
+
+export interface TextSnapshot {
+  uri: string;
+  text: string;
+}
+
+export interface LanguageServiceOptions {
+  /** File access with open documents laid over the disk. */
+  files: FileAccess;
+  /** Workspace folders to scan for trainer configs. */
+  roots: () => readonly string[];
+  /** Paths of open config documents. */
+  openConfigs: () => readonly string[];
+}
+
+const EMPTY_LIST: CompletionList = { isIncomplete: false, items: [] };
+
+export class LanguageService {
+  readonly context: ServiceContext;
+  readonly workspace: WorkspaceIndex;
+
+  constructor(options: LanguageServiceOptions) {
+    this.context = createServiceContext(options.files);
+    this.workspace = new WorkspaceIndex({ files: options.files, roots: options.roots, openConfigs: options.openConfigs });
+  }
+
+  /** The file path of a document (the URI itself for documents without one, e.g. untitled). */
+  fileNameOf(uri: string): string {
+    return uriToPath(uri) ?? uri;
+  }
+
+  kindOf(uri: string): DocumentKind {
+    return documentKind(this.fileNameOf(uri));
+  }
+
+  private override(doc: TextSnapshot): OverrideSource | undefined {
+    if (!mayContainOverride(doc.text)) return undefined;
+    const fileName = this.fileNameOf(doc.uri);
+    const references = uriToPath(doc.uri) ? this.workspace.referencesTo(fileName) : [];
+    return analyzeOverrideSource(doc.text, fileName, references);
+  }
+
+  completion(doc: TextSnapshot, position: Position): CompletionList {
+    switch (this.kindOf(doc.uri)) {
+      case 'config':
+        return configCompletions(doc.text, this.fileNameOf(doc.uri), position, this.context);
+      case 'script': {
+        const source = this.override(doc);
+        return source ? { isIncomplete: false, items: overrideCompletions(source, position) } : EMPTY_LIST;
+      }
+      default:
+        return EMPTY_LIST;
+    }
+  }
+
+  hover(doc: TextSnapshot, position: Position): Hover | undefined {
+    switch (this.kindOf(doc.uri)) {
+      case 'config':
+        return configHover(doc.text, this.fileNameOf(doc.uri), position);
+      case 'script': {
+        const source = this.override(doc);
+        return source ? overrideHover(source, position) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  diagnostics(doc: TextSnapshot): Diagnostic[] {
+    switch (this.kindOf(doc.uri)) {
+      case 'config':
+        return configDiagnostics(doc.text, this.fileNameOf(doc.uri), this.context);
+      case 'script': {
+        const source = this.override(doc);
+        return source ? overrideDiagnostics(source) : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  codeActions(doc: TextSnapshot, range: Range, diagnostics: readonly Diagnostic[]): CodeAction[] {
+    if (this.kindOf(doc.uri) !== 'config') return [];
+    return configCodeActions(doc.text, this.fileNameOf(doc.uri), doc.uri, range, diagnostics, this.context);
+  }
+
+  symbols(doc: TextSnapshot): DocumentSymbol[] {
+    return this.kindOf(doc.uri) === 'config' ? configSymbols(doc.text, this.fileNameOf(doc.uri)) : [];
+  }
+
+  codeLenses(doc: TextSnapshot): CodeLens[] {
+    switch (this.kindOf(doc.uri)) {
+      case 'config':
+        return configCodeLenses(doc.text, this.fileNameOf(doc.uri), doc.uri, this.context.files);
+      case 'script': {
+        const source = this.override(doc);
+        return source ? overrideCodeLenses(source) : [];
+      }
+      default:
+        return [];
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The Fine-Tune Studio language server: connection wiring only. Every feature lives in a
+ * service (server/services) reached through LanguageService; this file maps LSP requests and
+ * document events onto it. Runs over --stdio, --node-ipc or --socket (createConnection reads argv).
+ */
+import {
+  CodeActionKind,
+  CodeLensRefreshRequest,
+  DidChangeWatchedFilesNotification,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  TextDocuments,
+  createConnection,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DiagnosticsScheduler } from './diagnostics-scheduler';
+import { isConfigFileName } from './document-kinds';
+import { overlayOpenDocuments } from './files';
+import { LanguageService } from './language-service';
+import { createNodeFileAccess } from './node-files';
+import { uriToPath } from './uri';
+
+const DEFAULT_DIAGNOSTICS_DELAY_MS = 200;
+
+/** Options a client may pass in `initializationOptions`. */
+interface InitializationOptions {
+  diagnosticsDelayMs?: number;
+}
+
+function readOptions(params: InitializeParams): InitializationOptions {
+  const raw: unknown = params.initializationOptions;
+  if (typeof raw !== 'object' || raw === null) return {};
+  const delay = (raw as Record<string, unknown>).diagnosticsDelayMs;
+  return typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? { diagnosticsDelayMs: delay } : {};
+}
+
+function workspaceRoots(params: InitializeParams): string[] {
+  const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  return uris.map(uriToPath).filter((p): p is string => p !== undefined);
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const openPaths = new Map<string, string>(); // file path -> uri of open documents
+  let roots: string[] = [];
+  let delayMs = DEFAULT_DIAGNOSTICS_DELAY_MS;
+  let canRefreshLenses = false;
+
+  const files = overlayOpenDocuments(createNodeFileAccess(), {
+    textOf: (path) => {
+      const uri = openPaths.get(path);
+      return uri ? documents.get(uri)?.getText() : undefined;
+    },
+  });
+  const service = new LanguageService({
+    files,
+    roots: () => roots,
+    openConfigs: () => [...openPaths.keys()].filter(isConfigFileName),
+  });
+
+  /** Runs a handler; an exception is logged and answered with the fallback, never thrown at the connection. */
+  function guard<T>(what: string, fallback: T, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      connection.console.error(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return fallback;
+    }
+  }
+
+  const scheduler = new DiagnosticsScheduler({
+    delayMs,
+    compute: (uri) => {
+      const doc = documents.get(uri);
+      return doc ? { version: doc.version, diagnostics: service.diagnostics({ uri, text: doc.getText() }) } : undefined;
+    },
+    currentVersion: (uri) => documents.get(uri)?.version,
+    publish: (uri, result) => void connection.sendDiagnostics({ uri, version: result.version, diagnostics: result.diagnostics }),
+    onError: (uri, error) => connection.console.error(`diagnostics of ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+  });
+
+  function refreshLenses(): void {
+    void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  }
+
+  /** Overrides depend on the configs that name them: re-check open scripts when a config changes. */
+  function recheckScripts(): void {
+    for (const doc of documents.all()) if (service.kindOf(doc.uri) === 'script') scheduler.schedule(doc.uri, delayMs);
+    if (canRefreshLenses) refreshLenses();
+  }
+
+  connection.onInitialize((params): InitializeResult => {
+    roots = workspaceRoots(params);
+    delayMs = readOptions(params).diagnosticsDelayMs ?? DEFAULT_DIAGNOSTICS_DELAY_MS;
+    canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { triggerCharacters: [':', ' ', '.', '/', '[', "'", '"', '-'], resolveProvider: false },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'finetune-studio-language-server' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    void connection.client
+      .register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.trainer.{yaml,yml,json}' }, { globPattern: '**/checkpoint-*' }],
+      })
+      .catch(() => undefined); // clients without dynamic registration still work, with a staler index
+    connection.workspace.onDidChangeWorkspaceFolders((event) => {
+      const removed = new Set(event.removed.map((f) => uriToPath(f.uri)));
+      roots = [...roots.filter((r) => !removed.has(r)), ...event.added.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined)];
+      service.workspace.invalidate();
+      recheckScripts();
+    });
+  });
+
+  documents.onDidOpen(({ document }) => {
+    const path = uriToPath(document.uri);
+    if (path) openPaths.set(path, document.uri);
+    scheduler.schedule(document.uri, 0);
+    if (service.kindOf(document.uri) === 'config') recheckScripts();
+  });
+  documents.onDidChangeContent(({ document }) => {
+    scheduler.schedule(document.uri, delayMs);
+    if (service.kindOf(document.uri) === 'config') recheckScripts();
+  });
+  documents.onDidClose(({ document }) => {
+    const path = uriToPath(document.uri);
+    if (path) openPaths.delete(path);
+    scheduler.cancel(document.uri);
+    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    if (service.kindOf(document.uri) === 'config') recheckScripts();
+  });
+
+  connection.onDidChangeWatchedFiles(() => {
+    service.workspace.invalidate();
+    for (const doc of documents.all()) scheduler.schedule(doc.uri, delayMs);
+    if (canRefreshLenses) refreshLenses();
+  });
+
+  const snapshot = (uri: string) => {
+    const doc = documents.get(uri);
+    return doc ? { uri, text: doc.getText() } : undefined;
+  };
+
+  connection.onCompletion(({ textDocument, position }) =>
+    guard('completion', null, () => {
+      const doc = snapshot(textDocument.uri);
+      return doc ? service.completion(doc, position) : null;
+    }),
+  );
+  connection.onHover(({ textDocument, position }) =>
+    guard('hover', null, () => {
+      const doc = snapshot(textDocument.uri);
+      return (doc && service.hover(doc, position)) ?? null;
+    }),
+  );
+  connection.onCodeAction(({ textDocument, range, context }) =>
+    guard('codeAction', [], () => {
+      const doc = snapshot(textDocument.uri);
+      return doc ? service.codeActions(doc, range, context.diagnostics) : [];
+    }),
+  );
+  connection.onDocumentSymbol(({ textDocument }) =>
+    guard('documentSymbol', [], () => {
+      const doc = snapshot(textDocument.uri);
+      return doc ? service.symbols(doc) : [];
+    }),
+  );
+  connection.onCodeLens(({ textDocument }) =>
+    guard('codeLens', [], () => {
+      const doc = snapshot(textDocument.uri);
+      return doc ? service.codeLenses(doc) : [];
+    }),
+  );
+  connection.onShutdown(() => scheduler.dispose());
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+startServer(createConnection(ProposedFeatures.all));

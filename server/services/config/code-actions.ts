@@ -1,0 +1,48 @@
+/**
+ * Quick fixes from the validator's machine-applicable fixes (rename a deprecated key, did-you-mean,
+ * align save_strategy, round save_steps, remove an unsupported key). They are text edits, so
+ * comments and formatting elsewhere stay as they are.
+ */
+import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver';
+import type { Problem } from '../../../src/config/index';
+import type { ServiceContext } from '../../context';
+import { problemToDiagnostic, validateConfigText } from './diagnostics';
+
+function before(a: Range['start'], b: Range['start']): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
+function intersects(a: Range, b: Range): boolean {
+  return !before(a.end, b.start) && !before(b.end, a.start);
+}
+
+function sameRange(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+}
+
+/** The client's diagnostic for a problem, so the action is linked to what the user sees. */
+function matchingDiagnostic(problem: Problem, diagnostics: readonly Diagnostic[]): Diagnostic | undefined {
+  return diagnostics.find((d) => d.code === problem.code && sameRange(d.range, problem.range));
+}
+
+export function configCodeActions(
+  text: string,
+  fileName: string,
+  uri: string,
+  range: Range,
+  diagnostics: readonly Diagnostic[],
+  context: ServiceContext,
+): CodeAction[] {
+  const { problems } = validateConfigText(text, fileName, context);
+  const fixable = problems.filter((p) => p.fix && (intersects(p.range, range) || matchingDiagnostic(p, diagnostics)));
+  return fixable.map((problem) => {
+    const fix = problem.fix as NonNullable<Problem['fix']>;
+    return {
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [matchingDiagnostic(problem, diagnostics) ?? problemToDiagnostic(problem)],
+      isPreferred: fixable.length === 1,
+      edit: { changes: { [uri]: fix.edits.map((e) => ({ range: e.range, newText: e.newText })) } },
+    };
+  });
+}

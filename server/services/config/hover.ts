@@ -1,0 +1,37 @@
+/** Hover in trainer configs: the field's doc, type, default, range, HF difference, and the doc of an enum value. */
+import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
+import { LOSSES, LOSS_ALIASES, getPathAtOffset, parseConfigText } from '../../../src/config/index';
+import { fieldMarkdown, formatValue } from './field-docs';
+import { schemaAt, valueChoices } from './schema-nav';
+import { fieldId } from './completion';
+
+export function configHover(text: string, fileName: string, position: Position): Hover | undefined {
+  const parsed = parseConfigText(text, fileName);
+  const offset = parsed.offsetAt(position);
+  const location = getPathAtOffset(parsed, offset);
+  const path = location.path;
+  if (path.length === 0) return undefined;
+  let lastKeyIndex = path.length - 1;
+  while (lastKeyIndex >= 0 && typeof path[lastKeyIndex] !== 'string') lastKeyIndex--;
+  if (lastKeyIndex < 0) return undefined;
+  const key = path[lastKeyIndex] as string;
+  const fieldSchema = schemaAt(path.slice(0, lastKeyIndex + 1));
+  if (!fieldSchema) return undefined;
+
+  const sections = [fieldMarkdown(key, fieldSchema)];
+  const node = location.node;
+  let range = location.property?.keyRange;
+  if (!location.inKey && node?.type === 'scalar' && offset >= node.offset && offset <= node.offset + node.length) {
+    range = node.range;
+    const value = node.value;
+    const valueDoc =
+      fieldId(path) === 'loss_name' && typeof value === 'string' && LOSS_ALIASES[value]
+        ? LOSSES[LOSS_ALIASES[value]]
+        : valueChoices(schemaAt(path)).find((c) => c.value === value)?.doc;
+    if (valueDoc && value !== null) sections.unshift(`\`${formatValue(value)}\`: ${valueDoc}`, '---');
+  } else if (!location.inKey) {
+    return undefined;
+  }
+  if (location.inKey && !location.property) return undefined;
+  return { contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n') }, ...(range ? { range } : {}) };
+}
