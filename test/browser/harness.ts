@@ -1,0 +1,170 @@
+/**
+ * Serves the dashboard exactly as the extension host does (renderDashboardHtml, the real CSP as
+ * both header and meta), in headless Chromium, with a stand-in acquireVsCodeApi that records
+ * posted messages and keeps state in memory. Shared by the browser test and the benchmark.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { TrainerEvent } from '../../src/protocol/events';
+import { parseTrainerEventLine } from '../../src/protocol/guards';
+import type { HostToWebviewMessage } from '../../src/protocol/webview';
+import { dashboardCsp, renderDashboardHtml } from '../../webview/html';
+
+export const ROOT = join(import.meta.dirname, '../..');
+
+/** Bundles webview/main.ts the way scripts/build.mjs does, into a fresh temp folder. */
+export async function buildWebviewBundle(): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), 'fts-webview-'));
+  await esbuild.build({
+    entryPoints: [join(ROOT, 'webview/main.ts')],
+    outfile: join(outdir, 'main.js'),
+    bundle: true,
+    sourcemap: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'css' },
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+  return outdir;
+}
+
+export interface DashboardServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveDashboard(bundleDir: string): Promise<DashboardServer> {
+  const files: Record<string, string> = { '/main.js': 'text/javascript', '/main.css': 'text/css' };
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/') {
+      const nonce = randomBytes(16).toString('base64');
+      const html = renderDashboardHtml({ scriptUri: `${origin}/main.js`, styleUri: `${origin}/main.css`, cspSource: origin, nonce });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': dashboardCsp(origin, nonce) });
+      res.end(html);
+    } else if (path === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+    } else if (files[path]) {
+      res.writeHead(200, { 'content-type': files[path] });
+      res.end(readFileSync(join(bundleDir, path.slice(1))));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `${origin}/`,
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/** What the stand-in VS Code API and the CSP listener record in the page. */
+export interface PageRecord {
+  posted: unknown[];
+  state: unknown;
+  cspViolations: string[];
+}
+
+declare global {
+  interface Window {
+    __fts: PageRecord;
+  }
+}
+
+/** Opens the dashboard with a stand-in VS Code API and the given theme applied like VS Code does. */
+export async function openDashboard(
+  browser: Browser,
+  url: string,
+  options: { themeClass?: string; themeVars?: Record<string, string>; savedState?: unknown; viewport?: { width: number; height: number } } = {},
+): Promise<{ page: Page; consoleErrors: string[] }> {
+  const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 900 } });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  // A string, not a function: tsx's transform would add helpers the page does not have.
+  const params = JSON.stringify({
+    themeClass: options.themeClass ?? 'vscode-dark',
+    themeVars: options.themeVars ?? {},
+    savedState: options.savedState,
+  });
+  await page.addInitScript(`(() => {
+    const { themeClass, themeVars, savedState } = ${params};
+    const record = { posted: [], state: savedState, cspViolations: [] };
+    window.__fts = record;
+    let acquired = false;
+    window.acquireVsCodeApi = () => {
+      if (acquired) throw new Error('acquireVsCodeApi called twice');
+      acquired = true;
+      return {
+        postMessage: (m) => record.posted.push(JSON.parse(JSON.stringify(m))),
+        getState: () => record.state,
+        setState: (s) => { record.state = JSON.parse(JSON.stringify(s)); },
+      };
+    };
+    document.addEventListener('securitypolicyviolation', (e) =>
+      record.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));
+    // VS Code puts the theme variables on <html> and the theme class on <body> before scripts run.
+    new MutationObserver((_, observer) => {
+      if (!document.body) return;
+      observer.disconnect();
+      for (const [k, v] of Object.entries(themeVars)) document.documentElement.style.setProperty(k, v);
+      document.body.classList.add(themeClass);
+      document.body.dataset.vscodeThemeKind = themeClass;
+    }).observe(document, { childList: true, subtree: true });
+  })();`);
+  await page.goto(url);
+  await page.waitForFunction(() => window.__fts.posted.some((m) => (m as { type: string }).type === 'ready'));
+  return { page, consoleErrors };
+}
+
+/** Delivers a message the way the host's webview.postMessage does. */
+export async function sendToWebview(page: Page, message: HostToWebviewMessage): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), message);
+}
+
+export async function posted(page: Page): Promise<{ type: string; [k: string]: unknown }[]> {
+  return page.evaluate(() => window.__fts.posted as { type: string; [k: string]: unknown }[]);
+}
+
+/** Waits for a `rendered` message reporting exactly `points` train-loss points. */
+export async function waitForRendered(page: Page, points: number, runId?: string): Promise<void> {
+  await page.waitForFunction(
+    ({ points, runId }) =>
+      window.__fts.posted.some((m) => {
+        const r = m as { type: string; points?: number; runId?: string };
+        return r.type === 'rendered' && r.points === points && (runId === undefined || r.runId === runId);
+      }),
+    { points, runId },
+  );
+}
+
+export function readFixtureEvents(name = 'run.jsonl'): TrainerEvent[] {
+  return readFileSync(join(ROOT, 'test/fixtures/events', name), 'utf8')
+    .split('\n')
+    .map(parseTrainerEventLine)
+    .filter((e): e is TrainerEvent => e !== undefined);
+}

@@ -1,0 +1,95 @@
+/** Run title, status, backend and device, and the Start / Stop / Resume controls. */
+import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
+import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
+import type { CommandMessage, RunSummary } from '../../src/protocol/webview';
+import { h, replaceChildren, setText } from '../dom';
+import { baseName } from '../format';
+import type { RunView } from '../store';
+
+export interface HeaderInput {
+  summary?: RunSummary;
+  view?: RunView;
+}
+
+export class HeaderView {
+  readonly element: HTMLElement;
+  private readonly title = h('h1', { class: 'run-title' });
+  private readonly status = h('span', { class: 'status-pill', id: 'run-status' });
+  private readonly meta = h('div', { class: 'run-meta' });
+  private readonly startButton = h('vscode-button', { id: 'start-button', title: 'Start a new run of this config' }, 'Start') as VscodeButton;
+  private readonly stopButton = h('vscode-button', { id: 'stop-button', secondary: true, title: 'Stop after the current step, saving a checkpoint' }, 'Stop') as VscodeButton;
+  private readonly resumeButton = h('vscode-button', { id: 'resume-button', secondary: true, title: 'Resume from the selected checkpoint' }, 'Resume') as VscodeButton;
+  private readonly checkpointSelect = h('vscode-single-select', { id: 'resume-checkpoint', 'aria-label': 'Checkpoint to resume from' }) as VscodeSingleSelect;
+  private last: HeaderInput = {};
+  private checkpointsKey = '';
+
+  constructor(private readonly post: (m: CommandMessage) => void) {
+    this.element = h(
+      'header',
+      { class: 'run-header' },
+      h('div', { class: 'run-heading' }, h('div', { class: 'run-title-row' }, this.title, this.status), this.meta),
+      h('div', { class: 'run-actions' }, this.startButton, this.stopButton, this.checkpointSelect, this.resumeButton),
+    );
+    this.startButton.addEventListener('click', () => this.command('start'));
+    this.stopButton.addEventListener('click', () => this.command('stop'));
+    this.resumeButton.addEventListener('click', () => this.command('resume'));
+  }
+
+  private command(command: CommandMessage['command']): void {
+    const { summary, view } = this.last;
+    const runId = view?.runId ?? summary?.id;
+    const configPath = view?.start?.configPath ?? summary?.configPath;
+    if (command === 'start') this.post({ type: 'command', command, ...(configPath ? { configPath } : {}) });
+    else if (command === 'stop') {
+      if (runId !== undefined) this.post({ type: 'command', command, runId });
+    } else {
+      const checkpoint = this.checkpointSelect.value || undefined;
+      if (runId !== undefined) this.post({ type: 'command', command, runId, ...(configPath ? { configPath } : {}), ...(checkpoint ? { checkpoint } : {}) });
+    }
+  }
+
+  update(input: HeaderInput): void {
+    if (input.summary === this.last.summary && input.view === this.last.view) return;
+    this.last = input;
+    const { summary, view } = input;
+    const status = view?.start ? view.status : (summary?.status ?? 'unknown');
+    setText(this.title, summary?.name ?? (view?.start ? baseName(view.start.outputDir) : 'No run yet'));
+    setText(this.status, status);
+    this.status.className = `status-pill status-${status}`;
+    this.status.hidden = !summary && !view;
+
+    const backend = view?.start?.backend ?? summary?.backend;
+    const configPath = view?.start?.configPath ?? summary?.configPath;
+    replaceChildren(
+      this.meta,
+      backend ? h('span', { class: 'chip', id: 'run-backend', title: 'Compute backend' }, backend.name) : null,
+      backend ? h('span', { class: 'meta-item', id: 'run-device', title: 'Device' }, backend.device) : null,
+      configPath ? h('span', { class: 'meta-item', title: configPath }, baseName(configPath)) : null,
+      view?.start?.resumedFrom ? h('span', { class: 'meta-item', title: view.start.resumedFrom }, `resumed from ${baseName(view.start.resumedFrom)}`) : null,
+      !summary && !view ? h('span', { class: 'meta-item' }, 'Start a run from a *.trainer.yaml config to see it here.') : null,
+    );
+
+    const running = status === 'running';
+    const checkpoints = view?.checkpoints ?? [];
+    this.startButton.disabled = running;
+    this.stopButton.disabled = !running;
+    this.resumeButton.disabled = running || checkpoints.length === 0;
+    this.checkpointSelect.disabled = running || checkpoints.length === 0;
+    this.checkpointSelect.hidden = checkpoints.length === 0;
+
+    const key = checkpoints.map((c) => `${c.path}${c.isBest ? '*' : ''}`).join('|') + `|${view?.end?.checkpoint ?? ''}`;
+    if (key !== this.checkpointsKey) {
+      this.checkpointsKey = key;
+      const previous = this.checkpointSelect.value;
+      const preferred = checkpoints.some((c) => c.path === previous) ? previous : (view?.end?.checkpoint ?? checkpoints[checkpoints.length - 1]?.path);
+      replaceChildren(
+        this.checkpointSelect,
+        ...[...checkpoints].reverse().map((c) => {
+          const option = h('vscode-option', { value: c.path, selected: c.path === preferred, description: c.path }, `${baseName(c.path)}${c.isBest ? ' ★ best' : ''}`);
+          return option;
+        }),
+      );
+      if (preferred) this.checkpointSelect.value = preferred;
+    }
+  }
+}
