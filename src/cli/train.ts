@@ -73,7 +73,9 @@ export async function runTrain(argv: string[]): Promise<number> {
   const ipc = parsed.ipc && typeof process.send === 'function';
   const reporter = parsed.json || ipc ? undefined : new TerminalReporter(process.stderr);
   const emit = (event: TrainerEvent): void => {
-    if (ipc) process.send?.(event);
+    if (ipc) {
+      if (process.connected) process.send?.(event);
+    }
     else if (parsed.json) process.stdout.write(JSON.stringify(event) + '\n');
     else reporter?.handle(event);
   };
@@ -104,7 +106,12 @@ export async function runTrain(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  if (ipc) process.on('message', onMessage);
+  // The extension host went away (reload, crash): stop with a checkpoint rather than run orphaned.
+  const onDisconnect = (): void => applyControl({ type: 'stop' });
+  if (ipc) {
+    process.on('message', onMessage);
+    process.on('disconnect', onDisconnect);
+  }
 
   try {
     const result = await runTraining({
@@ -126,7 +133,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSigint);
     if (ipc) {
       process.off('message', onMessage);
-      process.disconnect?.();
+      process.off('disconnect', onDisconnect);
+      if (process.connected) process.disconnect();
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readSafetensors, writeSafetensors } from './io/safetensors';
+import { readSafetensors, writeSafetensors, type SafetensorEntry } from './io/safetensors';
 import type { NamedWeight, SerializedState } from './types';
 import type { TrainerStateJson } from './state';
 
@@ -27,7 +27,8 @@ export interface LoopPosition {
 }
 
 export interface CheckpointContents {
-  weights: NamedWeight[];
+  /** Writes the model files (weights, and config/tokenizer when known) into the folder. */
+  writeModel: (dir: string) => Promise<void>;
   optimizer: SerializedState;
   scheduler: Record<string, unknown>;
   position: LoopPosition;
@@ -59,28 +60,13 @@ export function latestCheckpoint(outputDir: string): string | undefined {
   return listCheckpoints(outputDir).at(-1);
 }
 
+/** Writes the weights alone (model.safetensors): the default when no richer model writer is given. */
 export async function writeWeights(weights: NamedWeight[], path: string): Promise<void> {
-  const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+  const tensors: Record<string, SafetensorEntry> = {};
   for (const { name, variable } of weights) {
     tensors[name] = { dtype: 'F32', shape: variable.shape.slice(), data: (await variable.data()) as Float32Array };
   }
   await writeSafetensors(path, tensors);
-}
-
-/** Assigns saved values to the model's weights by name; a missing or mis-shaped weight is an error. */
-export async function readWeightsInto(weights: NamedWeight[], path: string): Promise<void> {
-  const { tensors } = await readSafetensors(path);
-  const tf = await import('@tensorflow/tfjs');
-  for (const { name, variable } of weights) {
-    const saved = tensors[name];
-    if (!saved) throw new Error(`${path}: weight "${name}" is missing; the checkpoint was written by a different model.`);
-    if (saved.shape.join('x') !== variable.shape.join('x')) {
-      throw new Error(`${path}: weight "${name}" has shape [${saved.shape}], the model expects [${variable.shape}].`);
-    }
-    const value = tf.tensor(saved.data, saved.shape, 'float32');
-    variable.assign(value);
-    value.dispose();
-  }
 }
 
 function writeJson(path: string, value: unknown): void {
@@ -91,29 +77,20 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-/**
- * Writes a checkpoint atomically. `extra` writes further files (model config, tokenizer) into
- * the temporary folder before the rename.
- */
-export async function writeCheckpoint(
-  outputDir: string,
-  step: number,
-  contents: CheckpointContents,
-  extra?: (dir: string) => Promise<void>,
-): Promise<string> {
+/** Writes a checkpoint atomically: everything goes into a temporary folder that is then renamed. */
+export async function writeCheckpoint(outputDir: string, step: number, contents: CheckpointContents): Promise<string> {
   mkdirSync(outputDir, { recursive: true });
   const finalDir = join(outputDir, checkpointName(step));
   const tempDir = join(outputDir, `.${checkpointName(step)}.tmp-${process.pid}`);
   rmSync(tempDir, { recursive: true, force: true });
   mkdirSync(tempDir);
   try {
-    await writeWeights(contents.weights, join(tempDir, MODEL_WEIGHTS_FILE));
+    await contents.writeModel(tempDir);
     await writeSafetensors(join(tempDir, 'optimizer.safetensors'), toSafetensorsRecord(contents.optimizer));
     writeJson(join(tempDir, 'optimizer.json'), contents.optimizer.json);
     writeJson(join(tempDir, 'scheduler.json'), contents.scheduler);
     writeJson(join(tempDir, 'rng_state.json'), contents.position);
     writeJson(join(tempDir, 'training_args.json'), contents.trainingArgs);
-    if (extra) await extra(tempDir);
     writeJson(join(tempDir, TRAINER_STATE_FILE), contents.trainerState);
     if (existsSync(finalDir)) {
       // Re-saving the same step (a resumed run stopped again at once): replace it whole.
@@ -131,8 +108,8 @@ export async function writeCheckpoint(
   return finalDir;
 }
 
-function toSafetensorsRecord(state: SerializedState) {
-  const record: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+function toSafetensorsRecord(state: SerializedState): Record<string, SafetensorEntry> {
+  const record: Record<string, SafetensorEntry> = {};
   for (const [name, t] of Object.entries(state.tensors)) record[name] = { dtype: 'F32', shape: t.shape, data: t.data };
   return record;
 }
@@ -146,7 +123,7 @@ export interface LoadedCheckpoint {
   trainerState: TrainerStateJson;
 }
 
-/** Reads everything but the weights (the caller loads those into its model with readWeightsInto). */
+/** Reads everything but the weights (the caller loads those with loadWeightsInto). */
 export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const statePath = join(dir, TRAINER_STATE_FILE);
   if (!existsSync(statePath)) {

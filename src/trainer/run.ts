@@ -15,7 +15,8 @@ import { loadTrainerModule, type CoreModules, type TrainerModule } from './custo
 import { DataError, prepareData, type PreparedData } from './data';
 import { TrainerError } from './errors';
 import { FanOutSink, JsonlEventLog, type EventSink } from './event-sink';
-import { createModel, fromPretrained, loadModelInfo, saveModel, saveModelInfo, type ModelInfo } from './models';
+import { fromPretrained, readModelInfo, saveModel, type ModelInfo } from './io';
+import { createModel } from './models';
 import { loadTokenizer } from './tokenizer';
 import { Trainer } from './trainer';
 import type { TrainableModel } from './types';
@@ -88,7 +89,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     const backend = await initBackend({ backend: config.backend as BackendName, threads: config.threads }, options.log);
 
     // A resumed run reuses the checkpoint's tokenizer and label mapping, so the data encode identically.
-    const savedInfo: ModelInfo | undefined = resumeFrom ? await loadModelInfo(resumeFrom) : undefined;
+    const savedInfo: ModelInfo | undefined = resumeFrom ? await readModelInfo(resumeFrom) : undefined;
     const data: PreparedData = await prepareData(config, configDir, {
       tokenizer: resumeFrom && existsSync(join(resumeFrom, 'tokenizer.json')) ? await loadTokenizer(resumeFrom) : undefined,
       labelNames: savedInfo?.labelNames,
@@ -100,8 +101,8 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       : createModel(config.model, dims, args.seed);
     model = runModel;
     const info: ModelInfo = { config: config.model, dims, labelNames: data.labelNames, featureStats: data.featureStats };
-    const saveArtifacts = async (dir: string) => {
-      saveModelInfo(dir, info);
+    const saveModelFiles = async (dir: string) => {
+      await saveModel(runModel, dir, info);
       await data.tokenizer?.save(dir);
     };
 
@@ -123,7 +124,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       trainerKwargs: config.trainer_kwargs,
       outputDir,
       events: sink,
-      saveArtifacts,
+      saveModel: saveModelFiles,
     });
     options.onTrainer?.(trainer);
 
@@ -149,10 +150,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
 
     const output = await trainer.train({ resumeFromCheckpoint: resumeFrom ?? false });
     writeFileSync(join(outputDir, 'trainer_state.json'), JSON.stringify(trainer.state.toJson(), null, 2) + '\n');
-    if (output.status === 'completed') {
-      await saveModel(runModel, outputDir, info);
-      await data.tokenizer?.save(outputDir);
-    }
+    if (output.status === 'completed') await saveModelFiles(outputDir);
     return end(output.status, {
       checkpoint: output.stopCheckpoint,
       bestCheckpoint: trainer.state.bestModelCheckpoint,

@@ -12,7 +12,7 @@ import { CallbackHandler, EarlyStoppingCallback, type TrainerCallback } from './
 import {
   latestCheckpoint,
   readCheckpoint,
-  readWeightsInto,
+  writeWeights,
   rotateCheckpoints,
   writeCheckpoint,
   MODEL_WEIGHTS_FILE,
@@ -21,6 +21,7 @@ import {
 import type { TensorDataset } from './data';
 import type { EventSink } from './event-sink';
 import { clipGradNorm } from './gradients';
+import { loadWeightsInto } from './io/model-files';
 import { createLoss } from './losses';
 import { computeBuiltinMetrics } from './metrics';
 import { ModelInMode } from './model-mode';
@@ -67,8 +68,11 @@ export interface TrainerOptions {
   /** Absolute output folder; defaults to `args.output_dir`. */
   outputDir?: string;
   events?: EventSink;
-  /** Writes files besides the weights into each checkpoint (model config, tokenizer). */
-  saveArtifacts?: (dir: string) => Promise<void>;
+  /**
+   * Writes the model into a folder (checkpoints): weights plus whatever rebuilds it (config.json,
+   * tokenizer). Defaults to the weights alone, as model.safetensors.
+   */
+  saveModel?: (dir: string) => Promise<void>;
   /** Clock in milliseconds; injectable for tests. */
   now?: () => number;
 }
@@ -105,7 +109,7 @@ export class Trainer {
   private readonly lossFunction: LossFunction;
   private readonly smoothingLoss?: LossFunction;
   private readonly events?: EventSink;
-  private readonly saveArtifacts?: (dir: string) => Promise<void>;
+  private readonly saveModel: (dir: string) => Promise<void>;
   private readonly now: () => number;
   private readonly earlyStopping?: EarlyStoppingCallback;
   private stopRequested = false;
@@ -126,7 +130,7 @@ export class Trainer {
     this.computeLossFunc = options.computeLossFunc;
     this.metricNames = options.metricNames ?? [];
     this.events = options.events;
-    this.saveArtifacts = options.saveArtifacts;
+    this.saveModel = options.saveModel ?? ((dir) => writeWeights(this.model.weights(), join(dir, MODEL_WEIGHTS_FILE)));
     this.now = options.now ?? (() => performance.now());
     this.optimizer = options.optimizers?.[0];
     this.lrScheduler = options.optimizers?.[1];
@@ -275,8 +279,9 @@ export class Trainer {
       const losses = stepLosses;
       stepLosses = [];
       if (losses.length > 0) {
-        const values = await tf.stack(losses).data();
-        tf.dispose(losses);
+        const stacked = tf.stack(losses);
+        const values = await stacked.data();
+        tf.dispose([stacked, ...losses]);
         const firstBad = values.findIndex((v) => !Number.isFinite(v));
         if (firstBad >= 0) {
           const step = this.state.globalStep - losses.length + firstBad + 1;
@@ -405,7 +410,6 @@ export class Trainer {
       await flushLog();
       if (this.stopRequested) {
         status = 'stopped';
-        if (position.stepsSinceLog > 0) await log();
         stopCheckpoint = lastSavedStep === this.state.globalStep ? this.checkpointDir(this.state.globalStep) : await save();
       }
     } finally {
@@ -415,7 +419,7 @@ export class Trainer {
     }
 
     if (status === 'completed' && args.load_best_model_at_end && this.state.bestModelCheckpoint) {
-      await readWeightsInto(this.model.weights(), join(this.state.bestModelCheckpoint, MODEL_WEIGHTS_FILE));
+      await loadWeightsInto(this.model, this.state.bestModelCheckpoint);
       this.events?.emit({ type: 'message', time: Date.now(), level: 'info', text: `Loaded the best model from ${this.state.bestModelCheckpoint}` });
     }
 
@@ -657,14 +661,13 @@ export class Trainer {
       this.outputDir,
       step,
       {
-        weights: this.model.weights(),
+        writeModel: this.saveModel,
         optimizer: optimizer.getState(),
         scheduler: scheduler.getState(),
         position: saved,
         trainerState: this.state.toJson(),
         trainingArgs: this.args,
       },
-      this.saveArtifacts,
     );
     const deleted = rotateCheckpoints(this.outputDir, this.args.save_total_limit, this.state.bestModelCheckpoint);
     const event: CheckpointEvent = {
@@ -692,7 +695,7 @@ export class Trainer {
 
   private async loadCheckpointState(dir: string): Promise<LoopPosition> {
     const checkpoint = await readCheckpoint(dir);
-    await readWeightsInto(this.model.weights(), join(dir, MODEL_WEIGHTS_FILE));
+    await loadWeightsInto(this.model, dir);
     this.createOptimizer().setState(checkpoint.optimizer);
     this.lrScheduler?.setState(checkpoint.scheduler);
     const restored = TrainerState.fromJson(checkpoint.trainerState);

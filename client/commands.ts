@@ -1,0 +1,215 @@
+/**
+ * The "Fine-Tune" commands. Each resolves its config, checks it, and asks the run manager to act.
+ * Starting a run that loads a custom trainer module (user code) is refused in an untrusted workspace.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import * as vscode from 'vscode';
+import { Commands } from '../src/protocol/commands';
+import { checkpointsOf, describeErrors, loadConfig, pickConfig, type LoadedConfig } from './config-picker';
+import type { RunManager, RunState } from './run-manager';
+import { renderConfigScaffold, renderCustomTrainerSkeleton, type ScaffoldTask } from './scaffold';
+
+export interface CommandHost {
+  runManager: RunManager;
+  output: vscode.LogOutputChannel;
+  openDashboard(): void;
+  /** The backend setting, passed to new runs. */
+  backend(): string;
+}
+
+export function registerCommands(host: CommandHost): vscode.Disposable[] {
+  const start = async (argument?: unknown, resume?: string | boolean): Promise<RunState | undefined> => {
+    const uri = await pickConfig(argument, resume ? 'Resume training' : 'Start training');
+    if (!uri) return undefined;
+    const loaded = await loadConfig(uri);
+    if (!loaded.config || loaded.errors.length > 0) {
+      const show = 'Show Problems';
+      const choice = await vscode.window.showErrorMessage(`Cannot train: the config has errors.\n${describeErrors(loaded)}`, show);
+      if (choice === show) await vscode.commands.executeCommand('workbench.actions.view.problems');
+      return undefined;
+    }
+    if (loaded.config.trainer && !vscode.workspace.isTrusted) {
+      const manage = 'Manage Workspace Trust';
+      const choice = await vscode.window.showErrorMessage(
+        `Training refused: ${basename(loaded.path)} loads the custom trainer module ${loaded.config.trainer}, which runs code from this workspace. Trust the workspace to run it.`,
+        manage,
+      );
+      if (choice === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+      return undefined;
+    }
+    let resumeFrom = resume;
+    const checkpoints = checkpointsOf(loaded);
+    if (!resumeFrom && checkpoints.length > 0 && !loaded.config.training_args.overwrite_output_dir) {
+      resumeFrom = await askResumeOrCancel(loaded, checkpoints);
+      if (resumeFrom === undefined) return undefined;
+    }
+    try {
+      const run = host.runManager.start({
+        configPath: loaded.path,
+        outputDir: loaded.outputDir,
+        resume: resumeFrom,
+        backend: host.backend(),
+        cwd: dirname(loaded.path),
+      });
+      host.output.info(`Started ${run.id}: ${loaded.path}${resumeFrom ? ` (resume ${resumeFrom === true ? 'latest' : resumeFrom})` : ''}`);
+      if (vscode.workspace.getConfiguration('finetuneStudio').get<boolean>('openDashboardOnStart', true)) host.openDashboard();
+      return run;
+    } catch (error) {
+      void vscode.window.showErrorMessage((error as Error).message);
+      return undefined;
+    }
+  };
+
+  const stop = async (argument?: unknown): Promise<void> => {
+    const active = host.runManager.active();
+    let run = typeof argument === 'string' ? host.runManager.get(argument) : undefined;
+    if (!run && active.length === 1) run = active[0];
+    if (!run && active.length > 1) {
+      const picked = await vscode.window.showQuickPick(
+        active.map((r) => ({ label: vscode.workspace.asRelativePath(r.configPath), description: `step ${r.step}/${r.totalSteps}`, run: r })),
+        { title: 'Stop training', placeHolder: 'Pick the run to stop' },
+      );
+      run = picked?.run;
+    }
+    if (!run) {
+      if (active.length === 0) void vscode.window.showInformationMessage('No training run is active.');
+      return;
+    }
+    host.output.info(`Stopping ${run.id} (a checkpoint is written first)…`);
+    const end = await host.runManager.stop(run.id);
+    if (end?.checkpoint) void vscode.window.showInformationMessage(`Training stopped at step ${end.step}; checkpoint ${basename(end.checkpoint)} saved.`);
+  };
+
+  const resumeFromCheckpoint = async (argument?: unknown, checkpoint?: unknown): Promise<RunState | undefined> => {
+    if (typeof checkpoint === 'string' && checkpoint !== '') return start(argument, checkpoint);
+    const uri = await pickConfig(argument, 'Resume from checkpoint');
+    if (!uri) return undefined;
+    const checkpoints = checkpointsOf(await loadConfig(uri)).reverse();
+    if (checkpoints.length === 0) {
+      void vscode.window.showInformationMessage(`${basename(uri.fsPath)} has no checkpoint to resume from yet.`);
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      checkpoints.map((dir, i) => ({ label: basename(dir), description: i === 0 ? 'latest' : undefined, dir })),
+      { title: 'Resume from checkpoint' },
+    );
+    return picked ? start(uri, picked.dir) : undefined;
+  };
+
+  const validate = async (argument?: unknown): Promise<number | undefined> => {
+    const uri = await pickConfig(argument, 'Validate config');
+    if (!uri) return undefined;
+    const loaded = await loadConfig(uri);
+    for (const problem of loaded.problems) host.output.info(formatProblemLine(problem, loaded));
+    if (loaded.errors.length > 0) void vscode.window.showErrorMessage(`${basename(uri.fsPath)}: ${loaded.errors.length} error(s).\n${describeErrors(loaded)}`);
+    else void vscode.window.showInformationMessage(`${basename(uri.fsPath)} is valid${loaded.problems.length ? ` (${loaded.problems.length} warning(s))` : ''}.`);
+    return loaded.errors.length;
+  };
+
+  return [
+    vscode.commands.registerCommand(Commands.startTraining, (argument?: unknown) => start(argument)),
+    vscode.commands.registerCommand(Commands.stopTraining, stop),
+    vscode.commands.registerCommand(Commands.resumeTraining, resumeFromCheckpoint),
+    vscode.commands.registerCommand(Commands.openDashboard, () => host.openDashboard()),
+    vscode.commands.registerCommand(Commands.validateConfig, validate),
+    vscode.commands.registerCommand(Commands.newTrainerConfig, newTrainerConfig),
+    vscode.commands.registerCommand(Commands.newCustomTrainer, newCustomTrainer),
+  ];
+}
+
+function formatProblemLine(problem: LoadedConfig['problems'][number], loaded: LoadedConfig): string {
+  return `${loaded.path}:${problem.range.start.line + 1}:${problem.range.start.character + 1}: ${problem.severity}: ${problem.message} [${problem.code}]`;
+}
+
+async function askResumeOrCancel(loaded: LoadedConfig, checkpoints: string[]): Promise<string | undefined> {
+  const latest = checkpoints[checkpoints.length - 1];
+  const resume = `Resume from ${basename(latest)}`;
+  const choice = await vscode.window.showWarningMessage(
+    `${relative(dirname(loaded.path), loaded.outputDir ?? '')} already holds checkpoints. Resume, or set training_args.overwrite_output_dir: true to start afresh.`,
+    { modal: false },
+    resume,
+  );
+  return choice === resume ? latest : undefined;
+}
+
+/** Wizard: task, data file, columns; writes a commented config next to the data. */
+async function newTrainerConfig(): Promise<vscode.Uri | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const task = await vscode.window.showQuickPick(
+    [
+      { label: 'Text classification', description: 'text + label columns', task: 'text-classification' as ScaffoldTask },
+      { label: 'Tabular classification', description: 'numeric feature columns + label', task: 'tabular-classification' as ScaffoldTask },
+      { label: 'Regression', description: 'numeric features + a numeric target', task: 'regression' as ScaffoldTask },
+    ],
+    { title: 'New Trainer Config (1/4): task' },
+  );
+  if (!task) return undefined;
+  const data = await vscode.window.showOpenDialog({
+    title: 'New Trainer Config (2/4): training data',
+    defaultUri: folder,
+    canSelectMany: false,
+    filters: { 'Datasets (JSONL, CSV)': ['jsonl', 'csv'] },
+  });
+  const dataFile = data?.[0];
+  if (!dataFile) return undefined;
+  const columns = readColumns(dataFile.fsPath);
+  const pickColumn = async (title: string, preferred: string) =>
+    columns.length > 0
+      ? (await vscode.window.showQuickPick(columns.map((c) => ({ label: c, picked: c === preferred })), { title }))?.label
+      : await vscode.window.showInputBox({ title, value: preferred });
+  const textColumn = task.task === 'text-classification' ? await pickColumn('New Trainer Config (3/4): text column', 'text') : undefined;
+  if (task.task === 'text-classification' && !textColumn) return undefined;
+  const labelColumn = await pickColumn('New Trainer Config (4/4): label column', 'label');
+  if (!labelColumn) return undefined;
+  const target = await vscode.window.showSaveDialog({
+    title: 'Save the trainer config',
+    defaultUri: vscode.Uri.file(join(dirname(dataFile.fsPath), 'train.trainer.yaml')),
+    filters: { 'Trainer config': ['yaml'] },
+  });
+  if (!target) return undefined;
+  const configDir = dirname(target.fsPath);
+  const text = renderConfigScaffold({
+    task: task.task,
+    trainFile: relative(configDir, dataFile.fsPath).split('\\').join('/'),
+    textColumn,
+    labelColumn,
+    featureColumns: task.task === 'text-classification' ? undefined : columns.filter((c) => c !== labelColumn),
+    numLabels: 2,
+    outputDir: `runs/${basename(target.fsPath).replace(/\.trainer\.ya?ml$/, '')}`,
+  });
+  writeFileSync(target.fsPath, text);
+  await vscode.window.showTextDocument(target);
+  return target;
+}
+
+/** Column names from a CSV header or the first JSONL object; empty when unreadable. */
+function readColumns(path: string): string[] {
+  try {
+    const head = readFileSync(path, 'utf8').slice(0, 64 * 1024);
+    const firstLine = head.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+    if (path.endsWith('.csv')) return firstLine.split(',').map((c) => c.trim().replace(/^"|"$/g, '')).filter(Boolean);
+    const row = JSON.parse(firstLine) as unknown;
+    return row && typeof row === 'object' && !Array.isArray(row) ? Object.keys(row) : [];
+  } catch {
+    return [];
+  }
+}
+
+async function newCustomTrainer(): Promise<vscode.Uri | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    title: 'New Custom Trainer',
+    defaultUri: folder ? vscode.Uri.joinPath(folder, 'my_trainer.ts') : undefined,
+    filters: { TypeScript: ['ts'] },
+  });
+  if (!target) return undefined;
+  if (existsSync(target.fsPath)) {
+    void vscode.window.showErrorMessage(`${basename(target.fsPath)} exists; pick a new file name.`);
+    return undefined;
+  }
+  const className = basename(target.fsPath, '.ts').replace(/(^|[_-])(\w)/g, (_, __, c: string) => c.toUpperCase()) || 'MyTrainer';
+  writeFileSync(target.fsPath, renderCustomTrainerSkeleton(className));
+  await vscode.window.showTextDocument(target);
+  return target;
+}

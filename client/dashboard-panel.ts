@@ -1,0 +1,204 @@
+/**
+ * The dashboard panel host: one panel instance (createOrShow / revive through a serializer),
+ * nonce CSP with resources only from dist/webview, every message from the webview validated,
+ * live trainer events batched to the webview every 100 ms.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { TrainerEvent } from '../src/protocol/events';
+import {
+  isWebviewToHostMessage,
+  type HostToWebviewMessage,
+  type RenderedMessage,
+  type RunSummary,
+  type WebviewToHostMessage,
+} from '../src/protocol/webview';
+import { renderDashboardHtml } from '../webview/html';
+import { readResolvedConfig, readRunEvents, runDirOf, summarizeRun, METRICS_FILE } from './run-history';
+import type { RunManager, RunState } from './run-manager';
+
+export const DASHBOARD_VIEW_TYPE = 'finetuneStudio.dashboard';
+const FLUSH_INTERVAL_MS = 100;
+
+/** What the panel asks of the rest of the extension. */
+export interface DashboardHost {
+  runManager: RunManager;
+  startTraining(configPath: string): Promise<void>;
+  stopTraining(runId: string): Promise<void>;
+  resumeTraining(configPath: string, checkpoint?: string): Promise<void>;
+  log(message: string): void;
+}
+
+export class DashboardPanel implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly pending = new Map<string, TrainerEvent[]>();
+  private flushTimer?: NodeJS.Timeout;
+  private ready = false;
+  private readonly renderedListeners = new Set<(message: RenderedMessage) => void>();
+  private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.onDisposeEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly host: DashboardHost,
+  ) {
+    const webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [webviewRoot] };
+    panel.webview.html = this.html(webviewRoot);
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: unknown) => {
+        if (isWebviewToHostMessage(message)) void this.onMessage(message);
+        else host.log(`Dashboard: dropped an invalid message ${JSON.stringify(message)?.slice(0, 200)}`);
+      }),
+    );
+    const onEvent = (run: RunState, event: TrainerEvent) => this.queue(run, event);
+    host.runManager.on('event', onEvent);
+    this.disposables.push({ dispose: () => host.runManager.off('event', onEvent) });
+  }
+
+  static create(extensionUri: vscode.Uri, host: DashboardHost): DashboardPanel {
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Fine-Tune Dashboard', vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
+    });
+    return new DashboardPanel(panel, extensionUri, host);
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  /** Resolves on the next `rendered` message matching `predicate` (integration tests await this). */
+  whenRendered(predicate: (message: RenderedMessage) => boolean = () => true): Promise<RenderedMessage> {
+    return new Promise((resolve) => {
+      const listener = (message: RenderedMessage) => {
+        if (!predicate(message)) return;
+        this.renderedListeners.delete(listener);
+        resolve(message);
+      };
+      this.renderedListeners.add(listener);
+    });
+  }
+
+  dispose(): void {
+    clearTimeout(this.flushTimer);
+    this.onDisposeEmitter.fire();
+    this.onDisposeEmitter.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+
+  private html(webviewRoot: vscode.Uri): string {
+    const webview = this.panel.webview;
+    const script = vscode.Uri.joinPath(webviewRoot, 'main.js');
+    if (!existsSync(script.fsPath)) {
+      return `<!DOCTYPE html><html><body><p>The dashboard bundle is missing (${script.fsPath}). Run <code>npm run build</code>.</p></body></html>`;
+    }
+    return renderDashboardHtml({
+      scriptUri: webview.asWebviewUri(script).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'main.css')).toString(),
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64url'),
+    });
+  }
+
+  private post(message: HostToWebviewMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private queue(run: RunState, event: TrainerEvent): void {
+    const runId = run.outputDir;
+    if (!runId || !this.ready) return;
+    const list = this.pending.get(runId) ?? [];
+    list.push(event);
+    this.pending.set(runId, list);
+    if (event.type === 'runStart' || event.type === 'runEnd') void this.sendRunList();
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    for (const [runId, events] of this.pending) this.post({ type: 'events', runId, events });
+    this.pending.clear();
+  }
+
+  private async runSummaries(): Promise<RunSummary[]> {
+    const summaries = new Map<string, RunSummary>();
+    const files = await vscode.workspace.findFiles(`**/${METRICS_FILE}`, '**/node_modules/**', 200);
+    for (const file of files) {
+      const dir = runDirOf(file.fsPath);
+      summaries.set(dir, summarizeRun(dir, await readRunEvents(dir)));
+    }
+    for (const run of this.host.runManager.active()) {
+      if (!run.outputDir) continue;
+      summaries.set(run.outputDir, summarizeRun(run.outputDir, run.events, true));
+    }
+    return [...summaries.values()].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  private async sendRunList(): Promise<void> {
+    this.post({ type: 'runList', runs: await this.runSummaries() });
+  }
+
+  private async sendHistory(runId: string): Promise<void> {
+    this.post({ type: 'runHistory', runId, events: await readRunEvents(runId) });
+  }
+
+  private async onMessage(message: WebviewToHostMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready': {
+        this.ready = true;
+        const runs = await this.runSummaries();
+        const active = this.host.runManager.active().find((r) => r.outputDir)?.outputDir ?? runs[0]?.id;
+        this.post({ type: 'init', runs, activeRunId: active });
+        if (active) await this.sendHistory(active);
+        break;
+      }
+      case 'rendered':
+        for (const listener of [...this.renderedListeners]) listener(message);
+        break;
+      case 'selectRuns':
+        for (const runId of message.runIds) if (await this.isKnownRun(runId)) await this.sendHistory(runId);
+        break;
+      case 'requestConfigDiff': {
+        try {
+          const configs: [unknown, unknown] = [readResolvedConfig(message.runIds[0]), readResolvedConfig(message.runIds[1])];
+          this.post({ type: 'configDiff', runIds: message.runIds, configs });
+        } catch (error) {
+          this.post({ type: 'configDiff', runIds: message.runIds, error: (error as Error).message });
+        }
+        break;
+      }
+      case 'openLocation': {
+        if (!existsSync(message.file)) return;
+        const position = new vscode.Position(message.line - 1, message.column - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(message.file), { selection: new vscode.Range(position, position), viewColumn: vscode.ViewColumn.One });
+        break;
+      }
+      case 'command':
+        await this.onCommand(message);
+        break;
+    }
+  }
+
+  private async onCommand(message: Extract<WebviewToHostMessage, { type: 'command' }>): Promise<void> {
+    const run = message.runId ? (await this.runSummaries()).find((r) => r.id === message.runId) : undefined;
+    const configPath = message.configPath ?? run?.configPath;
+    if (message.command === 'stop') {
+      const active = this.host.runManager.active().find((r) => r.outputDir === message.runId);
+      if (active) await this.host.stopTraining(active.id);
+    } else if (configPath) {
+      if (message.command === 'start') await this.host.startTraining(configPath);
+      else await this.host.resumeTraining(configPath, message.checkpoint);
+    }
+  }
+
+  /** Run ids are output folders; only folders the dashboard listed are read. */
+  private async isKnownRun(runId: string): Promise<boolean> {
+    return (await this.runSummaries()).some((r) => r.id === runId);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Runs over time: starts trainer processes, keeps each run's state from its events, refuses a
+ * second run in the same output_dir, stops runs with a grace period, and stops them all when
+ * disposed. No vscode import: the extension wraps it, and tests drive it directly.
+ */
+import { EventEmitter } from 'node:events';
+import type { BackendInfo, RunEndEvent, TrainerEvent } from '../src/protocol/events';
+import { TrainingProcess, type StartOptions, type TrainerEntry } from './training-process';
+
+export type RunPhase = 'starting' | 'running' | 'stopping' | 'completed' | 'stopped' | 'failed';
+
+export interface RunState {
+  id: string;
+  configPath: string;
+  /** Known once runStart arrives; until then the key is the config path. */
+  outputDir?: string;
+  phase: RunPhase;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss?: number;
+  eta?: number;
+  backend?: BackendInfo;
+  startedAt: number;
+  end?: RunEndEvent;
+  events: TrainerEvent[];
+}
+
+interface ManagerEvents {
+  /** A run's state changed (any event, start, end). */
+  changed: [RunState];
+  event: [RunState, TrainerEvent];
+  log: [RunState, string];
+}
+
+export interface RunManagerOptions {
+  entry: TrainerEntry;
+  /** Seconds between `stop` and a kill. */
+  stopGraceMs?: number;
+}
+
+export class RunManager extends EventEmitter<ManagerEvents> {
+  private readonly runs = new Map<string, RunState>();
+  private readonly processes = new Map<string, TrainingProcess>();
+  private nextId = 1;
+
+  constructor(private readonly options: RunManagerOptions) {
+    super();
+  }
+
+  list(): RunState[] {
+    return [...this.runs.values()];
+  }
+
+  active(): RunState[] {
+    return this.list().filter((r) => r.phase === 'starting' || r.phase === 'running' || r.phase === 'stopping');
+  }
+
+  get(id: string): RunState | undefined {
+    return this.runs.get(id);
+  }
+
+  /** The active run training into this output folder (or started from this config), if any. */
+  findActive(key: { outputDir?: string; configPath?: string }): RunState | undefined {
+    return this.active().find(
+      (r) => (key.outputDir !== undefined && r.outputDir === key.outputDir) || (key.configPath !== undefined && r.configPath === key.configPath),
+    );
+  }
+
+  /**
+   * Starts a run. `outputDir` (resolved by the caller from the config) guards against two runs
+   * writing the same folder; the error says which run holds it.
+   */
+  start(options: StartOptions & { outputDir?: string }): RunState {
+    const busy = this.findActive({ outputDir: options.outputDir, configPath: options.configPath });
+    if (busy) {
+      throw new Error(
+        `A run is already training into ${busy.outputDir ?? options.outputDir ?? busy.configPath} (step ${busy.step}/${busy.totalSteps}). Stop it first, or set another training_args.output_dir.`,
+      );
+    }
+    const id = `run-${this.nextId++}`;
+    const state: RunState = {
+      id,
+      configPath: options.configPath,
+      outputDir: options.outputDir,
+      phase: 'starting',
+      step: 0,
+      totalSteps: 0,
+      epoch: 0,
+      startedAt: Date.now(),
+      events: [],
+    };
+    this.runs.set(id, state);
+    const child = new TrainingProcess(this.options.entry, options);
+    this.processes.set(id, child);
+    child.on('event', (event) => this.onEvent(state, event));
+    child.on('log', (line) => this.emit('log', state, line));
+    child.on('exit', () => this.processes.delete(id));
+    this.emit('changed', state);
+    return state;
+  }
+
+  /** Asks the run to stop (it checkpoints); kills it after the grace period. */
+  async stop(id: string): Promise<RunEndEvent | undefined> {
+    const child = this.processes.get(id);
+    const state = this.runs.get(id);
+    if (!child || !state) return state?.end;
+    state.phase = 'stopping';
+    this.emit('changed', state);
+    return child.stop(this.options.stopGraceMs ?? 30_000);
+  }
+
+  /** Resolves when the run has ended (at once if it already has). */
+  whenEnded(id: string): Promise<RunEndEvent | undefined> {
+    const child = this.processes.get(id);
+    return child ? child.exited : Promise.resolve(this.runs.get(id)?.end);
+  }
+
+  /** Stops every active run and waits for them, for deactivation. */
+  async dispose(): Promise<void> {
+    await Promise.all([...this.processes.keys()].map((id) => this.stop(id)));
+    this.removeAllListeners();
+  }
+
+  private onEvent(state: RunState, event: TrainerEvent): void {
+    state.events.push(event);
+    switch (event.type) {
+      case 'runStart':
+        state.phase = state.phase === 'stopping' ? 'stopping' : 'running';
+        state.outputDir = event.outputDir;
+        state.totalSteps = event.totalSteps;
+        state.step = event.resumedStep ?? 0;
+        state.backend = event.backend;
+        break;
+      case 'progress':
+        state.step = event.step;
+        state.totalSteps = event.totalSteps;
+        state.epoch = event.epoch;
+        state.eta = event.eta;
+        break;
+      case 'log':
+        state.step = event.step;
+        state.epoch = event.epoch;
+        state.loss = event.loss;
+        break;
+      case 'runEnd':
+        state.phase = event.status;
+        state.end = event;
+        state.step = Math.max(state.step, event.step);
+        break;
+      default:
+        break;
+    }
+    this.emit('event', state, event);
+    this.emit('changed', state);
+  }
+}

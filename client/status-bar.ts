@@ -1,0 +1,56 @@
+/**
+ * The status bar item: the current run's step/total, loss and ETA with a spinning progress icon.
+ * Clicking it opens the dashboard. Hidden when nothing runs.
+ */
+import * as vscode from 'vscode';
+import { Commands } from '../src/protocol/commands';
+import type { RunManager, RunState } from './run-manager';
+
+export function formatEta(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '…';
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function statusText(run: RunState): string {
+  if (run.phase === 'starting') return '$(loading~spin) Fine-Tune: starting…';
+  const loss = run.loss !== undefined ? ` · loss ${run.loss.toFixed(4)}` : '';
+  const verb = run.phase === 'stopping' ? 'stopping' : `${run.step}/${run.totalSteps}`;
+  return `$(loading~spin) Fine-Tune ${verb}${loss} · ETA ${formatEta(run.eta)}`;
+}
+
+export class TrainingStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('finetuneStudio.run', vscode.StatusBarAlignment.Left, 50);
+  private readonly listener = () => this.update();
+
+  constructor(private readonly runs: RunManager) {
+    this.item.name = 'Fine-Tune Studio training';
+    this.item.command = Commands.openDashboard;
+    runs.on('changed', this.listener);
+    this.update();
+  }
+
+  /** The text shown now, or undefined when hidden (the integration tests read it). */
+  get text(): string | undefined {
+    return this.runs.active().length > 0 ? this.item.text : undefined;
+  }
+
+  private update(): void {
+    const active = this.runs.active();
+    const run = active.at(-1);
+    if (!run) {
+      this.item.hide();
+      return;
+    }
+    this.item.text = statusText(run) + (active.length > 1 ? ` (+${active.length - 1})` : '');
+    const backend = run.backend ? `\n\nBackend: ${run.backend.name} (${run.backend.device})` : '';
+    this.item.tooltip = new vscode.MarkdownString(`**${run.configPath}**\n\nEpoch ${run.epoch.toFixed(2)}${backend}\n\nClick to open the dashboard.`);
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.runs.off('changed', this.listener);
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * One trainer child process: started with `child_process.fork` and an argument array (never a
+ * shell string), typed events in over IPC, control messages out. No vscode import, so the run
+ * manager is tested against the real trainer outside the editor.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { isTrainerEvent } from '../src/protocol/guards';
+import type { ControlMessage, RunEndEvent, TrainerEvent } from '../src/protocol/events';
+
+export interface TrainerEntry {
+  /** The CLI module: dist/cli.js in the extension; src/cli/main.ts with tsx in tests. */
+  modulePath: string;
+  /** Node flags for the child (e.g. ['--import', 'tsx'] when running from source). */
+  execArgv?: string[];
+}
+
+export interface StartOptions {
+  configPath: string;
+  resume?: string | boolean;
+  backend?: string;
+  maxSteps?: number;
+  cwd: string;
+}
+
+/** Environment passed to the trainer: only what Node and tfjs need, plus the chosen backend. */
+export function trainerEnvironment(source: NodeJS.ProcessEnv, backend?: string): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'USERPROFILE', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'SYSTEMROOT', 'NODE_PATH', 'LD_LIBRARY_PATH', 'VK_ICD_FILENAMES', 'CUDA_VISIBLE_DEVICES'];
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of keep) if (source[key] !== undefined) env[key] = source[key];
+  if (backend) env.FTS_BACKEND = backend;
+  // The extension host is Electron; the child must run as plain Node.
+  env.ELECTRON_RUN_AS_NODE = '1';
+  return env;
+}
+
+export function trainArguments(options: StartOptions): string[] {
+  const args = ['train', options.configPath, '--ipc'];
+  if (options.resume === true) args.push('--resume');
+  else if (typeof options.resume === 'string') args.push(`--resume=${options.resume}`);
+  if (options.backend && options.backend !== 'auto') args.push('--backend', options.backend);
+  if (options.maxSteps !== undefined) args.push('--max-steps', String(options.maxSteps));
+  return args;
+}
+
+interface ProcessEvents {
+  event: [TrainerEvent];
+  log: [string];
+  exit: [RunEndEvent];
+}
+
+/**
+ * Emits `event` for every valid trainer event, `log` for stdout/stderr lines, and exactly one
+ * `exit` with the run's end: the trainer's own runEnd, or a synthesised `failed` one when the
+ * process died without saying how it ended (killed, crashed).
+ */
+export class TrainingProcess extends EventEmitter<ProcessEvents> {
+  private readonly child: ChildProcess;
+  private runEnd?: RunEndEvent;
+  private lastStep = 0;
+  private lastEpoch = 0;
+  private readonly stderrTail: string[] = [];
+  private killTimer?: NodeJS.Timeout;
+  readonly exited: Promise<RunEndEvent>;
+
+  constructor(entry: TrainerEntry, options: StartOptions, env: NodeJS.ProcessEnv = trainerEnvironment(process.env, options.backend)) {
+    super();
+    this.child = fork(entry.modulePath, trainArguments(options), {
+      cwd: options.cwd,
+      env,
+      execArgv: entry.execArgv ?? [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.child.on('message', (message) => this.onMessage(message));
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) {
+          if (line.trim() === '') continue;
+          if (stream === this.child.stderr) {
+            this.stderrTail.push(line);
+            if (this.stderrTail.length > 20) this.stderrTail.shift();
+          }
+          this.emit('log', line);
+        }
+      });
+    }
+    this.exited = new Promise((resolve) => {
+      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+        clearTimeout(this.killTimer);
+        const end = this.runEnd ?? this.failure(code, signal);
+        if (!this.runEnd) this.emit('event', end);
+        this.emit('exit', end);
+        resolve(end);
+      };
+      this.child.once('exit', finish);
+      this.child.once('error', (error) => {
+        this.stderrTail.push(error.message);
+        if (this.child.exitCode === null && this.child.pid === undefined) finish(null, null);
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  send(message: ControlMessage): boolean {
+    if (!this.child.connected) return false;
+    this.child.send(message);
+    return true;
+  }
+
+  /** `stop` (the trainer checkpoints and exits), then a kill after `graceMs` if it has not exited. */
+  stop(graceMs: number): Promise<RunEndEvent> {
+    if (!this.send({ type: 'stop' })) this.child.kill('SIGTERM');
+    this.killTimer ??= setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    return this.exited;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.child.kill(signal);
+  }
+
+  private onMessage(message: unknown): void {
+    if (!isTrainerEvent(message)) {
+      this.emit('log', `Ignored a malformed message from the trainer: ${JSON.stringify(message).slice(0, 200)}`);
+      return;
+    }
+    if (message.type === 'log' || message.type === 'progress') {
+      this.lastStep = message.step;
+      this.lastEpoch = message.epoch;
+    }
+    if (message.type === 'runEnd') this.runEnd = message;
+    this.emit('event', message);
+  }
+
+  private failure(code: number | null, signal: NodeJS.Signals | null): RunEndEvent {
+    const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+    const tail = this.stderrTail.length ? `\n${this.stderrTail.join('\n')}` : '';
+    return {
+      type: 'runEnd',
+      time: Date.now(),
+      status: 'failed',
+      step: this.lastStep,
+      epoch: this.lastEpoch,
+      trainRuntime: 0,
+      error: { message: `The trainer process ${how} at step ${this.lastStep} without finishing.${tail}` },
+    };
+  }
+}
