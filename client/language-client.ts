@@ -1,0 +1,41 @@
+/**
+ * Starts the Fine-Tune Studio language server (dist/server.js over Node IPC) for trainer configs
+ * and TS/JS trainer modules. The caller owns the returned client and disposes (stops) it.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+export const CONFIG_GLOB = '**/*.trainer.{yaml,yml,json}';
+
+/** Configs by language and name; scripts by language (the server ignores files without a computeLoss). */
+export const DOCUMENT_SELECTOR: LanguageClientOptions['documentSelector'] = [
+  ...['yaml', 'json', 'jsonc'].map((language) => ({ language, pattern: CONFIG_GLOB })),
+  ...['typescript', 'javascript', 'typescriptreact', 'javascriptreact'].map((language) => ({ scheme: 'file', language })),
+];
+
+/** Lens commands carry config URIs as strings (the LSP wire format); commands get a vscode.Uri. */
+function reviveUriArguments(lens: vscode.CodeLens): vscode.CodeLens {
+  const command = lens.command;
+  if (command?.arguments) {
+    command.arguments = command.arguments.map((arg: unknown) => (typeof arg === 'string' && arg.startsWith('file:') ? vscode.Uri.parse(arg) : arg));
+  }
+  return lens;
+}
+
+export async function startLanguageClient(context: vscode.ExtensionContext, output?: vscode.LogOutputChannel): Promise<LanguageClient> {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    middleware: {
+      provideCodeLenses: async (document, token, next) => (await next(document, token))?.map(reviveUriArguments),
+    },
+    ...(output ? { outputChannel: output } : {}),
+  };
+  const client = new LanguageClient('finetuneStudio', 'Fine-Tune Studio Language Server', serverOptions, clientOptions);
+  await client.start();
+  return client;
+}
