@@ -65,8 +65,12 @@ function skipSpaces(text: string, offset: number, sameLine: boolean): number {
   return i;
 }
 
-/** Removes `property` from `parent`, leaving valid text: whole lines when the property owns its lines. */
-export function removePropertyEdit(source: EditSource, parent: ObjectNode, property: PropertyNode): TextEdit {
+/**
+ * Removes `property` from `parent`, leaving valid text: whole lines when the property owns its
+ * lines; in JSON and flow maps the comma that separated it goes too (two edits when that comma
+ * is on an earlier line, so comments after it survive).
+ */
+export function removePropertyEdits(source: EditSource, parent: ObjectNode, property: PropertyNode): TextEdit[] {
   const { text, lines } = source;
   const start = property.offset;
   let end = property.offset + property.length;
@@ -95,15 +99,15 @@ export function removePropertyEdit(source: EditSource, parent: ObjectNode, prope
       const previousEnd = previous.offset + previous.length;
       const comma = text.indexOf(',', previousEnd);
       if (comma >= 0 && comma < start) {
-        return edit(source, comma, lines.lineEnd(lastLine), '');
+        return [edit(source, comma, comma + 1, ''), edit(source, lineRemovalStart, lineRemovalEnd, '')];
       }
     }
-    return edit(source, lineRemovalStart, lineRemovalEnd, '');
+    return [edit(source, lineRemovalStart, lineRemovalEnd, '')];
   }
-  if (!flow) return edit(source, start, lines.lineEnd(lines.positionAt(end).line), '');
-  if (commaAfter >= 0) return edit(source, start, skipSpaces(text, commaAfter + 1, true), '');
-  if (previous) return edit(source, previous.offset + previous.length, end, '');
-  return edit(source, start, end, '');
+  if (!flow) return [edit(source, start, lines.lineEnd(lines.positionAt(end).line), '')];
+  if (commaAfter >= 0) return [edit(source, start, skipSpaces(text, commaAfter + 1, true), '')];
+  if (previous) return [edit(source, previous.offset + previous.length, end, '')];
+  return [edit(source, start, end, '')];
 }
 
 /** Inserts `key: value` as a sibling right after `anchor`, at the anchor's indentation. */

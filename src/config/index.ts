@@ -14,7 +14,7 @@ export type { PathAtOffset } from './path-at-offset';
 export { getPathAtOffset, findNode, findProperty } from './path-at-offset';
 export type { Problem, ProblemFix, TextEdit, Severity } from './problems';
 export { formatProblem, hasErrors, sortProblems } from './problems';
-export { applyEdits, removePropertyEdit, renameKeyEdit, replaceValueEdit, insertPropertyAfterEdit, formatKey, formatScalar } from './edits';
+export { applyEdits, removePropertyEdits, renameKeyEdit, replaceValueEdit, insertPropertyAfterEdit, formatKey, formatScalar } from './edits';
 export type { RuleInfo, RuleCode } from './rules-table';
 export { RULES, ruleInfo } from './rules-table';
 export type { ConfigHost } from './host';

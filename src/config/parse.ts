@@ -2,7 +2,7 @@
  * Parses config text (YAML, or JSON with comments for `.json` files) into the format-neutral
  * tree. Never throws: whatever the input, the result holds a tree (possibly partial) and problems.
  */
-import { removePropertyEdit } from './edits';
+import { removePropertyEdits } from './edits';
 import { formatForFileName, type ParsedConfig } from './parsed';
 import type { RawSyntaxError } from './parse-errors';
 import { parseJsonTree } from './parse-json';
@@ -26,14 +26,17 @@ export function parseConfigText(text: string, fileName: string): ParsedConfig {
     offsetAt: (position) => lines.offsetAt(position),
   };
   let errors: RawSyntaxError[];
+  const tooDeep = firstOffsetBeyondFlowDepth(safeText, MAX_FLOW_DEPTH);
   try {
+    if (tooDeep !== undefined) throw new NestingTooDeep(tooDeep);
     const result = format === 'json' ? parseJsonTree(safeText, lines) : parseYamlTree(safeText, lines);
     parsed.root = result.root;
     errors = result.errors;
   } catch (error) {
     // The parsers recurse; pathological nesting can exhaust the stack. Report it, never throw.
-    const reason = error instanceof RangeError ? 'the text is nested too deeply to parse' : `the parser failed: ${error instanceof Error ? error.message : String(error)}`;
-    errors = [{ offset: 0, length: 0, message: reason, code: 'FTS004' }];
+    const deep = error instanceof NestingTooDeep || error instanceof RangeError;
+    const reason = deep ? `brackets nest deeper than ${MAX_FLOW_DEPTH} levels; this is not a trainer config` : `the parser failed: ${error instanceof Error ? error.message : String(error)}`;
+    errors = [{ offset: error instanceof NestingTooDeep ? error.offset : 0, length: 1, message: reason, code: 'FTS004' }];
   }
   for (const error of errors) {
     const length = error.length > 0 ? error.length : Math.min(1, safeText.length - error.offset);
@@ -47,6 +50,33 @@ export function parseConfigText(text: string, fileName: string): ParsedConfig {
   }
   reportDuplicateKeys(parsed, parsed.root, parsed.problems);
   return parsed;
+}
+
+/**
+ * Flow brackets (`[`, `{`) nested this deep are refused before parsing: both parsers recurse per
+ * level, and in V8 a stack overflow inside the YAML parser's regular expressions is a fatal
+ * out-of-memory crash that no catch can stop (seen at ~3000 levels).
+ */
+const MAX_FLOW_DEPTH = 256;
+
+class NestingTooDeep extends Error {
+  constructor(readonly offset: number) {
+    super('nesting too deep');
+  }
+}
+
+/** Offset of the first bracket beyond `limit` levels (quotes ignored: over-counting is harmless here). */
+function firstOffsetBeyondFlowDepth(text: string, limit: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 91 /* [ */ || ch === 123 /* { */) {
+      if (++depth > limit) return i;
+    } else if ((ch === 93 /* ] */ || ch === 125) /* } */ && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 /** A key given twice: the last one wins (as in YAML and JSON.parse), which is rarely what was meant. */
@@ -74,7 +104,7 @@ function reportDuplicatesIn(parsed: ParsedConfig, node: ObjectNode, problems: Pr
       severity: 'error',
       code: 'FTS002',
       message: `duplicate key \`${property.key}\`: the one on line ${winner.keyRange.start.line + 1} wins and this one is ignored; remove one of them`,
-      fix: { title: `Remove this \`${property.key}\``, edits: [removePropertyEdit(parsed, node, property)] },
+      fix: { title: `Remove this \`${property.key}\``, edits: removePropertyEdits(parsed, node, property) },
     });
   });
 }

@@ -224,7 +224,10 @@ const intervalsWithinRun: CrossFieldRule = (context, report) => {
     const note = args.eval_steps == null ? ' (from `logging_steps`)' : '';
     check('eval_steps', 'eval_strategy', effectiveEvalSteps(args), 'no evaluation happens during training', note);
   }
-  if (args.save_strategy === 'steps') check('save_steps', 'save_strategy', args.save_steps, 'no checkpoint is saved during training', defaultNote('save_steps'));
+  // The default save_steps is not flagged: a run shorter than it still saves its final checkpoint.
+  if (args.save_strategy === 'steps' && context.written(`${TA}.save_steps`)) {
+    check('save_steps', 'save_strategy', args.save_steps, 'no checkpoint is saved before the end of training', '');
+  }
 };
 
 const headsDivideEmbedding: CrossFieldRule = (context, report) => {

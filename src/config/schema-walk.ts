@@ -3,7 +3,7 @@
  * offending key or value. Returns the value it could accept: invalid values are left out (defaults
  * then fill them), renamed Hugging Face keys are moved to their new names.
  */
-import { insertPropertyAfterEdit, removePropertyEdit, renameKeyEdit, replaceValueEdit } from './edits';
+import { insertPropertyAfterEdit, removePropertyEdits, renameKeyEdit, replaceValueEdit } from './edits';
 import { findRenamedHfKey, findUnsupportedHfKey, isOffValue } from './hf-keys';
 import type { ParsedConfig } from './parsed';
 import type { Range } from './position';
@@ -239,7 +239,7 @@ function walkObject(context: WalkContext, node: ConfigNode, schema: SchemaShape,
     if (renamed) {
       const value = walkNode(context, renamed.node, renamed.schema, [...path, renamed.key], property);
       context.result.sourceProperties.set(pathKey([...path, renamed.key]), property);
-      if (value !== undefined) set(renamed.key, renamed.mapValue ? renamed.mapValue(value) : value);
+      if (value !== undefined) set(renamed.key, value);
     }
   }
   for (const key of effectivelyRequired(schema)) {
@@ -262,7 +262,6 @@ interface RenamedTarget {
   key: string;
   schema: SchemaShape;
   node: ConfigNode;
-  mapValue?: (value: JsonValue) => JsonValue;
 }
 
 /**
@@ -273,7 +272,7 @@ function extraKey(context: WalkContext, parent: ObjectNode, property: PropertyNo
   const key = property.key;
   const here = path.length ? label(path) : 'the top level';
   const inTrainingArgs = pathKey(path) === 'training_args';
-  const remove = (title: string): ProblemFix => ({ title, edits: [removePropertyEdit(context.parsed, parent, property)] });
+  const remove = (title: string): ProblemFix => ({ title, edits: removePropertyEdits(context.parsed, parent, property) });
   invalid(context, [...path, key]);
 
   const renamed = findRenamedHfKey(key);
@@ -298,8 +297,9 @@ function extraKey(context: WalkContext, parent: ObjectNode, property: PropertyNo
     );
     if (!targetSchema || !property.value) return undefined;
     context.result.invalidPaths.delete(pathKey([...path, key]));
-    const values = renamed.values;
-    return { key: renamed.to, schema: targetSchema, node: property.value, ...(values ? { mapValue: (v: JsonValue) => (values[String(v)] ?? v) as JsonValue } : {}) };
+    // An old value that maps to a new one is checked as the new value, at the old value's range.
+    const node: ConfigNode = mapped !== undefined && property.value.type === 'scalar' ? { ...property.value, value: mapped, quoted: false } : property.value;
+    return { key: renamed.to, schema: targetSchema, node };
   }
 
   const unsupported = findUnsupportedHfKey(key);
@@ -353,6 +353,6 @@ function moveFix(context: WalkContext, parent: ObjectNode, property: PropertyNod
   const anchor = target.properties[target.properties.length - 1];
   return {
     title: `Move to ${label([...targetPath, targetKey])}`,
-    edits: [removePropertyEdit(context.parsed, parent, property), insertPropertyAfterEdit(context.parsed, target, anchor, targetKey, value.value)],
+    edits: [...removePropertyEdits(context.parsed, parent, property), insertPropertyAfterEdit(context.parsed, target, anchor, targetKey, value.value)],
   };
 }
