@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RunManager, type RunState } from '../../../client/run-manager';
+import { trainArguments, trainerEnvironment } from '../../../client/training-process';
+import { isTrainerEvent } from '../../../src/protocol/guards';
+import { writeConfig } from '../trainer/run/fixtures';
+
+// The child runs in the config's folder, so tsx is named by absolute URL rather than resolved from there.
+const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
+const entry = { modulePath: resolve(__dirname, '../../../src/cli/main.ts'), execArgv: ['--import', tsxLoader] };
+
+function untilEvent(manager: RunManager, predicate: (run: RunState) => boolean): Promise<RunState> {
+  return new Promise((done) => {
+    const listener = (run: RunState) => {
+      if (!predicate(run)) return;
+      manager.off('event', listener);
+      done(run);
+    };
+    manager.on('event', listener);
+  });
+}
+
+const longRun = { num_train_epochs: 400, logging_steps: 1, save_strategy: 'no', eval_strategy: 'no' };
+
+test('start → events → stop leaves a checkpoint; a second run into the same output_dir is refused', async () => {
+  const { dir, path, outputDir } = writeConfig({ trainingArgs: longRun });
+  const manager = new RunManager({ entry, stopGraceMs: 20_000 });
+  const run = manager.start({ configPath: path, outputDir, cwd: dir });
+  assert.equal(run.phase, 'starting');
+  await untilEvent(manager, (r) => r.id === run.id && r.loss !== undefined);
+  assert.equal(run.phase, 'running');
+  assert.equal(run.backend?.name, 'cpu');
+  assert.ok(run.totalSteps > 1000);
+  assert.throws(() => manager.start({ configPath: path, outputDir, cwd: dir }), /already training into .*Stop it first/);
+
+  const end = await manager.stop(run.id);
+  assert.equal(end?.status, 'stopped');
+  assert.equal(run.phase, 'stopped');
+  assert.ok(end?.checkpoint && existsSync(join(end.checkpoint, 'trainer_state.json')));
+  assert.equal(manager.active().length, 0);
+  // metrics.jsonl is intact: every line parses, and it ends with the runEnd the manager saw.
+  const lines = readFileSync(join(outputDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.every(isTrainerEvent));
+  assert.deepEqual(lines.at(-1), end);
+});
+
+test('a trainer killed from outside is reported as failed with its last step; its metrics stay on disk', async () => {
+  const { dir, path, outputDir } = writeConfig({ trainingArgs: longRun });
+  const manager = new RunManager({ entry });
+  const run = manager.start({ configPath: path, outputDir, cwd: dir });
+  const logged = await untilEvent(manager, (r) => r.id === run.id && r.step >= 3);
+  const pid = manager['processes'].get(run.id)?.pid;
+  assert.ok(pid);
+  process.kill(pid, 'SIGKILL');
+  const end = await manager.whenEnded(run.id);
+  assert.equal(end?.status, 'failed');
+  assert.match(end?.error?.message ?? '', /killed \(SIGKILL\) at step \d+/);
+  assert.ok((end?.step ?? 0) >= 3);
+  assert.equal(logged.phase, 'failed');
+  const lines = readFileSync(join(outputDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  assert.ok(lines.length >= 3);
+  for (const line of lines) assert.ok(isTrainerEvent(JSON.parse(line)), 'no torn line');
+});
+
+test('a run that fails reports the error location from the trainer', async () => {
+  const { dir, path, outputDir } = writeConfig({ trainer: 'throwing_trainer.ts' });
+  const manager = new RunManager({ entry });
+  const run = manager.start({ configPath: path, outputDir, cwd: dir });
+  const end = await manager.whenEnded(run.id);
+  assert.equal(end?.status, 'failed');
+  assert.match(end?.error?.location?.file ?? '', /throwing_trainer\.ts$/);
+  assert.equal(end?.error?.location?.line, 6);
+});
+
+test('the child gets argument arrays and a clean environment', () => {
+  assert.deepEqual(trainArguments({ configPath: '/a b/c.trainer.yaml', resume: '/x/checkpoint-4', backend: 'wasm', cwd: '/' }), [
+    'train', '/a b/c.trainer.yaml', '--ipc', '--resume=/x/checkpoint-4', '--backend', 'wasm',
+  ]);
+  const env = trainerEnvironment({ PATH: '/bin', SECRET_TOKEN: 'x', HOME: '/root' }, 'cpu');
+  assert.deepEqual(env, { PATH: '/bin', HOME: '/root', FTS_BACKEND: 'cpu', ELECTRON_RUN_AS_NODE: '1' });
+});
