@@ -21,13 +21,16 @@ export type { BackendInfo };
 export { registerFastKernels } from './kernels';
 export { locateWasmDir } from './wasm';
 
-async function attempt(start: () => Promise<BackendInfo>): Promise<Attempt> {
+/** Turns a throw into a failed attempt, so `auto` can move on to the next backend. */
+async function attempt(start: () => Promise<Attempt>): Promise<Attempt> {
   try {
-    return { ok: true, info: await start() };
+    return await start();
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
 }
+
+const started = (start: () => Promise<BackendInfo>) => async (): Promise<Attempt> => ({ ok: true, info: await start() });
 
 function startCpu(): Promise<BackendInfo> {
   return tf.setBackend('cpu').then((ok) => {
@@ -40,13 +43,13 @@ async function tryOne(name: Exclude<BackendName, 'auto'>, request: BackendReques
   switch (name) {
     case 'tensorflow':
     case 'tensorflow-gpu':
-      return tryNative(name);
+      return attempt(() => tryNative(name));
     case 'webgpu':
-      return tryWebGpu(explicit, log);
+      return attempt(() => tryWebGpu(explicit, log));
     case 'wasm':
-      return attempt(() => initWasm(request.threads, log));
+      return attempt(started(() => initWasm(request.threads, log)));
     case 'cpu':
-      return attempt(startCpu);
+      return attempt(started(startCpu));
   }
 }
 

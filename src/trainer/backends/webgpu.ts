@@ -51,7 +51,11 @@ export async function tryWebGpu(allowSoftware: boolean, log: (m: string) => void
     if (!g.navigator) g.navigator = {};
     g.navigator.gpu = dawn.module.create([]);
   }
-  const adapter = await g.navigator.gpu!.requestAdapter();
+  // The same request tfjs-backend-webgpu makes, so the adapter judged here is the one it gets.
+  // (Its flag exists only once that package is loaded, which is deferred until an adapter passes.)
+  const lowPower = tf.env().getFlags().WEBGPU_USE_LOW_POWER_GPU === true;
+  const powerPreference = lowPower ? 'low-power' : 'high-performance';
+  const adapter = await g.navigator.gpu!.requestAdapter({ powerPreference });
   if (!adapter) return { ok: false, reason: `Dawn found no WebGPU adapter. ${HINT}` };
   const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
   if (isSoftwareAdapter(info)) {
