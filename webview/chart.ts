@@ -18,9 +18,12 @@ export interface ChartRun {
 }
 
 export interface ChartInput {
+  /** In drawing order, back to front; the header lists them front first. */
   runs: readonly ChartRun[];
   /** EMA weight; 0 draws the raw values only. */
   smoothing: number;
+  /** Right end of the step axis (the run's total steps), so every chart shares one x range. */
+  xMax?: number;
 }
 
 const HEIGHT = 190;
@@ -87,6 +90,7 @@ export class MetricChart {
     if (
       prev &&
       prev.smoothing === input.smoothing &&
+      prev.xMax === input.xMax &&
       prev.runs.length === input.runs.length &&
       prev.runs.every((r, i) => r.series === input.runs[i].series && r.color === input.runs[i].color && r.name === input.runs[i].name)
     ) {
@@ -154,7 +158,13 @@ export class MetricChart {
         y: false,
       },
       focus: { alpha: 1 },
-      scales: { x: { time: false } },
+      scales: {
+        x: {
+          time: false,
+          // Whole run on the axis (progress reads at a glance); a drag zoom still narrows it.
+          range: (_u, min, max) => [Math.min(0, min), Math.max(max, this.input?.xMax ?? max)],
+        },
+      },
       axes: [
         { ...axis(26), values: (_u, splits) => splits.map((v) => (v == null ? '' : formatStep(v))) },
         { ...axis(52), values: (_u, splits) => splits.map((v) => (v == null ? '' : formatMetric(v))) },
@@ -173,7 +183,7 @@ export class MetricChart {
     const stride = input.smoothing > 0 ? 2 : 1;
     const xs = this.data[0] as Column;
     const items: HTMLElement[] = [];
-    let step: number | undefined;
+    let step: number | undefined = idx !== null ? (xs[idx] ?? undefined) : undefined;
     input.runs.forEach((run, r) => {
       const col = this.data[1 + r * stride] as Column | undefined;
       if (!col) return;
@@ -182,11 +192,11 @@ export class MetricChart {
         // Latest point of this run (aligned data may end with another run's steps).
         i = col.length - 1;
         while (i >= 0 && col[i] == null) i--;
+        // Without a cursor the header's step is the front (active) run's latest.
+        if (r === input.runs.length - 1 && i >= 0) step = xs[i] ?? undefined;
       }
-      const v = i !== null && i >= 0 ? col[i] : undefined;
-      if (idx !== null) step = xs[idx] ?? undefined;
-      else if (i !== null && i >= 0) step = Math.max(step ?? -Infinity, xs[i] ?? -Infinity);
-      items.push(
+      const v = i >= 0 ? col[i] : undefined;
+      items.unshift(
         h(
           'span',
           { class: 'chart-value', title: run.name },

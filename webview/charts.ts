@@ -8,8 +8,11 @@ import { metricTitle } from './format';
 import { chartKeys, type DashboardState } from './store';
 import type { ChartTheme } from './theme';
 
-/** Learning rate is a schedule, not a noisy measurement: never smoothed. */
-const UNSMOOTHED = new Set(['learning_rate']);
+/**
+ * Only the per-step training series are noisy enough to smooth. Learning rate is a schedule, and
+ * eval metrics come a few per run (an EMA over three points would misstate them).
+ */
+const SMOOTHED = new Set(['loss', 'grad_norm']);
 
 export class ChartsPanel {
   readonly element: HTMLElement;
@@ -41,6 +44,11 @@ export class ChartsPanel {
         this.charts.delete(key);
       }
     }
+    let xMax = 0;
+    for (const runId of state.selectedRunIds) {
+      const v = state.views[runId];
+      if (v) xMax = Math.max(xMax, v.progress.totalSteps, v.progress.step);
+    }
     let drew = false;
     keys.forEach((key, index) => {
       let chart = this.charts.get(key);
@@ -51,11 +59,12 @@ export class ChartsPanel {
       // Keep DOM order equal to key order (insert only when out of place).
       if (this.grid.children[index] !== chart.element) this.grid.insertBefore(chart.element, this.grid.children[index] ?? null);
       const runs: ChartRun[] = [];
-      for (const runId of state.selectedRunIds) {
+      // Back to front: overlays first, the active run (first selected) drawn last, on top.
+      for (const runId of [...state.selectedRunIds].reverse()) {
         const series = state.views[runId]?.series[key];
         if (series && series.length > 0) runs.push({ runId, name: this.runName(runId), color: this.runColor(runId), series });
       }
-      drew = chart.update({ runs, smoothing: UNSMOOTHED.has(key) ? 0 : state.smoothing }) || drew;
+      drew = chart.update({ runs, smoothing: SMOOTHED.has(key) ? state.smoothing : 0, xMax }) || drew;
     });
     this.empty.hidden = keys.length > 0;
     setText(this.empty, state.selectedRunIds.length === 0 ? 'No run selected.' : 'Charts appear with the first logged step.');
