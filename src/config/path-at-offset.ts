@@ -106,7 +106,9 @@ function yamlPathAt(parsed: ParsedConfig, offset: number): PathAtOffset {
   const after = text.slice(offset, lineEnd);
 
   const fromTree = findYamlHit(parsed, offset);
-  if (fromTree?.inKey) return withWord(fromTree, offset);
+  // A key spanning lines is YAML joining a bare word with the next line's key: not what was meant.
+  const singleLineKey = fromTree?.property === undefined || fromTree.property.keyRange.start.line === fromTree.property.keyRange.end.line;
+  if (fromTree?.inKey && singleLineKey) return withWord(fromTree, offset);
 
   // A line holding only a bare word (or nothing): a key being typed. YAML may read such a word
   // as the parent's scalar value, so the parent comes from indentation, not from the tree.
