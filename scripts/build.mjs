@@ -1,6 +1,9 @@
 // Builds every bundle into dist/ with esbuild, the project's only bundler.
-// Usage: node scripts/build.mjs [--watch] [--production]
+// Usage: node scripts/build.mjs [--watch] [--production] [--no-types]
+// Also emits the TypeScript declarations of the public `finetune-studio` module into dist/types/
+// (custom trainer modules type-check against them), unless --no-types.
 import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -8,6 +11,7 @@ import { dirname, join } from 'node:path';
 const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const emitTypes = !process.argv.includes('--no-types') && !watch;
 
 // Native or optional packages stay outside the bundles and are loaded at run time when present.
 const nodeExternals = [
@@ -24,7 +28,11 @@ const common = {
   minify: production,
   logLevel: 'warning',
   legalComments: 'none',
-  alias: { 'finetune-studio': './src/index.ts' },
+  alias: {
+    'finetune-studio': './src/index.ts',
+    // jsonc-parser's UMD build requires its modules dynamically, which a bundle cannot follow.
+    'jsonc-parser': 'jsonc-parser/lib/esm/main.js',
+  },
 };
 
 const nodeBundles = [
@@ -76,4 +84,9 @@ if (watch) {
 } else {
   await Promise.all(configs.map((c) => esbuild.build(c)));
   console.log(`build: ${configs.length} bundles written to dist/`);
+  if (emitTypes) {
+    const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
+    if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+    console.log('build: declarations written to dist/types/');
+  }
 }

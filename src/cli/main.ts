@@ -6,8 +6,9 @@ const USAGE = `Usage: finetune-studio <command> [options]
 
 Commands:
   validate <config...> [--json]     check trainer configs; exit 1 on any error
-  train <config> [--json] [--resume[=<ckpt>]] [--max-steps N] [--backend B]
-                                    run a training job
+  train <config> [--json] [--resume[=<ckpt>]] [--overwrite-output-dir]
+                [--max-steps N] [--backend B]
+                                    run a training job (Ctrl-C: checkpoint and stop)
 `;
 
 async function main(argv: string[]): Promise<number> {

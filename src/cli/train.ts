@@ -24,6 +24,7 @@ export interface TrainCliOptions {
   resume?: string | boolean;
   maxSteps?: number;
   backend?: BackendName;
+  overwriteOutputDir?: boolean;
 }
 
 export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
@@ -41,6 +42,9 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
         break;
       case '--resume':
         options.resume = inline ?? true;
+        break;
+      case '--overwrite-output-dir':
+        options.overwriteOutputDir = true;
         break;
       case '--max-steps': {
         const n = Number(value());
@@ -67,7 +71,7 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
 export async function runTrain(argv: string[]): Promise<number> {
   const parsed = parseTrainArgs(argv);
   if (typeof parsed === 'string') {
-    process.stderr.write(`finetune-studio train: ${parsed}\nUsage: finetune-studio train <config> [--json] [--resume[=<ckpt>]] [--max-steps N] [--backend B]\n`);
+    process.stderr.write(`finetune-studio train: ${parsed}\nUsage: finetune-studio train <config> [--json] [--resume[=<ckpt>]] [--overwrite-output-dir] [--max-steps N] [--backend B]\n`);
     return 2;
   }
   const ipc = parsed.ipc && typeof process.send === 'function';
@@ -119,6 +123,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       resume: parsed.resume,
       maxSteps: parsed.maxSteps,
       backend: parsed.backend,
+      overwriteOutputDir: parsed.overwriteOutputDir,
       events: { emit },
       core: { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf },
       onTrainer: (t) => {

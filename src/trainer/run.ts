@@ -27,6 +27,8 @@ export interface RunOptions {
   resume?: string | boolean;
   maxSteps?: number;
   backend?: BackendName;
+  /** Start afresh even if output_dir holds checkpoints (HF's --overwrite_output_dir). */
+  overwriteOutputDir?: boolean;
   /** Where events go besides metrics.jsonl (terminal, JSON lines, IPC). */
   events: EventSink;
   /** The public module custom trainers import as `finetune-studio`. */
@@ -173,6 +175,7 @@ function applyOverrides(config: TrainerConfig, options: RunOptions): TrainerConf
     training_args: {
       ...config.training_args,
       ...(options.maxSteps !== undefined ? { max_steps: options.maxSteps } : {}),
+      ...(options.overwriteOutputDir ? { overwrite_output_dir: true } : {}),
     },
   };
 }

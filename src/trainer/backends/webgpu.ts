@@ -4,6 +4,8 @@
  * the tfjs backend, which registers itself only if navigator.gpu exists when it is imported.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Attempt } from './native';
 import { tryRequire } from './optional-require';
 
@@ -41,8 +43,26 @@ export function describeAdapter(info: AdapterInfo): string {
   return `WebGPU: ${name}${isSoftwareAdapter(info) ? ' (software)' : ''}`;
 }
 
+/**
+ * On Linux Dawn needs the Vulkan loader; without it Dawn prints a native warning and finds nothing.
+ * Probing for the library first keeps `auto` quiet on machines without a GPU stack.
+ */
+export function hasVulkanLoader(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return dirs.some((dir) => exists(join(dir, 'libvulkan.so.1')));
+}
+
 /** With allowSoftware false (backend: auto), a software adapter is refused. */
 export async function tryWebGpu(allowSoftware: boolean, log: (m: string) => void): Promise<Attempt> {
+  if (!allowSoftware && !hasVulkanLoader()) return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1) is installed' };
   const dawn = tryRequire<WebGpuPackage>('webgpu');
   if (!dawn.ok) return { ok: false, reason: `${dawn.reason}. ${HINT}` };
   const g = globalThis as unknown as { navigator?: { gpu?: Gpu } };
