@@ -47,6 +47,7 @@ export const RULES = [
   rule('FTS211', 'empty-data-file', 'error', 'Data file has no rows', 'The training or evaluation file holds no data rows.'),
   rule('FTS212', 'loss-task-mismatch', 'warning', 'Loss does not fit the task', 'A classification loss with `num_labels: 1` (regression), or a regression loss with several classes. The loss is then meaningless or fails on shapes.'),
   rule('FTS213', 'metric-task-mismatch', 'warning', 'Metric does not fit the task', 'A classification metric (accuracy, f1, precision, recall) for regression, or a regression metric (mse, mae) for classification.'),
+  rule('FTS214', 'column-not-found', 'error', 'Column not in the data', '`data.text_column`, `data.label_column` or a `data.feature_columns` entry names a column the training file does not have (checked against the first JSONL record or the CSV header). The message lists the columns and suggests the closest.'),
 ] as const satisfies readonly RuleInfo[];
 
 export type RuleCode = (typeof RULES)[number]['code'];

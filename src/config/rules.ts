@@ -11,6 +11,7 @@ import { computedMetricKeys, computeTotalSteps, effectiveEvalSteps, isRegression
 import { ruleInfo, type RuleCode } from './rules-table';
 import type { TrainerConfig } from './schema';
 import { closestMatch } from './suggest';
+import { columnsFromHead } from './data-columns';
 import { getProperty, type ObjectNode, type PropertyNode, type ScalarValue } from './tree';
 
 /** What a rule sees: the config with defaults, where keys were written, and which values were rejected. */
@@ -296,6 +297,40 @@ const metricsFitTask: CrossFieldRule = (context, report) => {
   });
 };
 
+/** Bytes read from the head of the training file to learn its columns. */
+const COLUMN_HEAD_BYTES = 64 * 1024;
+
+const columnsExist: CrossFieldRule = (context, report) => {
+  const { data, model } = context.config;
+  if (typeof data.train_file !== 'string' || !context.usable('data.train_file', 'model.architecture')) return;
+  const trainPath = context.host.resolvePath(context.parsed.fileName, data.train_file);
+  if (!context.host.fileExists(trainPath)) return;
+  const head = context.host.readTextHead(trainPath, COLUMN_HEAD_BYTES);
+  const columns = head === undefined ? undefined : columnsFromHead(head, trainPath);
+  if (!columns) return;
+  const known = columns.map((c) => `\`${c}\``).join(', ');
+  const checkColumn = (path: string, column: string, role: string, item?: { range: Range; node?: PropertyNode['value'] }) => {
+    if (columns.includes(column) || !context.usable(path)) return;
+    const suggestion = closestMatch(column, columns);
+    const property = context.written(path);
+    const target = item?.node ?? property?.value;
+    const edit = suggestion === undefined ? undefined : target ? replaceValueEdit(context.parsed, target, suggestion) : setValueEdit(context, path, suggestion, ['data.train_file']);
+    report({
+      code: 'FTS214',
+      range: item?.range ?? (property ? valueRange(context, path) : anchor(context, path, 'data.train_file')),
+      message: `${role} \`${column}\`${property || item ? '' : ' (default)'} is not a column of ${data.train_file}; its columns are ${known}${suggestion ? `. Did you mean \`${suggestion}\`?` : ''}`,
+      ...optionalFix(suggestion !== undefined ? fixOf(`Use column \`${suggestion}\``, edit) : undefined),
+    });
+  };
+  if (model.architecture !== 'mlp') checkColumn('data.text_column', data.text_column, 'text column');
+  checkColumn('data.label_column', data.label_column, 'label column');
+  const features = context.written('data.feature_columns')?.value;
+  (data.feature_columns ?? []).forEach((column, index) => {
+    const node = features?.type === 'array' ? features.items[index] : undefined;
+    checkColumn('data.feature_columns', column, 'feature column', node ? { range: node.range, node } : undefined);
+  });
+};
+
 export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   bestModelNeedsMatchingStrategies,
   metricMustBeComputed,
@@ -309,6 +344,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   plateauNeedsEval,
   lossFitsTask,
   metricsFitTask,
+  columnsExist,
 ];
 
 /** Runs every cross-field rule; a rule that throws becomes nothing rather than breaking validation. */

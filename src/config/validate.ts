@@ -1,5 +1,6 @@
 /** Validation entry point: parse problems, schema walk (with HF key checks), cross-field rules. */
 import type { ConfigHost } from './host';
+import { parseConfigText } from './parse';
 import type { ParsedConfig } from './parsed';
 import { hasErrors, sortProblems, type Problem } from './problems';
 import { resolveLossName, resolveMetricNames } from './resolve';
@@ -39,4 +40,27 @@ export function validateParsedConfig(parsed: ParsedConfig, host: ConfigHost): Va
   if (hasErrors(problems)) return { config: undefined, problems: sortProblems(problems) };
   const config: TrainerConfig = { ...withDefaults, loss_name: resolveLossName(withDefaults), metrics: resolveMetricNames(withDefaults) };
   return { config, problems: sortProblems(problems) };
+}
+
+/** Parses and validates config text in one call (the language server and tests). */
+export function validateConfigText(text: string, fileName: string, host: ConfigHost): ValidationResult & { parsed: ParsedConfig } {
+  const parsed = parseConfigText(text, fileName);
+  return { parsed, ...validateParsedConfig(parsed, host) };
+}
+
+/**
+ * Validates a config given as a plain value (built in code rather than read from a file). It is
+ * checked as JSON text, so problem positions refer to that pretty-printed text; paths in it are
+ * relative to `fileName`'s folder.
+ */
+export function validateConfigValue(value: unknown, host: ConfigHost, fileName = 'config.trainer.json'): ValidationResult {
+  let text: string;
+  try {
+    text = JSON.stringify(value, null, 2) ?? '';
+  } catch (error) {
+    const message = `the config value cannot be serialised: ${error instanceof Error ? error.message : String(error)}`;
+    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    return { config: undefined, problems: [{ file: fileName, range, severity: 'error', code: 'FTS003', message }] };
+  }
+  return validateParsedConfig(parseConfigText(text, /\.json$/i.test(fileName) ? fileName : `${fileName}.json`), host);
 }

@@ -148,3 +148,21 @@ test('rules stay quiet about values the schema rejected', () => {
   const result = check(yamlConfig(['eval_strategy: sometimes', 'load_best_model_at_end: true']));
   assert.deepEqual(codes(result.problems), ['FTS103']);
 });
+
+test('FTS214: columns must exist in the training file, with a did-you-mean fix', () => {
+  const result = check(yamlConfig([]).replace('  eval_file', '  label_column: lable\n  eval_file'));
+  const problem = only(result.problems, 'FTS214');
+  assert.equal(rangeText(result.parsed, problem), 'lable');
+  assert.match(problem.message, /label column `lable` is not a column of data\/train\.jsonl; its columns are `text`, `label`\. Did you mean `label`\?/);
+  assert.match(applyFix(result.parsed, problem), /label_column: label\n/);
+  const defaulted = check(yamlConfig([]), '/proj/x.trainer.yaml', { ...DEFAULT_FILES, '/proj/data/train.jsonl': '{"sentence": "a", "label": 1}' });
+  const missingText = only(defaulted.problems, 'FTS214');
+  assert.match(missingText.message, /text column `text` \(default\)/);
+  quiet([], 'FTS214');
+  const csv = { ...DEFAULT_FILES, '/proj/data/train.csv': 'x1,"x 2",target\n1,2,3\n' };
+  const mlp = (features: string) =>
+    check(yamlConfig([]).replace('text-classifier', 'mlp').replace('data/train.jsonl', 'data/train.csv').replace('  eval_file', `  label_column: target\n  feature_columns: ${features}\n  eval_file`), '/proj/x.trainer.yaml', csv);
+  assert.ok(!codes(mlp('[x1, "x 2"]').problems).includes('FTS214'));
+  const wrong = mlp('[x1, x3]');
+  assert.equal(rangeText(wrong.parsed, only(wrong.problems, 'FTS214')), 'x3');
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyFix, check, codes, only, rangeText, yamlConfig } from './helpers';
+import { applyFix, check, codes, DEFAULT_FILES, memoryHost, only, rangeText, yamlConfig } from './helpers';
+import { validateConfigValue } from '../../../src/config/validate';
 import { TrainingArgumentsSchema } from '../../../src/config/schema';
 import { RULES } from '../../../src/config/rules-table';
 
@@ -213,4 +214,15 @@ test('every code a problem can carry is in RULES, with a doc', () => {
     check('a: [1'),
   ];
   for (const { problems } of samples) for (const p of problems) assert.ok(known.has(p.code), p.code);
+});
+
+test('validateConfigValue checks a plain value the same way', () => {
+  const ok = validateConfigValue({ data: { train_file: 'data/train.jsonl' }, training_args: { logging_steps: 5 } }, memoryHost(DEFAULT_FILES), '/proj/x.trainer.json');
+  assert.deepEqual(ok.problems, []);
+  assert.equal(ok.config?.training_args.learning_rate, 5e-5);
+  const bad = validateConfigValue({ data: { train_file: 'data/train.jsonl' }, training_args: { learning_rte: 1, logging_steps: 5 } }, memoryHost(DEFAULT_FILES), '/proj/x.trainer.json');
+  assert.deepEqual(codes(bad.problems), ['FTS100']);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.equal(validateConfigValue(cyclic, memoryHost({})).problems[0].code, 'FTS003');
 });
