@@ -134,6 +134,8 @@ function typeMismatch(context: WalkContext, node: ConfigNode, schema: SchemaShap
       const bool = /^(true|yes|on)$/i.test(value);
       hint = node.quoted ? '; remove the quotes' : '; YAML 1.2 reads this word as a string';
       fix = { title: `Write \`${bool}\``, edits: [replaceValueEdit(context.parsed, node, bool)] };
+    } else if (value === null && wants('object')) {
+      hint = node.length === 0 ? '; nothing follows the key: indent its keys under it, or remove the line' : '';
     } else if (value !== null && typeof value !== 'string' && wants('string')) {
       const source = context.parsed.text.slice(node.offset, node.offset + node.length);
       hint = '; put it in quotes';

@@ -226,3 +226,10 @@ test('validateConfigValue checks a plain value the same way', () => {
   cyclic.self = cyclic;
   assert.equal(validateConfigValue(cyclic, memoryHost({})).problems[0].code, 'FTS003');
 });
+
+test('a section key with nothing under it says what to do', () => {
+  const result = check(yamlConfig([], ['loss_kwargs:']));
+  const problem = only(result.problems, 'FTS101');
+  assert.equal(problem.range.start.line, 6);
+  assert.match(problem.message, /`loss_kwargs` must be a mapping, but is null; nothing follows the key/);
+});
