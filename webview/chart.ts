@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 import { h, replaceChildren, setText } from './dom';
 import { formatMetric } from './format';
 import type { Series } from './series';
-import { emaSmooth } from './smoothing';
+import { RunTable } from './runTable';
 import { withAlpha, type ChartTheme } from './theme';
 
 export interface ChartRun {
@@ -30,29 +30,8 @@ const HEIGHT = 190;
 
 type Column = (number | null | undefined)[];
 
-/** Raw values with non-finite ones as gaps (uPlot cannot scale NaN). */
-function rawColumn(s: Series): number[] {
-  const ys = s.ys;
-  const out = new Array<number>(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = ys[i];
-  return out;
-}
-
-function finiteOrNull(values: readonly number[]): (number | null)[] {
-  const out = new Array<number | null>(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Number.isFinite(values[i]) ? values[i] : null;
-  return out;
-}
-
-/** Builds uPlot's aligned data: [steps, run0 smoothed, run0 raw?, run1 smoothed, ...]. */
-export function buildChartData(input: ChartInput): uPlot.AlignedData {
-  const withRaw = input.smoothing > 0;
-  const tables: uPlot.AlignedData[] = input.runs.map((run) => {
-    const x = run.series.xs.slice(0, run.series.length);
-    const raw = rawColumn(run.series);
-    const smoothed = finiteOrNull(withRaw ? emaSmooth(raw, input.smoothing) : raw);
-    return (withRaw ? [x, smoothed, finiteOrNull(raw)] : [x, smoothed]) as uPlot.AlignedData;
-  });
+/** uPlot's aligned data for all runs: [steps, run0 smoothed, run0 raw?, run1 smoothed, ...]. */
+export function joinRunTables(tables: uPlot.AlignedData[]): uPlot.AlignedData {
   if (tables.length === 0) return [[]];
   if (tables.length === 1) return tables[0];
   return uPlot.join(tables);
@@ -67,6 +46,8 @@ export class MetricChart {
   private structure = '';
   private input: ChartInput | undefined;
   private data: uPlot.AlignedData = [[]];
+  /** Per run, its incrementally maintained columns. */
+  private readonly tables = new Map<string, RunTable>();
 
   constructor(
     readonly key: string,
@@ -97,7 +78,7 @@ export class MetricChart {
       return false;
     }
     this.input = input;
-    this.data = buildChartData(input);
+    this.data = this.buildData(input);
     const structure = `${input.smoothing > 0}|${input.runs.map((r) => `${r.runId}\u0000${r.color}\u0000${r.name}`).join('\u0001')}`;
     if (this.plot && structure === this.structure) {
       this.plot.setData(this.data);
@@ -107,6 +88,20 @@ export class MetricChart {
     }
     this.showValues(null);
     return true;
+  }
+
+  private buildData(input: ChartInput): uPlot.AlignedData {
+    const buckets = Math.max(100, this.width());
+    const tables = input.runs.map((run) => {
+      let table = this.tables.get(run.runId);
+      if (!table) {
+        table = new RunTable();
+        this.tables.set(run.runId, table);
+      }
+      return table.update(run.series, input.smoothing, buckets);
+    });
+    for (const id of this.tables.keys()) if (!input.runs.some((r) => r.runId === id)) this.tables.delete(id);
+    return joinRunTables(tables);
   }
 
   setTheme(theme: ChartTheme): void {

@@ -10,17 +10,23 @@ export function emaSmooth(values: ArrayLike<number>, weight: number, out?: numbe
     for (let i = 0; i < values.length; i++) result[i] = values[i];
     return result;
   }
-  let last = 0;
-  let count = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) {
-      result[i] = v;
-      continue;
-    }
-    last = last * weight + (1 - weight) * v;
-    count++;
-    result[i] = last / (1 - Math.pow(weight, count));
-  }
+  const ema = new EmaState(weight);
+  for (let i = 0; i < values.length; i++) result[i] = ema.next(values[i]);
   return result;
+}
+
+/** The running state of emaSmooth, to extend a smoothed series point by point. */
+export class EmaState {
+  private last = 0;
+  /** weight^count, kept as a product (Math.pow per point is the slow part). */
+  private weightPow = 1;
+
+  constructor(readonly weight: number) {}
+
+  next(v: number): number {
+    if (this.weight <= 0 || !Number.isFinite(v)) return v;
+    this.last = this.last * this.weight + (1 - this.weight) * v;
+    this.weightPow *= this.weight;
+    return this.last / (1 - this.weightPow);
+  }
 }

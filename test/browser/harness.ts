@@ -4,7 +4,7 @@
  * posted messages and keeps state in memory. Shared by the browser test and the benchmark.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,11 +18,11 @@ import { dashboardCsp, renderDashboardHtml } from '../../webview/html';
 
 export const ROOT = join(import.meta.dirname, '../..');
 
-/** Bundles webview/main.ts the way scripts/build.mjs does, into a fresh temp folder. */
-export async function buildWebviewBundle(): Promise<string> {
+/** Bundles webview/main.ts (or another entry) the way scripts/build.mjs does, into a fresh temp folder as main.js + main.css. */
+export async function buildWebviewBundle(entry = 'webview/main.ts'): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), 'fts-webview-'));
   await esbuild.build({
-    entryPoints: [join(ROOT, 'webview/main.ts')],
+    entryPoints: [join(ROOT, entry)],
     outfile: join(outdir, 'main.js'),
     bundle: true,
     sourcemap: true,
@@ -54,7 +54,7 @@ export async function serveDashboard(bundleDir: string): Promise<DashboardServer
     } else if (path === '/favicon.ico') {
       res.writeHead(204);
       res.end();
-    } else if (files[path]) {
+    } else if (files[path] && existsSync(join(bundleDir, path.slice(1)))) {
       res.writeHead(200, { 'content-type': files[path] });
       res.end(readFileSync(join(bundleDir, path.slice(1))));
     } else {
@@ -143,9 +143,24 @@ export async function openDashboard(
   return { page, consoleErrors };
 }
 
-/** Delivers a message the way the host's webview.postMessage does. */
+/**
+ * Delivers a message the way the host's webview.postMessage does. It crosses to the page as JSON
+ * text: Playwright's own argument serialisation takes seconds for 100k events.
+ */
 export async function sendToWebview(page: Page, message: HostToWebviewMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), message);
+  await page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(message));
+}
+
+/** Puts a message in the page without sending it, so a benchmark can time postMessage alone. */
+export async function stageMessage(page: Page, message: HostToWebviewMessage): Promise<void> {
+  await page.evaluate((json) => {
+    (window as unknown as { __ftsStaged: unknown }).__ftsStaged = JSON.parse(json);
+  }, JSON.stringify(message));
+}
+
+/** Posts the staged message. */
+export async function postStaged(page: Page): Promise<void> {
+  await page.evaluate(() => window.postMessage((window as unknown as { __ftsStaged: unknown }).__ftsStaged, '*'));
 }
 
 export async function posted(page: Page): Promise<{ type: string; [k: string]: unknown }[]> {
