@@ -37,7 +37,7 @@ export { RENAMED_HF_KEYS, UNSUPPORTED_HF_KEYS, findRenamedHfKey, findUnsupported
 export type { RuleContext, CrossFieldRule } from './rules';
 export { CROSS_FIELD_RULES, runCrossFieldRules } from './rules';
 export type { SchemaShape } from './schema-shape';
-export { shapeOf, describeSchema, isDefaultable, effectivelyRequired, applyDefaults } from './schema-shape';
+export { shapeOf, describeSchema, describeBounds, withinBounds, isDefaultable, effectivelyRequired, applyDefaults } from './schema-shape';
 export { closestMatch, editDistance } from './suggest';
 export { renderJsonSchema, renderJsonSchemaObject, JSON_SCHEMA_ID, JSON_SCHEMA_PATH } from './json-schema';
 export { renderConfigDocs, CONFIG_DOCS_PATH } from './docs';
