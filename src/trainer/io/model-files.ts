@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../config/schema';
 import type { FeatureStats } from '../data/features';
-import { createModel, type ModelDims } from '../models';
+import { createModel, FunctionalModel, type ModelDims } from '../models';
 import type { TrainableModel } from '../types';
 import { readSafetensors, writeSafetensors, type SafetensorEntry } from './safetensors';
 
@@ -12,6 +12,8 @@ export const CONFIG_FILE = 'config.json';
 /** Weights of the classification head; re-initialised when the number of labels changes. */
 export const HEAD_PREFIX = 'classifier.';
 const FORMAT_VERSION = 1;
+/** `architecture` of a wrapped tfjs LayersModel (see layers-model.ts). */
+const LAYERS_MODEL_ARCHITECTURE = 'layers-model';
 
 /** What is needed besides the weights to rebuild and use a saved model. */
 export interface ModelInfo {
@@ -43,11 +45,13 @@ export async function saveModel(model: TrainableModel, dir: string, info: ModelI
 
 function configJson(model: TrainableModel, info: ModelInfo): Record<string, unknown> {
   const numLabels = model.numLabels;
+  // A built-in model knows what it was built from (e.g. a from_pretrained checkpoint's architecture); that wins.
+  const built = model instanceof FunctionalModel ? { config: model.config, dims: model.dims } : info;
   const names = info.labelNames ?? Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
   const studio: StudioSection = {
     format_version: FORMAT_VERSION,
-    model: { ...info.config, num_labels: numLabels },
-    dims: { ...info.dims, numLabels },
+    model: { ...built.config, num_labels: numLabels },
+    dims: { ...built.dims, numLabels },
     ...(info.labelNames ? { label_names: info.labelNames } : {}),
     ...(info.featureStats ? { feature_stats: info.featureStats } : {}),
   };
@@ -65,13 +69,19 @@ function configJson(model: TrainableModel, info: ModelInfo): Record<string, unkn
 /** Reads the model info from `dir/config.json` written by saveModel. */
 export async function readModelInfo(dir: string): Promise<ModelInfo> {
   const path = join(dir, CONFIG_FILE);
-  let json: { finetune_studio?: StudioSection };
+  let json: { finetune_studio?: StudioSection; architectures?: unknown };
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
     throw new Error(`${path}: cannot read the model config (${(error as Error).message}); expected a checkpoint folder written by this Trainer`, { cause: error });
   }
   const studio = json.finetune_studio;
+  if (Array.isArray(json.architectures) && json.architectures[0] === LAYERS_MODEL_ARCHITECTURE) {
+    throw new Error(
+      `${path}: this checkpoint holds the weights of a fine-tuned tfjs LayersModel, which cannot be rebuilt from config.json; ` +
+        `load the original model.json folder with loadLayersModel (the same numLabels) and then loadWeightsInto(model, "${dir}")`,
+    );
+  }
   if (!studio || typeof studio !== 'object' || !studio.model || !studio.dims) {
     throw new Error(`${path}: no "finetune_studio" section; this config.json was not written by this Trainer (a tfjs LayersModel folder has model.json instead)`);
   }

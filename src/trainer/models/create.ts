@@ -24,7 +24,7 @@ export function createModel(config: ModelConfig, dims: ModelDims, seed: number):
   }
   const store = new WeightStore(seed, config.freeze);
   try {
-    return new FunctionalModel(build(config, dims, store), store, seed);
+    return new FunctionalModel(build(config, dims, store), store, seed, config, dims);
   } catch (error) {
     store.dispose();
     throw error;

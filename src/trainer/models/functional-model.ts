@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../../config/schema';
+import type { ModelDims } from './architectures';
 import type { ForwardOptions, ModelOutput, NamedWeight, TrainableModel } from '../types';
 import { mixSeed } from './init';
 import { DropoutContext } from './ops';
@@ -27,6 +29,9 @@ export class FunctionalModel implements TrainableModel {
     private readonly spec: FunctionalModelSpec,
     private readonly store: WeightStore,
     private readonly seed: number,
+    /** What the model was built from, so a save records the model as it is (not as a later config says). */
+    readonly config: ModelConfig,
+    readonly dims: ModelDims,
   ) {
     this.architecture = spec.architecture;
     this.inputNames = spec.inputNames;

@@ -182,3 +182,32 @@ test('fromPretrained loads our checkpoints and says what it expected in an empty
   const empty = await tempDir('empty');
   await assert.rejects(fromPretrained(empty, config, { numLabels: 2 }, 0), /holds no files; expected a checkpoint of this Trainer \(config.json \+ model.safetensors\) or a tfjs LayersModel/);
 });
+
+test('saveModel records the config a built-in model was made from, whatever the info says', async () => {
+  const dir = await tempDir('truth');
+  const config = modelConfig({ architecture: 'transformer-encoder' });
+  const model = createModel(config, { vocabSize: 12, numLabels: 2 }, 1);
+  await saveModel(model, dir, { config: modelConfig({ architecture: 'text-classifier' }), dims: { vocabSize: 99, numLabels: 2 } });
+  const { model: loaded, info } = await loadModel(dir);
+  assert.equal(info.config.architecture, 'transformer-encoder');
+  assert.equal(info.dims.vocabSize, 12);
+  model.dispose();
+  loaded.dispose();
+});
+
+test('a fine-tuned LayersModel checkpoint reloads with loadWeightsInto, and loadModel says how', async () => {
+  const base = await tempDir('layers-base');
+  const original = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3, activation: 'relu', name: 'h' }), tf.layers.dense({ units: 2, name: 'o' })] });
+  await saveLayersModelToDir(original, base);
+  const tuned = await loadLayersModel(base, { numLabels: 4, seed: 1 });
+  tuned.weights()[0].variable.assign(tf.fill([2, 3], 0.5)); // "training" moved a weight
+  const checkpoint = await tempDir('layers-ckpt');
+  await saveModel(tuned, checkpoint, { config: modelConfig({ architecture: 'mlp' }), dims: { numFeatures: 2, numLabels: 4 } });
+  await assert.rejects(loadModel(checkpoint), /fine-tuned tfjs LayersModel.*loadLayersModel.*loadWeightsInto/);
+  const reloaded = await loadLayersModel(base, { numLabels: 4, seed: 2 });
+  await loadWeightsInto(reloaded, checkpoint);
+  const x = { features: tf.tensor2d([[1, -1]]) };
+  assert.deepEqual(logitsOf(reloaded, x), logitsOf(tuned, x));
+  tf.dispose(x.features);
+  [original, tuned, reloaded].forEach((m) => m.dispose());
+});
