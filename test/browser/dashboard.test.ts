@@ -200,6 +200,8 @@ describe('dashboard webview', { skip: chromiumMissing && `no Chromium at ${CHROM
     const swatch = () => page.locator('.chart-card[data-metric="loss"] .swatch').first().evaluate((e) => getComputedStyle(e).backgroundColor);
     const before = await swatch();
     await page.evaluate((vars) => {
+      // Like VS Code: the old theme's variables go, the new theme's come.
+      document.documentElement.removeAttribute('style');
       for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
       document.body.classList.replace('vscode-dark', 'vscode-light');
     }, LIGHT_THEME);
@@ -207,6 +209,7 @@ describe('dashboard webview', { skip: chromiumMissing && `no Chromium at ${CHROM
       const el = document.querySelector('.chart-card[data-metric="loss"] .swatch');
       return el !== null && getComputedStyle(el).backgroundColor !== b;
     }, before);
+    await page.screenshot({ path: join(ROOT, 'test-results/dashboard-failed-light.png'), fullPage: true });
   });
 
   test('no CSP violations, no console errors', async () => {

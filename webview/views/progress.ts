@@ -37,6 +37,7 @@ export class ProgressView {
     this.last = view;
     this.element.hidden = !view;
     if (!view) return;
+    this.element.className = `progress status-${view.status}`;
     const p = view.progress;
     const total = p.totalSteps;
     const fraction = total > 0 ? Math.min(1, p.step / total) : 0;
