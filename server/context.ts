@@ -3,12 +3,33 @@
  * the ConfigHost that validation reads data files through. One per server, no module state.
  */
 import { isAbsolute, resolve, dirname } from 'node:path';
-import type { ConfigHost } from '../src/config/index';
+import { parseConfigText, type ConfigHost, type ParsedConfig } from '../src/config/index';
 import type { FileAccess } from './files';
 
 export interface ServiceContext {
   files: FileAccess;
   configHost: ConfigHost;
+  /** parseConfigText, memoised for the last few texts: one keystroke triggers several features on one text. */
+  parseConfig(text: string, fileName: string): ParsedConfig;
+}
+
+const PARSE_CACHE_SIZE = 4;
+
+/** A tiny most-recently-used memo of parsed configs, keyed by file name and text. */
+export function createParseCache(): (text: string, fileName: string) => ParsedConfig {
+  const entries: ParsedConfig[] = [];
+  return (text, fileName) => {
+    const index = entries.findIndex((p) => p.text === text && p.fileName === fileName);
+    if (index >= 0) {
+      const [hit] = entries.splice(index, 1);
+      entries.unshift(hit);
+      return hit;
+    }
+    const parsed = parseConfigText(text, fileName);
+    entries.unshift(parsed);
+    entries.length = Math.min(entries.length, PARSE_CACHE_SIZE);
+    return parsed;
+  };
 }
 
 /** Counts data rows of JSONL (non-empty lines) or CSV (lines after the header) text. */
@@ -48,5 +69,5 @@ export function createConfigHost(files: FileAccess): ConfigHost {
 }
 
 export function createServiceContext(files: FileAccess): ServiceContext {
-  return { files, configHost: createConfigHost(files) };
+  return { files, configHost: createConfigHost(files), parseConfig: createParseCache() };
 }

@@ -43,6 +43,8 @@ const EMPTY_LIST: CompletionList = { isIncomplete: false, items: [] };
 export class LanguageService {
   readonly context: ServiceContext;
   readonly workspace: WorkspaceIndex;
+  /** The last analysis: completion, hover, lenses and diagnostics of one text reuse it. */
+  private lastOverride?: { key: string; source: OverrideSource };
 
   constructor(options: LanguageServiceOptions) {
     this.context = createServiceContext(options.files);
@@ -58,21 +60,31 @@ export class LanguageService {
     return documentKind(this.fileNameOf(uri));
   }
 
-  private override(doc: TextSnapshot): OverrideSource | undefined {
-    if (!mayContainOverride(doc.text)) return undefined;
+  /**
+   * Runs an override feature on the document's analysis; `fallback` when the file has no
+   * computeLoss. The TypeScript parser (and the checks) recurse per nesting level, so absurdly
+   * nested text can exhaust the stack: such a file has no override we could check either.
+   */
+  private withOverride<T>(doc: TextSnapshot, fallback: T, feature: (source: OverrideSource) => T): T {
+    if (!mayContainOverride(doc.text)) return fallback;
     const fileName = this.fileNameOf(doc.uri);
     const references = uriToPath(doc.uri) ? this.workspace.referencesTo(fileName) : [];
-    return analyzeOverrideSource(doc.text, fileName, references);
+    try {
+      const key = `${doc.uri}\0${JSON.stringify(references)}\0${doc.text}`;
+      if (this.lastOverride?.key !== key) this.lastOverride = { key, source: analyzeOverrideSource(doc.text, fileName, references) };
+      return feature(this.lastOverride.source);
+    } catch (error) {
+      if (error instanceof RangeError) return fallback;
+      throw error;
+    }
   }
 
   completion(doc: TextSnapshot, position: Position): CompletionList {
     switch (this.kindOf(doc.uri)) {
       case 'config':
         return configCompletions(doc.text, this.fileNameOf(doc.uri), position, this.context);
-      case 'script': {
-        const source = this.override(doc);
-        return source ? { isIncomplete: false, items: overrideCompletions(source, position) } : EMPTY_LIST;
-      }
+      case 'script':
+        return this.withOverride(doc, EMPTY_LIST, (source) => ({ isIncomplete: false, items: overrideCompletions(source, position) }));
       default:
         return EMPTY_LIST;
     }
@@ -81,11 +93,9 @@ export class LanguageService {
   hover(doc: TextSnapshot, position: Position): Hover | undefined {
     switch (this.kindOf(doc.uri)) {
       case 'config':
-        return configHover(doc.text, this.fileNameOf(doc.uri), position);
-      case 'script': {
-        const source = this.override(doc);
-        return source ? overrideHover(source, position) : undefined;
-      }
+        return configHover(doc.text, this.fileNameOf(doc.uri), position, this.context);
+      case 'script':
+        return this.withOverride(doc, undefined, (source) => overrideHover(source, position));
       default:
         return undefined;
     }
@@ -95,10 +105,8 @@ export class LanguageService {
     switch (this.kindOf(doc.uri)) {
       case 'config':
         return configDiagnostics(doc.text, this.fileNameOf(doc.uri), this.context);
-      case 'script': {
-        const source = this.override(doc);
-        return source ? overrideDiagnostics(source) : [];
-      }
+      case 'script':
+        return this.withOverride(doc, [], overrideDiagnostics);
       default:
         return [];
     }
@@ -110,17 +118,15 @@ export class LanguageService {
   }
 
   symbols(doc: TextSnapshot): DocumentSymbol[] {
-    return this.kindOf(doc.uri) === 'config' ? configSymbols(doc.text, this.fileNameOf(doc.uri)) : [];
+    return this.kindOf(doc.uri) === 'config' ? configSymbols(doc.text, this.fileNameOf(doc.uri), this.context) : [];
   }
 
   codeLenses(doc: TextSnapshot): CodeLens[] {
     switch (this.kindOf(doc.uri)) {
       case 'config':
-        return configCodeLenses(doc.text, this.fileNameOf(doc.uri), doc.uri, this.context.files);
-      case 'script': {
-        const source = this.override(doc);
-        return source ? overrideCodeLenses(source) : [];
-      }
+        return configCodeLenses(doc.text, this.fileNameOf(doc.uri), doc.uri, this.context);
+      case 'script':
+        return this.withOverride(doc, [], overrideCodeLenses);
       default:
         return [];
     }

@@ -19,6 +19,8 @@ interface ConfigFacts {
   trainerPath?: string;
   reference: Omit<TrainerReference, 'columns'>;
   trainFile?: string;
+  /** Columns of the train file, read on first use. */
+  columns?: readonly string[];
 }
 
 export interface WorkspaceIndexOptions {
@@ -34,9 +36,10 @@ export class WorkspaceIndex {
 
   constructor(private readonly options: WorkspaceIndexOptions) {}
 
-  /** Forget the folder scan (files were created, deleted or renamed). */
+  /** Forget the folder scan and cached facts (files were created, changed, deleted or renamed). */
   invalidate(): void {
     this.scanned = undefined;
+    this.facts.clear();
   }
 
   configPaths(): string[] {
@@ -51,8 +54,8 @@ export class WorkspaceIndex {
     for (const configPath of this.configPaths()) {
       const facts = this.factsOf(configPath);
       if (facts?.trainerPath !== target) continue;
-      const columns = facts.trainFile ? readColumns(this.options.files, facts.trainFile) : [];
-      references.push({ ...facts.reference, columns });
+      facts.columns ??= facts.trainFile ? readColumns(this.options.files, facts.trainFile) : [];
+      references.push({ ...facts.reference, columns: facts.columns });
     }
     return references;
   }

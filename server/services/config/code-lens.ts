@@ -1,8 +1,8 @@
 /** Code lenses on a config's first line: Train, Validate, and Resume from the latest checkpoint. */
 import { join } from 'node:path';
 import type { CodeLens } from 'vscode-languageserver';
-import { parseConfigText } from '../../../src/config/index';
 import { Commands } from '../../../src/protocol/commands';
+import type { ServiceContext } from '../../context';
 import type { FileAccess } from '../../files';
 import { plainString, resolveFromConfig } from './plain';
 
@@ -20,15 +20,15 @@ export function latestCheckpoint(files: FileAccess, outputDir: string): { path: 
   return best;
 }
 
-export function configCodeLenses(text: string, fileName: string, uri: string, files: FileAccess): CodeLens[] {
+export function configCodeLenses(text: string, fileName: string, uri: string, context: ServiceContext): CodeLens[] {
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const lenses: CodeLens[] = [
     { range, command: { title: '▶ Train', command: Commands.startTraining, arguments: [uri] } },
     { range, command: { title: 'Validate', command: Commands.validateConfig, arguments: [uri] } },
   ];
-  const parsed = parseConfigText(text, fileName);
+  const parsed = context.parseConfig(text, fileName);
   const outputDir = resolveFromConfig(fileName, plainString(parsed, ['training_args', 'output_dir']) ?? DEFAULT_OUTPUT_DIR);
-  const checkpoint = latestCheckpoint(files, outputDir);
+  const checkpoint = latestCheckpoint(context.files, outputDir);
   if (checkpoint) {
     lenses.push({
       range,

@@ -19,7 +19,6 @@ import {
   findNode,
   formatScalar,
   getPathAtOffset,
-  parseConfigText,
   type JsonValue,
   type ParsedConfig,
   type PathAtOffset,
@@ -46,7 +45,7 @@ function markdown(value: string) {
 }
 
 export function configCompletions(text: string, fileName: string, position: Position, context: ServiceContext): CompletionList {
-  const parsed = parseConfigText(text, fileName);
+  const parsed = context.parseConfig(text, fileName);
   const offset = parsed.offsetAt(position);
   const location = getPathAtOffset(parsed, offset);
   const items = location.inKey ? keyItems(parsed, location, offset) : valueItems(parsed, location, offset, context);

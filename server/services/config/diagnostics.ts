@@ -1,6 +1,6 @@
 /** Diagnostics for trainer configs: exactly what validateParsedConfig reports, parse errors included. */
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from 'vscode-languageserver';
-import { parseConfigText, validateParsedConfig, type ParsedConfig, type Problem } from '../../../src/config/index';
+import { validateParsedConfig, type ParsedConfig, type Problem } from '../../../src/config/index';
 import type { ServiceContext } from '../../context';
 
 export const DIAGNOSTIC_SOURCE = 'finetune-studio';
@@ -30,7 +30,7 @@ export function problemToDiagnostic(problem: Problem): Diagnostic {
 }
 
 export function validateConfigText(text: string, fileName: string, context: ServiceContext): { parsed: ParsedConfig; problems: Problem[] } {
-  const parsed = parseConfigText(text, fileName);
+  const parsed = context.parseConfig(text, fileName);
   return { parsed, problems: validateParsedConfig(parsed, context.configHost).problems };
 }
 

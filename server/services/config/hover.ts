@@ -1,12 +1,13 @@
 /** Hover in trainer configs: the field's doc, type, default, range, HF difference, and the doc of an enum value. */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { LOSSES, LOSS_ALIASES, getPathAtOffset, parseConfigText } from '../../../src/config/index';
+import { LOSSES, LOSS_ALIASES, getPathAtOffset } from '../../../src/config/index';
+import type { ServiceContext } from '../../context';
 import { fieldMarkdown, formatValue } from './field-docs';
 import { schemaAt, valueChoices } from './schema-nav';
 import { fieldId } from './completion';
 
-export function configHover(text: string, fileName: string, position: Position): Hover | undefined {
-  const parsed = parseConfigText(text, fileName);
+export function configHover(text: string, fileName: string, position: Position, context: ServiceContext): Hover | undefined {
+  const parsed = context.parseConfig(text, fileName);
   const offset = parsed.offsetAt(position);
   const location = getPathAtOffset(parsed, offset);
   const path = location.path;

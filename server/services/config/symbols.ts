@@ -1,6 +1,7 @@
 /** Document outline of a config: sections and keys, nested as written. */
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
-import { parseConfigText, type ConfigNode, type PropertyNode } from '../../../src/config/index';
+import type { ConfigNode, PropertyNode } from '../../../src/config/index';
+import type { ServiceContext } from '../../context';
 
 /** Deeper nesting is not a config the outline can help with (and fuzzed input can nest thousands deep). */
 const MAX_DEPTH = 16;
@@ -48,7 +49,7 @@ function propertySymbol(property: PropertyNode, depth: number): DocumentSymbol {
   };
 }
 
-export function configSymbols(text: string, fileName: string): DocumentSymbol[] {
-  const parsed = parseConfigText(text, fileName);
+export function configSymbols(text: string, fileName: string, context: ServiceContext): DocumentSymbol[] {
+  const parsed = context.parseConfig(text, fileName);
   return childrenOf(parsed.root, 0);
 }

@@ -117,7 +117,7 @@ describe('config completion', () => {
 describe('config hover', () => {
   const text = `${BASE}training_args:\n  eval_strategy: epoch\n  early_stopping_patience: 3\n  learning_rate: 0.001\n`;
   const hover = (line: number, character: number) => {
-    const h = configHover(text, CONFIG, { line, character });
+    const h = configHover(text, CONFIG, { line, character }, context);
     return h ? (h.contents as MarkupContent).value : undefined;
   };
   it('shows doc, type, default and range of a key', () => {
@@ -130,7 +130,7 @@ describe('config hover', () => {
     assert.match(hover(7, 4) ?? '', /Differs from Hugging Face:\*\* In HF this is an argument of `EarlyStoppingCallback`/);
   });
   it('says nothing about unknown keys', () => {
-    assert.equal(configHover('trainin_args:\n  x: 1\n', CONFIG, { line: 0, character: 3 }), undefined);
+    assert.equal(configHover('trainin_args:\n  x: 1\n', CONFIG, { line: 0, character: 3 }, context), undefined);
   });
 });
 
@@ -172,7 +172,7 @@ describe('config diagnostics and quick fixes', () => {
 
 describe('config outline and code lenses', () => {
   it('outlines sections and keys', () => {
-    const symbols = configSymbols(`${BASE}metrics: [accuracy]\n`, CONFIG);
+    const symbols = configSymbols(`${BASE}metrics: [accuracy]\n`, CONFIG, context);
     assert.deepEqual(symbols.map((s) => s.name), ['model', 'data', 'metrics']);
     assert.deepEqual(symbols[1].children?.map((c) => `${c.name}=${c.detail}`), ['train_file=data/train.jsonl', 'eval_file=data/valid.jsonl']);
     assert.equal(symbols[2].detail, '1 item');
@@ -180,10 +180,10 @@ describe('config outline and code lenses', () => {
 
   it('offers Train, Validate and Resume from the newest checkpoint', () => {
     const uri = 'file:///ws/cfg.trainer.yaml';
-    const lenses = configCodeLenses(`${BASE}training_args:\n  output_dir: runs/a\n`, CONFIG, uri, files);
+    const lenses = configCodeLenses(`${BASE}training_args:\n  output_dir: runs/a\n`, CONFIG, uri, context);
     assert.deepEqual(lenses.map((l) => l.command?.title), ['▶ Train', 'Validate', 'Resume from checkpoint-16']);
     assert.deepEqual(lenses.map((l) => l.command?.command), ['finetuneStudio.startTraining', 'finetuneStudio.validateConfig', 'finetuneStudio.resumeFromCheckpoint']);
     assert.deepEqual(lenses[2].command?.arguments, [uri, '/ws/runs/a/checkpoint-16']);
-    assert.equal(configCodeLenses(BASE, CONFIG, uri, files).length, 2);
+    assert.equal(configCodeLenses(BASE, CONFIG, uri, context).length, 2);
   });
 });
