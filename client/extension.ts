@@ -12,6 +12,8 @@ import { startLanguageClient } from './language-client';
 import { RunManager, type RunState } from './run-manager';
 import { TrainingStatusBar } from './status-bar';
 
+const LOG_METHOD = { debug: 'debug', info: 'info', warning: 'warn', error: 'error' } as const;
+
 export interface FineTuneStudioApi {
   /** Resolves once the language client has started (or rejects with why it could not). */
   languageClientReady: Promise<void>;
@@ -44,7 +46,7 @@ class Studio implements vscode.Disposable {
       else if (event.type === 'log') this.output.trace(`[${run.id}] step ${event.step} loss ${event.loss}`);
       else if (event.type === 'eval') this.output.info(`[${run.id}] eval at step ${event.step}: ${JSON.stringify(event.metrics)}`);
       else if (event.type === 'checkpoint') this.output.info(`[${run.id}] checkpoint ${event.path}${event.isBest ? ' (best)' : ''}`);
-      else if (event.type === 'message') this.output[event.level === 'error' ? 'error' : event.level === 'warning' ? 'warn' : 'info'](`[${run.id}] ${event.text}`);
+      else if (event.type === 'message') this.output[LOG_METHOD[event.level]](`[${run.id}] ${event.text}`);
       else if (event.type === 'runEnd') this.reportEnd(run, event);
     });
     this.statusBar = new TrainingStatusBar(this.runManager);

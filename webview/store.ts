@@ -196,6 +196,8 @@ export function reduceRunEvent(view: RunView, e: TrainerEvent): RunView {
         progress: { ...view.progress, step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, eta: e.eta, etaTime: e.time },
       };
     case 'message': {
+      // Debug details (e.g. backends `auto` skipped) belong in the Output channel, not the dashboard.
+      if (e.level === 'debug') return view;
       const messages = [...view.messages, { time: e.time, level: e.level, text: e.text }];
       return { ...view, messages: messages.length > MAX_MESSAGES ? messages.slice(-MAX_MESSAGES) : messages };
     }

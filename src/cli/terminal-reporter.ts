@@ -21,7 +21,10 @@ export class TerminalReporter {
   private eta = 0;
   private barShown = false;
 
-  constructor(private readonly out: Output) {}
+  constructor(
+    private readonly out: Output,
+    private readonly verbose = false,
+  ) {}
 
   handle(event: TrainerEvent): void {
     switch (event.type) {
@@ -64,7 +67,8 @@ export class TerminalReporter {
         this.line(`Saved ${relative(process.cwd(), event.path)}${event.isBest ? '  (best so far)' : ''}`);
         break;
       case 'message':
-        this.line(`${event.level === 'info' ? '' : `${event.level}: `}${event.text}`);
+        if (event.level === 'debug' && !this.verbose) break;
+        this.line(`${event.level === 'info' || event.level === 'debug' ? '' : `${event.level}: `}${event.text}`);
         break;
       case 'runEnd':
         if (event.status === 'failed') {

@@ -25,6 +25,7 @@ export interface TrainCliOptions {
   maxSteps?: number;
   backend?: BackendName;
   overwriteOutputDir?: boolean;
+  verbose?: boolean;
 }
 
 export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
@@ -34,6 +35,9 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
+      case '--verbose':
+        options.verbose = true;
+        break;
       case '--json':
         options.json = true;
         break;
@@ -71,11 +75,11 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
 export async function runTrain(argv: string[]): Promise<number> {
   const parsed = parseTrainArgs(argv);
   if (typeof parsed === 'string') {
-    process.stderr.write(`finetune-studio train: ${parsed}\nUsage: finetune-studio train <config> [--json] [--resume[=<ckpt>]] [--overwrite-output-dir] [--max-steps N] [--backend B]\n`);
+    process.stderr.write(`finetune-studio train: ${parsed}\nUsage: finetune-studio train <config> [--json] [--resume[=<ckpt>]] [--overwrite-output-dir] [--max-steps N] [--backend B] [--verbose]\n`);
     return 2;
   }
   const ipc = parsed.ipc && typeof process.send === 'function';
-  const reporter = parsed.json || ipc ? undefined : new TerminalReporter(process.stderr);
+  const reporter = parsed.json || ipc ? undefined : new TerminalReporter(process.stderr, parsed.verbose);
   const emit = (event: TrainerEvent): void => {
     if (ipc) {
       if (process.connected) process.send?.(event);
@@ -130,7 +134,7 @@ export async function runTrain(argv: string[]): Promise<number> {
         trainer = t;
         for (const message of pendingControls.splice(0)) applyControl(message);
       },
-      log: (message) => emit({ type: 'message', time: Date.now(), level: 'warning', text: message }),
+
     });
     return result.status === 'failed' ? 1 : 0;
   } finally {

@@ -87,7 +87,8 @@ export interface ProgressEvent {
 export interface LogMessageEvent {
   type: 'message';
   time: number;
-  level: 'info' | 'warning' | 'error';
+  /** `debug`: details such as which backends `auto` skipped; shown on request (CLI --verbose, the Output channel's trace). */
+  level: 'debug' | 'info' | 'warning' | 'error';
   text: string;
 }
 

@@ -119,7 +119,7 @@ function isProgress(x: Fields): x is Fields & ProgressEvent {
   );
 }
 
-const isMessageLevel = isOneOf(['info', 'warning', 'error'] as const);
+const isMessageLevel = isOneOf(['debug', 'info', 'warning', 'error'] as const);
 
 function isMessage(x: Fields): x is Fields & LogMessageEvent {
   return isNumber(x.time) && isMessageLevel(x.level) && isString(x.text);

@@ -35,7 +35,7 @@ export interface RunOptions {
   core: CoreModules;
   /** Called once the Trainer exists, so the caller can wire stop/pause controls to it. */
   onTrainer?: (trainer: Trainer) => void;
-  /** Diagnostic lines (backend fallbacks and the like). */
+  /** Where problems are reported that cannot become events (the sink itself failing). */
   log?: (message: string) => void;
 }
 
@@ -88,18 +88,26 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     metricsLog = new JsonlEventLog(join(outputDir, 'metrics.jsonl'));
     sink.add(metricsLog);
 
-    const backend = await initBackend({ backend: config.backend as BackendName, threads: config.threads }, options.log);
+    const backend = await initBackend({ backend: config.backend as BackendName, threads: config.threads }, (text) =>
+      sink.emit({ type: 'message', time: Date.now(), level: text.startsWith('backend auto: skipped') ? 'debug' : 'warning', text }),
+    );
 
-    // A resumed run reuses the checkpoint's tokenizer and label mapping, so the data encode identically.
-    const savedInfo: ModelInfo | undefined = resumeFrom ? await readModelInfo(resumeFrom) : undefined;
+    // A resumed run reuses the checkpoint's tokenizer and label mapping, so the data encode identically;
+    // fine-tuning our own checkpoint reuses its feature scaling, and its label names when the head is kept.
+    const pretrainedDir = config.model.from_pretrained ? resolve(configDir, config.model.from_pretrained) : undefined;
+    const savedInfo: ModelInfo | undefined = resumeFrom
+      ? await readModelInfo(resumeFrom)
+      : pretrainedDir && existsSync(join(pretrainedDir, 'config.json'))
+        ? await pretrainedInfo(pretrainedDir, config.model.num_labels)
+        : undefined;
     const data: PreparedData = await prepareData(config, configDir, {
       tokenizer: resumeFrom && existsSync(join(resumeFrom, 'tokenizer.json')) ? await loadTokenizer(resumeFrom) : undefined,
       labelNames: savedInfo?.labelNames,
       featureStats: savedInfo?.featureStats,
     });
     const dims = { vocabSize: data.tokenizer?.vocabSize, numFeatures: data.featureNames?.length, numLabels: data.numLabels };
-    const runModel = config.model.from_pretrained
-      ? await fromPretrained(resolve(configDir, config.model.from_pretrained), config.model, dims, args.seed)
+    const runModel = pretrainedDir
+      ? await fromPretrained(pretrainedDir, config.model, dims, args.seed)
       : createModel(config.model, dims, args.seed);
     model = runModel;
     const info: ModelInfo = { config: config.model, dims, labelNames: data.labelNames, featureStats: data.featureStats };
@@ -166,6 +174,12 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     trainer?.optimizer?.dispose();
     tf.disposeVariables();
   }
+}
+
+/** What a fine-tune keeps from our own checkpoint: feature scaling, and label names if the head size is unchanged. */
+async function pretrainedInfo(dir: string, numLabels: number): Promise<ModelInfo> {
+  const info = await readModelInfo(dir);
+  return info.dims.numLabels === numLabels ? info : { ...info, labelNames: undefined };
 }
 
 function applyOverrides(config: TrainerConfig, options: RunOptions): TrainerConfig {
