@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as publicApi from '../../../../src/index';
@@ -105,4 +105,17 @@ test('a fresh run refuses an output_dir with checkpoints; --resume continues fro
   const start = resumed.events.find((e) => e.type === 'runStart');
   assert.ok(start?.type === 'runStart' && start.resumedStep === 10);
   assert.equal((resumed.end as RunEndEvent).step, 20);
+});
+
+test('a full disk fails the run with a clear message and leaves the earlier checkpoints intact', { skip: !existsSync('/dev/full') && 'needs /dev/full' }, async () => {
+  const { path, outputDir } = writeConfig();
+  assert.equal((await run(path, { maxSteps: 10 })).end.status, 'completed');
+  // /dev/full answers every write with ENOSPC, as a full disk does.
+  rmSync(join(outputDir, 'metrics.jsonl'));
+  symlinkSync('/dev/full', join(outputDir, 'metrics.jsonl'));
+  const { end, events } = await run(path, { resume: true });
+  assert.equal(end.status, 'failed');
+  assert.match(end.error?.message ?? '', /The disk is full.*--resume continues from the latest/s);
+  assert.ok(events.some((e) => e.type === 'runEnd'), 'the caller still hears how the run ended');
+  assert.ok(existsSync(join(outputDir, 'checkpoint-10', 'trainer_state.json')));
 });
