@@ -17,7 +17,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DiagnosticsScheduler } from './diagnostics-scheduler';
-import { isConfigFileName } from './document-kinds';
+import { isConfigFileName, type DocumentKind } from './document-kinds';
 import { overlayOpenDocuments } from './files';
 import { LanguageService } from './language-service';
 import { createNodeFileAccess } from './node-files';
@@ -113,7 +113,8 @@ export function startServer(connection: Connection): void {
   connection.onInitialized(() => {
     void connection.client
       .register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.trainer.{yaml,yml,json}' }, { globPattern: '**/checkpoint-*' }],
+        // Configs (the index), checkpoints (the Resume lens), data files and modules a config names (its diagnostics).
+        watchers: ['**/*.trainer.{yaml,yml,json}', '**/checkpoint-*', '**/*.{jsonl,csv}', '**/*.{ts,js,mts,mjs,cts,cjs}'].map((globPattern) => ({ globPattern })),
       })
       .catch(() => undefined); // clients without dynamic registration still work, with a staler index
     connection.workspace.onDidChangeWorkspaceFolders((event) => {
@@ -142,11 +143,16 @@ export function startServer(connection: Connection): void {
     if (service.kindOf(document.uri) === 'config') recheckScripts();
   });
 
-  connection.onDidChangeWatchedFiles(() => {
-    service.workspace.invalidate();
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    // Module edits on disk do not change what configs say; anything else may (new configs, data rows).
+    if (changes.some((c) => !documentKindIs(c.uri, 'script'))) service.workspace.invalidate();
     for (const doc of documents.all()) scheduler.schedule(doc.uri, delayMs);
     if (canRefreshLenses) refreshLenses();
   });
+
+  function documentKindIs(uri: string, kind: DocumentKind): boolean {
+    return service.kindOf(uri) === kind;
+  }
 
   const snapshot = (uri: string) => {
     const doc = documents.get(uri);

@@ -117,6 +117,11 @@ export class LspTestClient {
     return new Promise((resolveWaiter) => this.waiters.push({ uri, accept, resolve: resolveWaiter }));
   }
 
+  /** The next diagnostics published for `uri`, ignoring any already received. */
+  nextDiagnostics(uri: string): Promise<PublishDiagnosticsParams> {
+    return new Promise((resolveWaiter) => this.waiters.push({ uri, accept: () => true, resolve: resolveWaiter }));
+  }
+
   /** Diagnostics for exactly this version of the document. */
   diagnosticsForVersion(uri: string, version: number): Promise<PublishDiagnosticsParams> {
     return this.diagnostics(uri, (p) => p.version === version);
@@ -129,6 +134,11 @@ export class LspTestClient {
   }
 
   /** Replaces the whole text; returns the new version. */
+  /** Sends a notification the helpers above do not cover (e.g. workspace/didChangeConfiguration). */
+  notify(method: string, params: unknown): Promise<void> {
+    return this.connection.sendNotification(method, params);
+  }
+
   async change(uri: string, text: string): Promise<number> {
     const version = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, version);

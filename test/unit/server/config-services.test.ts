@@ -164,6 +164,15 @@ describe('config diagnostics and quick fixes', () => {
     assert.match(text, /learning_rate: 0.001/);
   });
 
+  it('removes an unsupported HF key with its line, keeping the comment below', () => {
+    const text = `${BASE}training_args:\n  fp16: true  # half precision\n  # keep me\n  seed: 1\n`;
+    const diag = configDiagnostics(text, CONFIG, context).find((d) => d.code === 'FTS120');
+    assert.ok(diag);
+    const [action] = configCodeActions(text, CONFIG, 'file:///ws/cfg.trainer.yaml', diag.range, [diag], context);
+    assert.equal(action.title, 'Remove `fp16`');
+    assert.equal(apply(text, action.edit?.changes?.['file:///ws/cfg.trainer.yaml'] ?? []), `${BASE}training_args:\n  # keep me\n  seed: 1\n`);
+  });
+
   it('reports parse errors', () => {
     const diags = configDiagnostics('model:\n  num_labels: [1,\n', CONFIG, context);
     assert.ok(diags.some((d) => d.code === 'FTS001'));
