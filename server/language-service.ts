@@ -12,17 +12,12 @@ import { configCompletions } from './services/config/completion';
 import { configDiagnostics } from './services/config/diagnostics';
 import { configHover } from './services/config/hover';
 import { configSymbols } from './services/config/symbols';
-import {
-  analyzeOverrideSource,
-  mayContainOverride,
-  overrideCodeLenses,
-  overrideCompletions,
-  overrideDiagnostics,
-  overrideHover,
-  type OverrideSource,
-} from './services/override/service';
+import { mayContainOverride } from './services/override/references';
+import type { OverrideSource } from './services/override/service';
 import { uriToPath } from './uri';
 import { WorkspaceIndex } from './workspace-index';
+
+type OverrideModule = typeof import('./services/override/service');
 
 export interface TextSnapshot {
   uri: string;
@@ -45,6 +40,7 @@ export class LanguageService {
   readonly workspace: WorkspaceIndex;
   /** The last analysis: completion, hover, lenses and diagnostics of one text reuse it. */
   private lastOverride?: { key: string; source: OverrideSource };
+  private overrideModule?: OverrideModule;
 
   constructor(options: LanguageServiceOptions) {
     this.context = createServiceContext(options.files);
@@ -61,6 +57,17 @@ export class LanguageService {
   }
 
   /**
+   * The override services, loaded on first use: they bring in the TypeScript compiler (~45 MiB,
+   * ~300 ms to load), which a session without a trainer module never needs.
+   */
+  private get overrides(): OverrideModule {
+    // A synchronous lazy load; esbuild bundles the module and defers its evaluation to this call.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    this.overrideModule ??= require('./services/override/service') as OverrideModule;
+    return this.overrideModule;
+  }
+
+  /**
    * Runs an override feature on the document's analysis; `fallback` when the file has no
    * computeLoss. The TypeScript parser (and the checks) recurse per nesting level, so absurdly
    * nested text can exhaust the stack: such a file has no override we could check either.
@@ -71,7 +78,7 @@ export class LanguageService {
     const references = uriToPath(doc.uri) ? this.workspace.referencesTo(fileName) : [];
     try {
       const key = `${doc.uri}\0${JSON.stringify(references)}\0${doc.text}`;
-      if (this.lastOverride?.key !== key) this.lastOverride = { key, source: analyzeOverrideSource(doc.text, fileName, references) };
+      if (this.lastOverride?.key !== key) this.lastOverride = { key, source: this.overrides.analyzeOverrideSource(doc.text, fileName, references) };
       return feature(this.lastOverride.source);
     } catch (error) {
       if (error instanceof RangeError) return fallback;
@@ -84,7 +91,7 @@ export class LanguageService {
       case 'config':
         return configCompletions(doc.text, this.fileNameOf(doc.uri), position, this.context);
       case 'script':
-        return this.withOverride(doc, EMPTY_LIST, (source) => ({ isIncomplete: false, items: overrideCompletions(source, position) }));
+        return this.withOverride(doc, EMPTY_LIST, (source) => ({ isIncomplete: false, items: this.overrides.overrideCompletions(source, position) }));
       default:
         return EMPTY_LIST;
     }
@@ -95,7 +102,7 @@ export class LanguageService {
       case 'config':
         return configHover(doc.text, this.fileNameOf(doc.uri), position, this.context);
       case 'script':
-        return this.withOverride(doc, undefined, (source) => overrideHover(source, position));
+        return this.withOverride(doc, undefined, (source) => this.overrides.overrideHover(source, position));
       default:
         return undefined;
     }
@@ -106,7 +113,7 @@ export class LanguageService {
       case 'config':
         return configDiagnostics(doc.text, this.fileNameOf(doc.uri), this.context);
       case 'script':
-        return this.withOverride(doc, [], overrideDiagnostics);
+        return this.withOverride(doc, [], (source) => this.overrides.overrideDiagnostics(source));
       default:
         return [];
     }
@@ -126,7 +133,7 @@ export class LanguageService {
       case 'config':
         return configCodeLenses(doc.text, this.fileNameOf(doc.uri), doc.uri, this.context);
       case 'script':
-        return this.withOverride(doc, [], overrideCodeLenses);
+        return this.withOverride(doc, [], (source) => this.overrides.overrideCodeLenses(source));
       default:
         return [];
     }

@@ -10,6 +10,11 @@ export interface TrainerReference {
   columns: readonly string[];
 }
 
+/** Cheap pre-check, without loading TypeScript, so the server does not parse every TS file of the workspace. */
+export function mayContainOverride(text: string): boolean {
+  return text.includes('computeLoss');
+}
+
 /** Model inputs by architecture, as the data pipeline builds them. */
 export function modelInputNames(architecture: string | undefined): string[] {
   if (architecture === 'mlp') return ['features'];

@@ -36,11 +36,6 @@ export function analyzeOverrideSource(text: string, fileName: string, references
   return { sf, imports, sites: findComputeLossSites(sf, imports, references.length > 0), references };
 }
 
-/** Cheap pre-check so the server does not parse every TS file of the workspace. */
-export function mayContainOverride(text: string): boolean {
-  return text.includes('computeLoss');
-}
-
 function rangeOf(sf: ts.SourceFile, start: number, end: number): Range {
   return { start: sf.getLineAndCharacterOfPosition(start), end: sf.getLineAndCharacterOfPosition(end) };
 }
