@@ -167,7 +167,15 @@ function valueItem(parsed: ParsedConfig, slot: ValueSlot, value: ScalarValue, ki
   };
 }
 
-function valueItems(parsed: ParsedConfig, location: PathAtOffset, offset: number, context: ServiceContext): CompletionItem[] {
+/** The cursor inside a list's brackets (`metrics: [|]`): complete a new item of that list. */
+function asListItem(location: PathAtOffset): PathAtOffset | undefined {
+  const node = location.node;
+  if (node?.type !== 'array') return undefined;
+  return { path: [...location.path, node.items.length], inKey: false };
+}
+
+function valueItems(parsed: ParsedConfig, at: PathAtOffset, offset: number, context: ServiceContext): CompletionItem[] {
+  const location = asListItem(at) ?? at;
   if (location.path.length === 0) return [];
   const node = location.node;
   if (node !== undefined && node.type !== 'scalar') return [];
@@ -186,6 +194,20 @@ function valueItems(parsed: ParsedConfig, location: PathAtOffset, offset: number
     return items;
   }
 
+  const taken = siblingValues(parsed, location);
+  return valueItemsFor(parsed, slot, schema, field, context).filter((item) => !taken.has(item.label));
+}
+
+/** Values already in the list the cursor is in (a list item is not offered twice). */
+function siblingValues(parsed: ParsedConfig, location: PathAtOffset): Set<string> {
+  const index = location.path[location.path.length - 1];
+  if (typeof index !== 'number') return new Set();
+  const list = findNode(parsed, location.path.slice(0, -1));
+  if (list?.type !== 'array') return new Set();
+  return new Set(list.items.flatMap((item, i) => (i !== index && item.type === 'scalar' && item.value !== null ? [formatValue(item.value)] : [])));
+}
+
+function valueItemsFor(parsed: ParsedConfig, slot: ValueSlot, schema: SchemaShape | undefined, field: string, context: ServiceContext): CompletionItem[] {
   if (COLUMN_FIELDS.has(field)) {
     const trainFile = plainString(parsed, ['data', 'train_file']);
     if (!trainFile) return [];

@@ -80,6 +80,15 @@ describe('config completion', () => {
     assert.deepEqual(bools.map((i) => i.textEdit?.newText), [' true', ' false']);
   });
 
+  it('completes a new item inside a flow list', () => {
+    const items = complete('metrics: [|]');
+    assert.ok(items.some((i) => i.label === 'accuracy' && docOf(i).includes('correct class predictions')));
+    const columns = complete(`${BASE}  feature_columns: [text, |]`);
+    assert.deepEqual(columns.map((i) => i.label), ['label', 'lang', 'extra'], 'an item already listed is not offered again');
+    const block = complete('metrics:\n  - f1\n  - |');
+    assert.ok(!block.some((i) => i.label === 'f1') && block.some((i) => i.label === 'accuracy'));
+  });
+
   it('lists the columns of the train file', () => {
     const items = complete(`${BASE}  label_column: |`);
     assert.deepEqual(items.map((i) => i.label), ['text', 'label', 'lang', 'extra']);
