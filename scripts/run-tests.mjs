@@ -1,7 +1,9 @@
 // Runs every test suite and prints one closing line summing them: "N passed, N failed".
 // Unit suites: node:test over test/unit/**/*.test.ts (TypeScript through tsx).
-// Further suites (browser, integration) register themselves in SUITES below.
-import { spawnSync } from 'node:child_process';
+// Then test/browser and test/protocol (node:test), and the VS Code integration suite
+// (scripts/test-integration.ts, code-server offline), whose "integration: N passed, N failed"
+// line is added to the totals. --unit-only skips all but test/unit.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +61,28 @@ if (!unitOnly && filter.length === 0) {
     }
   }
 }
+
+/** The integration launcher, its output streamed through; the counts come from its closing line. */
+function runIntegration() {
+  console.log('\n=== integration (VS Code extension host in code-server)');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/test-integration.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let tail = '';
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString('utf8')).slice(-64 * 1024);
+  });
+  return new Promise((resolve) => {
+    child.on('close', (status) => {
+      const match = /^integration: (\d+) passed, (\d+) failed$/m.exec(tail);
+      const passed = match ? Number(match[1]) : 0;
+      let failed = match ? Number(match[2]) : 0;
+      if (status !== 0 && failed === 0) failed = 1; // it crashed or timed out before counting
+      resolve({ passed, failed });
+    });
+  });
+}
+
+if (!unitOnly && filter.length === 0) add(await runIntegration());
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed > 0 ? 1 : 0);
