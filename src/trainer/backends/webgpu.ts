@@ -60,6 +60,32 @@ export function hasVulkanLoader(env: NodeJS.ProcessEnv = process.env, exists: (p
   return dirs.some((dir) => exists(join(dir, 'libvulkan.so.1')));
 }
 
+/** The one method of tfjs's WebGPUBackend wrapped below. */
+interface SyncReader {
+  readSync(dataId: tf.DataId): tf.BackendValues;
+}
+
+export const SYNC_READ_MESSAGE =
+  'backend: webgpu in Node cannot read a tensor synchronously (dataSync, arraySync, bufferSync): ' +
+  "tfjs's WebGPU readback needs OffscreenCanvas, which only browsers have. Read it with `await tensor.data()`.";
+
+/**
+ * tfjs-backend-webgpu reads GPU data synchronously through OffscreenCanvas; Node has none, and the
+ * bare `OffscreenCanvas is not defined` names neither the cause nor the fix. Values already on the
+ * CPU are still returned.
+ */
+export function explainSyncReads(backend: SyncReader): void {
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId) => {
+    try {
+      return readSync(dataId);
+    } catch (error) {
+      if (error instanceof ReferenceError && error.message.includes('OffscreenCanvas')) throw new Error(SYNC_READ_MESSAGE);
+      throw error;
+    }
+  };
+}
+
 /** With allowSoftware false (backend: auto), a software adapter is refused. */
 export async function tryWebGpu(allowSoftware: boolean, log: (m: string) => void): Promise<Attempt> {
   if (!allowSoftware && !hasVulkanLoader()) return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1) is installed' };
@@ -85,5 +111,8 @@ export async function tryWebGpu(allowSoftware: boolean, log: (m: string) => void
   const tfWebGpu = tryRequire<unknown>('@tensorflow/tfjs-backend-webgpu');
   if (!tfWebGpu.ok) return { ok: false, reason: `${tfWebGpu.reason}. ${HINT}` };
   if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: `The tfjs webgpu backend failed to start. ${HINT}` };
+  if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined') {
+    explainSyncReads(tf.backend() as unknown as SyncReader);
+  }
   return { ok: true, info: { name: 'webgpu', device: describeAdapter(info) } };
 }

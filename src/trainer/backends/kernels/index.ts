@@ -7,9 +7,10 @@ import { makeCpuGather, makeWasmGather } from './gather';
 import { replaceKernel } from './registry';
 import { cpuSegmentSumConfig, wasmSegmentSumConfig } from './segment-sum';
 import { makeWasmBatchMatMul } from './wasm-batch-matmul';
+import { makeWebGpuAddN } from './webgpu-add-n';
 
 /**
- * Registers our kernels for `backendName` ('wasm' and 'cpu' have some; others none).
+ * Registers our kernels for `backendName` ('wasm', 'webgpu' and 'cpu' have some; others none).
  * Returns the names of kernels registered by this call: empty when already done.
  */
 export function registerFastKernels(backendName: string): string[] {
@@ -27,6 +28,11 @@ export function registerFastKernels(backendName: string): string[] {
       return makeWasmBatchMatMul(stock, transpose);
     });
     replace(tf.GatherV2, makeWasmGather);
+  } else if (backendName === 'webgpu') {
+    replace(tf.AddN, (stock) => {
+      if (!stock) throw new Error('The webgpu backend has no AddN kernel: is @tensorflow/tfjs-backend-webgpu 4.x loaded?');
+      return makeWebGpuAddN(stock);
+    });
   } else if (backendName === 'cpu') {
     replace(tf.UnsortedSegmentSum, () => cpuSegmentSumConfig);
     replace(tf.GatherV2, makeCpuGather);
