@@ -88,8 +88,10 @@ export function startServer(connection: Connection): void {
 
   /** Overrides depend on the configs that name them: re-check open scripts when a config changes. */
   function recheckScripts(): void {
-    for (const doc of documents.all()) if (service.kindOf(doc.uri) === 'script') scheduler.schedule(doc.uri, delayMs);
-    if (canRefreshLenses) refreshLenses();
+    const scripts = documents.all().filter((doc) => service.kindOf(doc.uri) === 'script');
+    for (const doc of scripts) scheduler.schedule(doc.uri, delayMs);
+    // Their "Train with this trainer" lens depends on which configs name them.
+    if (canRefreshLenses && scripts.length > 0) refreshLenses();
   }
 
   connection.onInitialize((params): InitializeResult => {
