@@ -56,6 +56,7 @@ function userSettings(workspaceTrust: boolean): Record<string, unknown> {
     'git.enabled': false,
     // No chat/AI features: they add log noise and "Fix"/"Explain" code actions of their own.
     'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
     ...(workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}),
   };
 }

@@ -1,8 +1,11 @@
 /** Smoke test of the extension installed from the .vsix (not the development folder). */
 import * as assert from 'node:assert/strict';
-import { sep } from 'node:path';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, codeOf, diagnosticsWhen, EXTENSION_ID, openInEditor, untilAnswered, within } from './helpers';
+import { activateExtension, codeOf, diagnosticsWhen, EXTENSION_ID, openInEditor, untilAnswered, within, workspaceUri } from './helpers';
 
 describe('the installed .vsix', () => {
   it('is loaded from the extensions folder', () => {
@@ -25,5 +28,31 @@ describe('the installed .vsix', () => {
     assert.ok(list.items.length > 3);
     const diagnostics = await diagnosticsWhen(editor.document.uri, (ds) => ds.some((d) => codeOf(d) === 'FTS104'), 'the missing-data diagnostic');
     assert.match(diagnostics.find((d) => codeOf(d) === 'FTS104')?.message ?? '', /missing the required key `data`/);
+  });
+});
+
+describe('the installed trainer CLI', () => {
+  it('trains a config with a custom trainer module (compiled by the shipped esbuild)', async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension);
+    // A copy outside the workspace: the trust test expects the workspace to hold no run.
+    const dir = mkdtempSync(join(tmpdir(), 'fts-installed-cli-'));
+    try {
+      for (const part of ['custom', 'data']) cpSync(workspaceUri(part).fsPath, join(dir, part), { recursive: true });
+      const stdout = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [join(extension.extensionPath, 'dist', 'cli.js'), 'train', join(dir, 'custom', 'accum.trainer.yaml'), '--json'],
+          // The extension host may be Electron; the CLI runs as plain Node, as the extension runs it.
+          { cwd: dir, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+          (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
+        );
+      });
+      const end = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; status?: string; step?: number }).find((e) => e.type === 'runEnd');
+      assert.equal(end?.status, 'completed');
+      assert.equal(end?.step, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
