@@ -26,7 +26,7 @@ const CACHE_DIR = join(ROOT, '.vscode-test');
 const RESULTS_DIR = join(ROOT, 'test-results');
 const TEST_TIMEOUT_MS = 1000 * Number(process.env.FTS_INTEGRATION_TIMEOUT_S ?? 600);
 const INSTALL_TIMEOUT_MS = 1000 * Number(process.env.FTS_INSTALL_TIMEOUT_S ?? 2400);
-const LAUNCH_TIMEOUT_MS = 240_000;
+const LAUNCH_TIMEOUT_MS = 360_000;
 
 const keepState = process.argv.includes('--keep');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);

@@ -98,9 +98,11 @@ async function handleRequest(json: string, page: Page, options: LaunchOptions): 
     options.onLine(`launcher: unreadable request ${json}`);
     return;
   }
+  const started = Date.now();
   try {
     options.answer(request.id, await options.onRequest(request, page));
   } catch (error) {
     options.answer(request.id, { error: (error as Error).message });
   }
+  options.onLine(`${REQUEST_MARKER}answered ${request.id} (${request.kind}) in ${Date.now() - started} ms`);
 }

@@ -108,6 +108,7 @@ export async function runSuiteLaunch(spec: LaunchSpec): Promise<LaunchReport> {
       extensionTestsPath: spec.suiteModule,
       environment: { FTS_SUITE: spec.suite, FTS_LAUNCHER_DIR: answersDir, FTS_EXTENSIONS_DIR: extensionsDir },
       timeoutMs: spec.timeoutMs,
+      executablePath: process.env.FTS_CHROMIUM_PATH,
       onLine: (line) => {
         workbenchLog.write(`${line}\n`);
         if (line.includes(REQUEST_MARKER)) spec.print(`[${spec.name}] ${line.slice(line.indexOf(REQUEST_MARKER))}`);

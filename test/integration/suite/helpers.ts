@@ -87,7 +87,7 @@ export function launcherDirectory(): string | undefined {
  * Asks the offline launcher for something only the browser can do, through a marker line in the
  * test output, and resolves with its answer, which it writes to `<FTS_LAUNCHER_DIR>/<id>.json`.
  */
-export function askLauncher<T>(id: string, request: Record<string, unknown>, ms = 60_000): Promise<T> {
+export function askLauncher<T>(id: string, request: Record<string, unknown>, ms = 120_000): Promise<T> {
   const dir = launcherDirectory();
   if (!dir) return Promise.reject(new Error('no launcher: FTS_LAUNCHER_DIR is not set'));
   const answerPath = join(dir, `${id}.json`);

@@ -33,7 +33,7 @@ export function run(): Promise<void> {
   const files = SUITES[name];
   if (!files) return Promise.reject(new Error(`FTS_SUITE=${name} is not one of ${Object.keys(SUITES).join(', ')}`));
   // No colours: the output is read from logs, not a terminal.
-  const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'spec', timeout: 90_000 });
+  const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'spec', timeout: 180_000 });
   for (const file of files) mocha.addFile(join(__dirname, `${file}.test.js`));
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
