@@ -33,12 +33,11 @@ describe('initBackend', () => {
     assert.deepEqual(registerFastKernels('wasm'), [], 'a second registration is a no-op');
   });
 
-  it('wasm: threads > 1 is reported as a warning and runs 1 thread', async () => {
+  it('wasm: a second start asking for more threads keeps the running count and says so', async () => {
     const messages: string[] = [];
-    const info = await initBackend({ backend: 'wasm', threads: 4 }, (m) => messages.push(m));
+    const info = await initBackend({ backend: 'wasm', threads: 2 }, (m) => messages.push(m));
     assert.equal(info.threads, 1);
-    assert.equal(messages.length, 1);
-    assert.match(messages[0], /threads: 4 ignored/);
+    assert.ok(messages.some((m) => /threads: 2 not applied: the wasm backend was already running 1 thread/.test(m)), messages.join('\n'));
   });
 
   it('auto picks the fastest that loads and logs what it skipped', async () => {
@@ -58,9 +57,14 @@ describe('initBackend', () => {
     await assert.rejects(initBackend({ backend: 'tensorflow' }), /backend: tensorflow is not available: @tensorflow\/tfjs-node is not installed.*npm install @tensorflow\/tfjs-node/);
   });
 
-  it('rejects a nonsensical thread count', () => {
-    assert.throws(() => resolveThreads(0), /positive integer/);
-    assert.deepEqual(resolveThreads('auto'), { threads: 1 });
+  it('resolves thread counts: auto is 1, N is capped at the cores and the pool of 8', () => {
+    assert.throws(() => resolveThreads(0, 4), /positive integer/);
+    assert.throws(() => resolveThreads(1.5, 4), /positive integer/);
+    assert.deepEqual(resolveThreads('auto', 16), { threads: 1 });
+    assert.deepEqual(resolveThreads(undefined, 16), { threads: 1 });
+    assert.deepEqual(resolveThreads(2, 2), { threads: 2 });
+    assert.deepEqual(resolveThreads(4, 2), { threads: 2, warning: 'threads: 4 lowered to 2 (this machine has 2 logical cores).' });
+    assert.deepEqual(resolveThreads(12, 32), { threads: 8, warning: "threads: 12 lowered to 8 (the wasm backend's thread pool holds 8)." });
   });
 
   it('finds the wasm binaries', () => {
