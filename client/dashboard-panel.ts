@@ -34,6 +34,12 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly pending = new Map<string, TrainerEvent[]>();
   private flushTimer?: NodeJS.Timeout;
+  /**
+   * `listening` from the webview's `ready` on: live events are kept from then. `ready` once `init`
+   * and the active run's history are posted: only then are kept events flushed, so the webview
+   * never sees live events before the run list and history they belong to.
+   */
+  private listening = false;
   private ready = false;
   private readonly renderedListeners = new Set<(message: RenderedMessage) => void>();
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
@@ -112,16 +118,17 @@ export class DashboardPanel implements vscode.Disposable {
 
   private queue(run: RunState, event: TrainerEvent): void {
     const runId = run.outputDir;
-    if (!runId || !this.ready) return;
+    if (!runId || !this.listening) return;
     const list = this.pending.get(runId) ?? [];
     list.push(event);
     this.pending.set(runId, list);
-    if (event.type === 'runStart' || event.type === 'runEnd') void this.sendRunList();
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
+    if (this.ready && (event.type === 'runStart' || event.type === 'runEnd')) void this.sendRunList();
+    if (this.ready) this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
   }
 
   private flush(): void {
     this.flushTimer = undefined;
+    if (!this.ready) return;
     for (const [runId, events] of this.pending) this.post({ type: 'events', runId, events });
     this.pending.clear();
   }
@@ -151,11 +158,18 @@ export class DashboardPanel implements vscode.Disposable {
   private async onMessage(message: WebviewToHostMessage): Promise<void> {
     switch (message.type) {
       case 'ready': {
-        this.ready = true;
+        // Also after a reload: start over, so history and live events line up again.
+        this.ready = false;
+        this.listening = true;
+        this.pending.clear();
         const runs = await this.runSummaries();
         const active = this.host.runManager.active().find((r) => r.outputDir)?.outputDir ?? runs[0]?.id;
         this.post({ type: 'init', runs, activeRunId: active });
         if (active) await this.sendHistory(active);
+        this.ready = true;
+        // Events kept meanwhile may repeat the history's tail; the store rewinds to each event's step.
+        if (this.pending.size > 0) this.flush();
+        void this.sendRunList();
         break;
       }
       case 'rendered':
