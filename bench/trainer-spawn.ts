@@ -1,0 +1,58 @@
+/** Runs one bench cell in a child process: a tfjs cell (bench/trainer-cell.ts) or a PyTorch one. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { parseResult, type CellResult, type CellSpec } from './trainer-spec';
+import type { ModelId } from './trainer-setup';
+
+/** Interpreter with torch installed (Debian's python3-torch lives under /usr/bin/python3). */
+export const TORCH_PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
+
+export type TorchSpec = { model: ModelId | 'matmul'; threads: number; warmupMs: number; budgetMs: number };
+
+function runChild(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CellResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ ok: false, error: `${command}: ${error.message}` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const result = parseResult(stdout);
+      if (result) resolve(result);
+      else {
+        const why = signal === 'SIGKILL' ? `killed after ${Math.round(timeoutMs / 1000)} s` : `exit ${code}`;
+        const lastLine = stderr.trim().split('\n').pop() ?? '';
+        resolve({ ok: false, error: `${why}${lastLine ? `: ${lastLine}` : ''}` });
+      }
+    });
+  });
+}
+
+/** Start-up, warm-up and teardown on a loaded machine: generous, only to catch hangs. */
+const SLACK_MS = 180_000;
+
+export function runTfjsCell(spec: CellSpec): Promise<CellResult> {
+  const cell = join(__dirname, 'trainer-cell.ts');
+  const warmup = 'warmupMs' in spec ? spec.warmupMs : 0;
+  return runChild(process.execPath, ['--import', 'tsx', cell, JSON.stringify(spec)], process.env, warmup + spec.budgetMs + SLACK_MS);
+}
+
+export function runTorchCell(spec: TorchSpec): Promise<CellResult> {
+  const threads = String(spec.threads);
+  // OpenBLAS and OpenMP pools sized like torch's intra-op threads.
+  const env = { ...process.env, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads, MKL_NUM_THREADS: threads };
+  const args = [
+    join(__dirname, 'torch_models.py'),
+    '--model', spec.model,
+    '--threads', threads,
+    '--warmup-ms', String(spec.warmupMs),
+    '--budget-ms', String(spec.budgetMs),
+  ];
+  return runChild(TORCH_PYTHON, args, env, spec.warmupMs + spec.budgetMs + SLACK_MS);
+}
