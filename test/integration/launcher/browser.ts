@@ -75,6 +75,9 @@ export async function runLaunch(options: LaunchOptions): Promise<LaunchResult> {
         options.onLine(line);
       }
     });
+    // Frame loads (webviews among them) with their time, for the workbench log.
+    const loaded = Date.now();
+    page.on('framenavigated', (frame) => options.onLine(`[launcher] frame +${Date.now() - loaded} ms: ${frame.url().slice(0, 160)}`));
     await page.goto(payloadUrl(options));
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)));
     const outcome = await Promise.race([exited, timedOut]);

@@ -34,17 +34,23 @@ describe('training from the commands', () => {
 
   it('runs the tiny config to completion and writes the run folder', async () => {
     const run = await startTraining(workspaceUri('tiny.trainer.yaml'));
+    // The dashboard opened with the run; subscribed now, before its webview can have loaded.
+    const outputDir = workspaceUri('runs', 'tiny').fsPath;
+    const rendered = api.whenDashboardRendered((m) => m.runId === outputDir && m.points === 4);
     const end = await within(RUN_MS, 'the tiny run to end', api.runManager.whenEnded(run.id));
     assert.equal(end?.status, 'completed', `run ended ${end?.status}: ${end?.error?.message ?? ''}`);
     assert.equal(end?.step, 8);
     assert.equal(run.backend?.name, 'cpu');
     assert.ok(run.events.some((e) => e.type === 'log'), 'no log event arrived');
-    const outputDir = workspaceUri('runs', 'tiny').fsPath;
     assert.equal(run.outputDir, outputDir);
     const state = JSON.parse(readFileSync(join(outputDir, 'trainer_state.json'), 'utf8')) as { global_step: number };
     assert.equal(state.global_step, 8);
     assert.ok(existsSync(join(outputDir, 'metrics.jsonl')));
     assert.equal(api.statusBarText(), undefined, 'the status bar item hides when no run is active');
+    // All 4 logged losses (steps 2, 4, 6, 8) get drawn, live or replayed from metrics.jsonl. Awaited
+    // also because closing a webview that is still registering its service worker stalls the
+    // next webview of the page for about 45 s (seen in headless Chromium under load).
+    await within(RUN_MS, 'the dashboard to draw the tiny run', rendered);
   });
 
   describe('an open-ended run', () => {
