@@ -1,5 +1,6 @@
 /** FileAccess over the real file system (synchronous: reads are small heads and folder listings). */
-import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readTextHead } from '../src/cli/config-host';
 import type { DirEntry, FileAccess, FileStat } from './files';
 
 export function createNodeFileAccess(): FileAccess {
@@ -11,19 +12,7 @@ export function createNodeFileAccess(): FileAccess {
         return undefined;
       }
     },
-    readTextHead(path, maxBytes) {
-      let fd: number | undefined;
-      try {
-        fd = openSync(path, 'r');
-        const buffer = Buffer.alloc(Math.max(0, maxBytes));
-        const read = readSync(fd, buffer, 0, buffer.length, 0);
-        return buffer.subarray(0, read).toString('utf8');
-      } catch {
-        return undefined;
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
-    },
+    readTextHead,
     stat(path): FileStat | undefined {
       try {
         const s = statSync(path);

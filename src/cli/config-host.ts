@@ -38,25 +38,28 @@ function countCsvRows(text: string): number {
   return Math.max(0, rows - 1);
 }
 
+/** The first `maxBytes` of a file as UTF-8, or undefined when it cannot be read. */
+export function readTextHead(path: string, maxBytes: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(Math.max(0, maxBytes));
+    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, read).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** An fs-based host. Row counts are cached per host by path, size and mtime. */
 export function createNodeConfigHost(): ConfigHost {
   const rowCache = new Map<string, { mtimeMs: number; size: number; rows: number }>();
   return {
     resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(resolve(fromConfigFile)), relative)),
     fileExists: (path) => existsSync(path),
-    readTextHead(path, maxBytes) {
-      let fd: number | undefined;
-      try {
-        fd = openSync(path, 'r');
-        const buffer = Buffer.alloc(Math.max(0, maxBytes));
-        const read = readSync(fd, buffer, 0, buffer.length, 0);
-        return buffer.subarray(0, read).toString('utf8');
-      } catch {
-        return undefined;
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
-    },
+    readTextHead,
     countDataRows(path) {
       try {
         const stat = statSync(path);

@@ -5,31 +5,14 @@
 
 export type Initializer = (shape: readonly number[], random: () => number) => Float32Array;
 
-/** mulberry32: small, fast, good enough for initial weights. */
-export function seededStream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Weight streams use the project's one seeded generator (mulberry32). */
+export { mulberry32 as seededStream, mixSeed } from '../random';
 
 /** FNV-1a of a string mixed with a seed: one stream seed per (model seed, weight name). */
 export function weightSeed(seed: number, name: string): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
   return h;
-}
-
-/** A seed for the i-th random site of one forward pass. */
-export function mixSeed(seed: number, salt: number): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  h = Math.imul(h ^ (salt + 0x85ebca6b), 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

@@ -7,18 +7,8 @@ import { validateParsedConfig } from '../../../src/config/validate';
 import { applyEdits } from '../../../src/config/edits';
 import { toPlainValue } from '../../../src/config/tree';
 import { memoryHost, DEFAULT_FILES } from './helpers';
+import { mulberry32 as random } from '../../../src/trainer/random';
 
-/** A small seeded PRNG (mulberry32), so a failure replays exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [':', ' ', '  ', '\n', '\r\n', '\t', '-', '- ', '[', ']', '{', '}', ',', '"', "'", '#', '&a', '*a', '!!str', '|', '>', '?', '0', '1e-4', '-1', 'null', 'true', 'yes', 'steps', 'epoch', 'learning_rte', 'fp16', 'evaluation_strategy', '\u0000', '\ud800', 'ü'];
 

@@ -12,6 +12,7 @@ import type { Position, Range } from 'vscode-languageserver';
 import { createLineIndex } from '../../../src/config/index';
 import { LanguageService, type TextSnapshot } from '../../../server/language-service';
 import { createMemoryFiles } from './memory-files';
+import { mulberry32 as rng } from '../../../src/trainer/random';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/server');
 const read = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -41,17 +42,6 @@ const SCRIPTS: [uri: string, text: string][] = [
   ],
 ];
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIALS = [':', ' ', '\n', '\t', '-', '#', '"', "'", '{', '}', '[', ']', ',', '.', '(', ')', ';', '=', '>', '&', '*', '!', '|', '\\', '/', '`', '$', '\r', '\0', '\u2028', '\ud800', '😀', 'é', 'a', '1'];
 
