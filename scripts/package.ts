@@ -9,7 +9,7 @@
  *
  * Usage: tsx scripts/package.ts [--no-build]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,10 +47,17 @@ export function currentTarget(): string {
   return target;
 }
 
-function run(command: string, args: string[]): string {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}`);
-  return result.stdout;
+/** Runs a command in the repository; async, so the caller's timers (timeouts) keep running. */
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-16_384)));
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolvePromise() : reject(new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${output}`)),
+    );
+  });
 }
 
 /** The zip's entry names, read from its central directory (a .vsix is a plain zip). */
@@ -71,20 +78,20 @@ export function zipEntries(path: string): string[] {
   return names;
 }
 
-export function packageVsix(options: { build?: boolean; log?: (line: string) => void } = {}): PackageResult {
+export async function packageVsix(options: { build?: boolean; log?: (line: string) => void } = {}): Promise<PackageResult> {
   const log = options.log ?? console.log;
   const target = currentTarget();
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; repository?: { url?: string } };
   const esbuildBinary = join(ROOT, 'node_modules', '@esbuild', target);
   if (!existsSync(esbuildBinary)) throw new Error(`${esbuildBinary} is missing: run npm ci on a ${target} machine`);
-  if (options.build !== false) run(process.execPath, ['scripts/build.mjs', '--production']);
+  if (options.build !== false) await run(process.execPath, ['scripts/build.mjs', '--production']);
   mkdirSync(join(ROOT, 'out'), { recursive: true });
   const path = join(ROOT, 'out', `${manifest.name}-${manifest.version}-${target}.vsix`);
   const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
   // --skip-license: the license is declared in package.json ("MIT"); a LICENSE file ships when present.
   // The README's relative links (docs/…) point into the repository named in package.json.
   const base = `${(manifest.repository?.url ?? 'https://example.invalid/finetune-studio').replace(/\.git$/, '')}/blob/HEAD`;
-  run(process.execPath, [vsce, 'package', '--target', target, '--skip-license', '--allow-missing-repository', '--baseContentUrl', base, '--baseImagesUrl', base, '--out', path]);
+  await run(process.execPath, [vsce, 'package', '--target', target, '--skip-license', '--allow-missing-repository', '--baseContentUrl', base, '--baseImagesUrl', base, '--out', path]);
   const files = zipEntries(path);
   const missing = REQUIRED.filter((f) => !files.includes(f));
   if (!files.some((f) => f.startsWith(`extension/node_modules/@esbuild/${target}/`))) missing.push(`extension/node_modules/@esbuild/${target}/`);
@@ -98,5 +105,8 @@ export function packageVsix(options: { build?: boolean; log?: (line: string) => 
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  packageVsix({ build: !process.argv.includes('--no-build') });
+  packageVsix({ build: !process.argv.includes('--no-build') }).catch((error: unknown) => {
+    console.error(`package: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
 }

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const testTimer = setTimeout(() => void abort(`timed out after ${TEST_TIMEOUT_MS / 1000} s`, 1), TEST_TIMEOUT_MS);
   const buildStarted = Date.now();
   // One production build serves both launches, so the development launch tests the shipped bundles.
-  const vsix = packageVsix({ build: true, log: (line) => console.log(`integration: ${line}`) });
+  const vsix = await packageVsix({ build: true, log: (line) => console.log(`integration: ${line}`) });
   const suiteModule = await buildSuite(ROOT);
   console.log(`integration: built extension, .vsix (${(vsix.bytes / 1024 / 1024).toFixed(2)} MiB) and suite (${seconds(buildStarted)})`);
 

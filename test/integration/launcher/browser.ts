@@ -64,8 +64,12 @@ export async function runLaunch(options: LaunchOptions): Promise<LaunchResult> {
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
     const page = await context.newPage();
-    const exited = new Promise<number>((resolve) => {
-      void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+    let exit: (code: number) => void = () => undefined;
+    const exited = new Promise<number>((resolve) => (exit = resolve));
+    await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
+    page.on('crash', () => {
+      options.onLine('launcher: the workbench page crashed');
+      exit(1);
     });
     const pending: Promise<void>[] = [];
     await page.exposeFunction('codeAutomationLog', (_level: string, message: unknown) => {
@@ -78,7 +82,7 @@ export async function runLaunch(options: LaunchOptions): Promise<LaunchResult> {
     // Frame loads (webviews among them) with their time, for the workbench log.
     const loaded = Date.now();
     page.on('framenavigated', (frame) => options.onLine(`[launcher] frame +${Date.now() - loaded} ms: ${frame.url().slice(0, 160)}`));
-    await page.goto(payloadUrl(options));
+    await page.goto(payloadUrl(options), { waitUntil: 'domcontentloaded', timeout: options.timeoutMs });
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)));
     const outcome = await Promise.race([exited, timedOut]);
     await Promise.allSettled(pending);

@@ -130,6 +130,7 @@ export async function runSuiteLaunch(spec: LaunchSpec): Promise<LaunchReport> {
     unregister();
     workbenchLog.end();
   }
+  if (outcome.timedOut) spec.print(`[${spec.name}] the suite did not finish within ${spec.timeoutMs / 1000} s`);
   const counts = mochaCounts(lines);
   // A non-zero exit without a failing test (crash, timeout, suite not loaded) still counts as one failure.
   const failed = outcome.exitCode !== 0 && counts.failed === 0 ? 1 : counts.failed;
