@@ -2,9 +2,11 @@
  * The "Fine-Tune" commands. Each resolves its config, checks it, and asks the run manager to act.
  * Starting a run that loads a custom trainer module (user code) is refused in an untrusted workspace.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import * as vscode from 'vscode';
+import { readTextHead } from '../src/cli/config-host';
+import { columnsFromHead, COLUMN_HEAD_BYTES } from '../src/config/data-columns';
 import { Commands } from '../src/protocol/commands';
 import { checkpointsOf, describeErrors, loadConfig, pickConfig, type LoadedConfig } from './config-picker';
 import type { RunManager, RunState } from './run-manager';
@@ -183,17 +185,10 @@ async function newTrainerConfig(): Promise<vscode.Uri | undefined> {
   return target;
 }
 
-/** Column names from a CSV header or the first JSONL object; empty when unreadable. */
+/** Column names from a CSV header or the first JSONL records; empty when unreadable. */
 function readColumns(path: string): string[] {
-  try {
-    const head = readFileSync(path, 'utf8').slice(0, 64 * 1024);
-    const firstLine = head.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-    if (path.endsWith('.csv')) return firstLine.split(',').map((c) => c.trim().replace(/^"|"$/g, '')).filter(Boolean);
-    const row = JSON.parse(firstLine) as unknown;
-    return row && typeof row === 'object' && !Array.isArray(row) ? Object.keys(row) : [];
-  } catch {
-    return [];
-  }
+  const head = readTextHead(path, COLUMN_HEAD_BYTES);
+  return head === undefined ? [] : (columnsFromHead(head, path) ?? []);
 }
 
 async function newCustomTrainer(): Promise<vscode.Uri | undefined> {

@@ -1,40 +1,72 @@
-/** Column names of a JSONL or CSV data file, read from the head of the file. */
+/**
+ * Column names of a JSONL or CSV data file, read from the head of the file: the CSV header row, or
+ * the keys of the first JSONL records. Pure text in, names out: the validator, the language server
+ * and the config wizard all read columns through here.
+ */
 
-/** Columns of the first JSONL record, or of the CSV header; undefined when they cannot be told. */
-export function columnsFromHead(head: string, path: string): string[] | undefined {
-  if (/\.csv$/i.test(path)) return csvHeader(head);
-  const firstLine = head.split(/\r?\n/).find((line) => line.trim() !== '');
-  if (firstLine === undefined) return undefined;
-  try {
-    const record: unknown = JSON.parse(firstLine);
-    return typeof record === 'object' && record !== null && !Array.isArray(record) ? Object.keys(record) : undefined;
-  } catch {
-    // The head may end mid-record, or the file is not JSONL; then the columns are unknown.
-    return undefined;
-  }
-}
+/** How many bytes of a data file are enough to know its columns. */
+export const COLUMN_HEAD_BYTES = 64 * 1024;
+const JSONL_ROWS = 20;
 
-function csvHeader(head: string): string[] | undefined {
-  const columns: string[] = [];
+/** Splits one CSV line into fields (RFC 4180 quoting: `"a ""b"""` is `a "b"`). */
+export function splitCsvLine(line: string): string[] {
+  const fields: string[] = [];
   let field = '';
-  let inQuotes = false;
-  for (let i = 0; i < head.length; i++) {
-    const ch = head[i];
-    if (inQuotes) {
-      if (ch === '"' && head[i + 1] === '"') {
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
         field += '"';
         i++;
-      } else if (ch === '"') inQuotes = false;
+      } else if (ch === '"') quoted = false;
       else field += ch;
-    } else if (ch === '"') inQuotes = true;
+    } else if (ch === '"') quoted = true;
     else if (ch === ',') {
-      columns.push(field.trim());
+      fields.push(field);
       field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      columns.push(field.trim());
-      return columns;
     } else field += ch;
   }
-  // No line break within the head: the header may be cut off.
-  return undefined;
+  fields.push(field);
+  return fields.map((f) => f.trim());
+}
+
+/** Keys of the first records of JSONL text (a partial last line is skipped unless the text is complete). */
+function jsonlKeys(head: string, complete: boolean): string[] {
+  const keys = new Set<string>();
+  const lines = head.split('\n');
+  if (!complete) lines.pop();
+  let rows = 0;
+  for (const line of lines) {
+    if (rows >= JSONL_ROWS) break;
+    if (line.trim() === '') continue;
+    rows++;
+    try {
+      const record: unknown = JSON.parse(line);
+      if (record && typeof record === 'object' && !Array.isArray(record)) for (const key of Object.keys(record)) keys.add(key);
+    } catch {
+      // A malformed row gives no keys; the validator reports it.
+    }
+  }
+  return [...keys];
+}
+
+/**
+ * Columns named in a data file's head. `complete`: the head is the whole file (so a last line
+ * without a line break is whole). Empty when nothing can be told.
+ */
+export function columnsFromText(path: string, head: string, complete: boolean): string[] {
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  if (path.toLowerCase().endsWith('.csv')) {
+    const end = text.search(/\r?\n/);
+    const header = end < 0 ? (complete ? text : '') : text.slice(0, end);
+    return header === '' ? [] : splitCsvLine(header).filter((c) => c !== '');
+  }
+  return jsonlKeys(text, complete);
+}
+
+/** Columns of a head read with at most `maxBytes`; undefined when they cannot be told. */
+export function columnsFromHead(head: string, path: string, maxBytes = COLUMN_HEAD_BYTES): string[] | undefined {
+  const columns = columnsFromText(path, head, head.length < maxBytes);
+  return columns.length > 0 ? columns : undefined;
 }

@@ -31,7 +31,7 @@ export {
 } from './resolve';
 export type { ValidationResult } from './validate';
 export { validateParsedConfig, validateConfigText, validateConfigValue } from './validate';
-export { columnsFromHead } from './data-columns';
+export { columnsFromHead, columnsFromText, splitCsvLine, COLUMN_HEAD_BYTES } from './data-columns';
 export type { RenamedHfKey, UnsupportedHfKey } from './hf-keys';
 export { RENAMED_HF_KEYS, UNSUPPORTED_HF_KEYS, findRenamedHfKey, findUnsupportedHfKey } from './hf-keys';
 export type { RuleContext, CrossFieldRule } from './rules';

@@ -11,7 +11,7 @@ import { computedMetricKeys, computeTotalSteps, effectiveEvalSteps, isRegression
 import { ruleInfo, type RuleCode } from './rules-table';
 import type { TrainerConfig } from './schema';
 import { closestMatch } from './suggest';
-import { columnsFromHead } from './data-columns';
+import { columnsFromHead, COLUMN_HEAD_BYTES } from './data-columns';
 import { getProperty, type ObjectNode, type PropertyNode, type ScalarValue } from './tree';
 
 /** What a rule sees: the config with defaults, where keys were written, and which values were rejected. */
@@ -298,7 +298,6 @@ const metricsFitTask: CrossFieldRule = (context, report) => {
 };
 
 /** Bytes read from the head of the training file to learn its columns. */
-const COLUMN_HEAD_BYTES = 64 * 1024;
 
 const columnsExist: CrossFieldRule = (context, report) => {
   const { data, model } = context.config;

@@ -1,68 +1,10 @@
-/**
- * Column names of a data file, read from its head: the CSV header row, or the keys of the
- * first JSONL records. Never reads the whole file.
- */
+/** Column names of a data file for completion, from its head (the parsing lives in src/config). */
+import { columnsFromText, COLUMN_HEAD_BYTES } from '../../../src/config/data-columns';
 import type { FileAccess } from '../../files';
 
-const HEAD_BYTES = 64 * 1024;
-const JSONL_ROWS = 20;
-
-/** Splits one CSV line into fields (RFC 4180 quoting: `"a ""b"""` is `a "b"`). */
-export function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields.map((f) => f.trim());
-}
-
-/** Keys of the first records of JSONL text (a partial last line is skipped). */
-function jsonlKeys(head: string, complete: boolean): string[] {
-  const keys = new Set<string>();
-  const lines = head.split('\n');
-  if (!complete) lines.pop();
-  let rows = 0;
-  for (const line of lines) {
-    if (rows >= JSONL_ROWS) break;
-    if (line.trim() === '') continue;
-    rows++;
-    try {
-      const record: unknown = JSON.parse(line);
-      if (record && typeof record === 'object' && !Array.isArray(record)) for (const key of Object.keys(record)) keys.add(key);
-    } catch {
-      // A malformed row gives no keys; the validator reports it.
-    }
-  }
-  return [...keys];
-}
-
-export function columnsFromText(path: string, head: string, complete: boolean): string[] {
-  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
-  if (path.toLowerCase().endsWith('.csv')) {
-    const end = text.search(/\r?\n/);
-    const header = end < 0 ? (complete ? text : '') : text.slice(0, end);
-    return header === '' ? [] : splitCsvLine(header).filter((c) => c !== '');
-  }
-  return jsonlKeys(text, complete);
-}
-
 export function readColumns(files: FileAccess, path: string): string[] {
-  const head = files.readTextHead(path, HEAD_BYTES);
+  const head = files.readTextHead(path, COLUMN_HEAD_BYTES);
   if (head === undefined) return [];
   const size = files.stat(path)?.size;
-  return columnsFromText(path, head, size !== undefined && size <= HEAD_BYTES);
+  return columnsFromText(path, head, size !== undefined && size <= COLUMN_HEAD_BYTES);
 }
