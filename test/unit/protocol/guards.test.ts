@@ -40,7 +40,7 @@ const malformed: Record<TrainerEvent['type'], unknown[]> = {
   eval: [{ ...valid.eval, metrics: { eval_loss: 'x' } }, { ...valid.eval, metrics: [] }, { ...valid.eval, metrics: null }],
   checkpoint: [{ ...valid.checkpoint, isBest: 'yes' }, { ...valid.checkpoint, deleted: [1] }, { ...valid.checkpoint, deleted: undefined }],
   progress: [{ ...valid.progress, eta: undefined }, { ...valid.progress, totalSteps: '100' }],
-  message: [{ ...valid.message, level: 'debug' }, { ...valid.message, text: 1 }],
+  message: [{ ...valid.message, level: 'verbose' }, { ...valid.message, text: 1 }],
   runEnd: [
     { ...valid.runEnd, status: 'running' },
     { ...valid.runEnd, error: { message: 'x', location: { file: 'a', line: '1', column: 1 } } },
