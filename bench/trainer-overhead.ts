@@ -45,9 +45,7 @@ interface KernelFigures {
   byName: Map<string, { calls: number; ms: number }>;
 }
 
-async function profileVariant(bench: BenchModel, variant: Variant, options: LoopOptions, steps: number): Promise<KernelFigures> {
-  // Per-kernel reads for NaN checks would dominate the profile.
-  tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
+async function profileOnce(bench: BenchModel, variant: Variant, options: LoopOptions, steps: number): Promise<KernelFigures> {
   const fixed: LoopOptions = { ...options, warmupMs: 0, warmupUnits: 0, budgetMs: 0, minUnits: steps };
   const firstId = nextTensorId();
   const start = performance.now();
@@ -74,6 +72,28 @@ async function profileVariant(bench: BenchModel, variant: Variant, options: Loop
     entry.ms /= n;
   }
   return { kernelsPerStep: info.kernels.length / n, newTensorsPerStep: created / n, profiledMsPerStep: wallMs / n, kernelMsPerStep: total / n, byName };
+}
+
+/** Profiled runs repeated `repeats` times; every figure is the median over the repeats (other load makes single runs jumpy). */
+async function profileVariant(bench: BenchModel, variant: Variant, options: LoopOptions, steps: number, repeats: number): Promise<KernelFigures> {
+  // Per-kernel reads for NaN checks would dominate the profile.
+  tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
+  const runs: KernelFigures[] = [];
+  for (let r = 0; r < repeats; r++) runs.push(await profileOnce(bench, variant, options, steps));
+  const names = new Set(runs.flatMap((run) => [...run.byName.keys()]));
+  const byName = new Map<string, { calls: number; ms: number }>();
+  for (const name of names) {
+    const entries = runs.map((run) => run.byName.get(name) ?? { calls: 0, ms: 0 });
+    byName.set(name, { calls: median(entries.map((e) => e.calls)), ms: median(entries.map((e) => e.ms)) });
+  }
+  const med = (pick: (f: KernelFigures) => number) => median(runs.map(pick));
+  return {
+    kernelsPerStep: med((f) => f.kernelsPerStep),
+    newTensorsPerStep: med((f) => f.newTensorsPerStep),
+    profiledMsPerStep: med((f) => f.profiledMsPerStep),
+    kernelMsPerStep: med((f) => f.kernelMsPerStep),
+    byName,
+  };
 }
 
 /** Tensor ids are sequential: the id of a fresh tensor counts every tensor made before it. */
@@ -187,11 +207,11 @@ async function main(): Promise<void> {
   }
   const costs = await fixedCosts(bench, options, quick ? 3 : 9);
   const profiles = new Map<Variant, KernelFigures>();
-  for (const v of VARIANTS) profiles.set(v, await profileVariant(bench, v, options, quick ? 20 : 50));
+  for (const v of VARIANTS) profiles.set(v, await profileVariant(bench, v, options, quick ? 20 : 30, quick ? 1 : 3));
 
   const base = median(cpu.get('bare')!);
   console.log(`\nTrainer overhead over the bare loop: ${bench.title}, ${device}; ${rounds} interleaved rounds, medians\n`);
-  console.log('                 | interleaved rounds                   | one profiled run (tf.profile, wall ms)');
+  console.log('                 | interleaved rounds                   | profiled runs (tf.profile, wall ms, median of 3)');
   console.log('variant          | CPU ms/step |  vs bare | wall ms/step | kernels/step | tensors made/step | step ms | in kernels | outside');
   console.log('-----------------|-------------|----------|--------------|--------------|-------------------|---------|------------|--------');
   for (const v of VARIANTS) {
@@ -214,7 +234,7 @@ async function main(): Promise<void> {
     })
     .filter((d) => Math.abs(d.calls) >= 0.5 || Math.abs(d.ms) >= 0.05)
     .sort((a, b) => b.ms - a.ms);
-  console.log('\nkernels the Trainer runs beyond the bare loop, per step (profiled; kernel times include profiler overhead):');
+  console.log('\nkernels the Trainer runs beyond the bare loop, per step (profiled; kernel times are wall time, with the profiler\'s overhead):');
   for (const d of diffs) console.log(`  ${d.name.padEnd(22)} ${d.calls >= 0 ? '+' : ''}${d.calls.toFixed(1).padStart(6)} calls ${d.ms >= 0 ? '+' : ''}${d.ms.toFixed(3).padStart(8)} ms`);
   const top = [...bare.byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10);
   console.log(`\ntop kernels of the bare step (profiled wall ms, ${bare.kernelMsPerStep.toFixed(2)} ms in kernels per step):`);
