@@ -22,7 +22,7 @@ export interface ChartInput {
   runs: readonly ChartRun[];
   /** EMA weight; 0 draws the raw values only. */
   smoothing: number;
-  /** Right end of the step axis (the run's total steps), so every chart shares one x range. */
+  /** Right end of the step axis (the furthest step shown), so every chart shares one x range. */
   xMax?: number;
 }
 

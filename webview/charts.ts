@@ -44,10 +44,12 @@ export class ChartsPanel {
         this.charts.delete(key);
       }
     }
+    // The step axis follows the data (as TensorBoard's does): a long run's first minutes fill the
+    // chart instead of hugging its left edge; the progress bar already shows how far the run has to go.
     let xMax = 0;
     for (const runId of state.selectedRunIds) {
       const v = state.views[runId];
-      if (v) xMax = Math.max(xMax, v.progress.totalSteps, v.progress.step);
+      if (v) xMax = Math.max(xMax, v.progress.step);
     }
     let drew = false;
     keys.forEach((key, index) => {
