@@ -206,12 +206,13 @@ async function main(): Promise<void> {
     }
   }
   const costs = await fixedCosts(bench, options, quick ? 3 : 9);
+  const repeats = quick ? 1 : 3;
   const profiles = new Map<Variant, KernelFigures>();
-  for (const v of VARIANTS) profiles.set(v, await profileVariant(bench, v, options, quick ? 20 : 30, quick ? 1 : 3));
+  for (const v of VARIANTS) profiles.set(v, await profileVariant(bench, v, options, quick ? 20 : 30, repeats));
 
   const base = median(cpu.get('bare')!);
   console.log(`\nTrainer overhead over the bare loop: ${bench.title}, ${device}; ${rounds} interleaved rounds, medians\n`);
-  console.log('                 | interleaved rounds                   | profiled runs (tf.profile, wall ms, median of 3)');
+  console.log(`                 | interleaved rounds                   | profiled runs (tf.profile, wall ms, median of ${repeats})`);
   console.log('variant          | CPU ms/step |  vs bare | wall ms/step | kernels/step | tensors made/step | step ms | in kernels | outside');
   console.log('-----------------|-------------|----------|--------------|--------------|-------------------|---------|------------|--------');
   for (const v of VARIANTS) {
