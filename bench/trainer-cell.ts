@@ -25,7 +25,7 @@ async function run(spec: CellSpec): Promise<CellResult> {
   };
   let timing: Timing;
   if (spec.kind === 'trainer') timing = await runTrainer(bench, options);
-  else timing = await runBare(bench, options, { batchCopy: spec.kind === 'bare+batch' || spec.kind === 'bare+batch+clip', clip: spec.kind === 'bare+batch+clip' });
+  else timing = await runBare(bench, options, { batchCopy: spec.kind.includes('batch'), clip: spec.kind.includes('clip') });
   return {
     ok: true,
     device,

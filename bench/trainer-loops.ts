@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { clipGradNorm } from '../src/trainer/gradients';
+import { gradNormAndClipCoefficient } from '../src/trainer/gradients';
 import { createLoss } from '../src/trainer/losses';
 import { createOptimizer } from '../src/trainer/optimizers';
 import { epochPermutation, mixSeed } from '../src/trainer/random';
@@ -36,7 +36,7 @@ export interface Timing {
 export interface BareExtras {
   /** Copy each batch out of the dataset (BlockDataset.batch) instead of cycling prebuilt tensors. */
   batchCopy: boolean;
-  /** clipGradNorm(grads, max_grad_norm), as the Trainer does with HF's default max_grad_norm 1. */
+  /** Gradient clipping at max_grad_norm (HF default 1), folded into the optimizer as the Trainer does. */
   clip: boolean;
 }
 
@@ -120,9 +120,10 @@ export async function runBare(bench: BenchModel, options: LoopOptions, extras: B
       const named: Record<string, tf.Tensor> = {};
       for (const [name, grad] of Object.entries(grads)) named[weightName.get(name) ?? name] = grad;
       if (extras.clip) {
-        const clipped = clipGradNorm(named, args.max_grad_norm);
-        optimizer.applyGradients(clipped.grads);
-        tf.dispose([...Object.values(clipped.grads), clipped.norm]);
+        // As the Trainer clips: the coefficient is folded into the optimizer's update.
+        const { norm, coefficient } = gradNormAndClipCoefficient(named, args.max_grad_norm);
+        optimizer.applyGradients(named, coefficient ? { scale: coefficient } : undefined);
+        tf.dispose([norm, ...(coefficient ? [coefficient] : [])]);
       } else {
         optimizer.applyGradients(named);
       }

@@ -3,7 +3,7 @@ import type { MatmulFigures } from './trainer-matmul';
 import type { BackendId, ModelId } from './trainer-setup';
 
 /** `bare+…` kinds add one Trainer piece at a time to the bare loop (the overhead profile). */
-export type LoopKind = 'trainer' | 'bare' | 'bare+batch' | 'bare+batch+clip';
+export type LoopKind = 'trainer' | 'bare' | 'bare+clip' | 'bare+batch' | 'bare+batch+clip';
 
 export type CellSpec =
   | { kind: LoopKind; model: ModelId; backend: BackendId; warmupMs: number; budgetMs: number }

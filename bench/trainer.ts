@@ -76,7 +76,15 @@ function rowsFor(settings: Settings): Row[] {
   const rows: Row[] = [];
   for (const backend of settings.backends) {
     for (const loop of ['trainer', 'bare'] as const) {
-      rows.push({ id: `${loop} ${backend}`, label: `${loop === 'trainer' ? 'Trainer' : 'bare loop'}, ${BACKEND_LABELS[backend]}`, tfjs: true, loop, backend });
+      // The bare loop does the same math as the Trainer and the PyTorch column: HF's default
+      // max_grad_norm 1 clipping included, so Trainer / bare measures the Trainer's machinery.
+      rows.push({
+        id: `${loop} ${backend}`,
+        label: `${loop === 'trainer' ? 'Trainer' : 'bare loop'}, ${BACKEND_LABELS[backend]}`,
+        tfjs: true,
+        loop: loop === 'trainer' ? 'trainer' : 'bare+clip',
+        backend,
+      });
     }
   }
   if (settings.torch) {

@@ -21,13 +21,23 @@ export interface ClippedGradients {
 export function clipGradNorm(grads: Record<string, tf.Tensor>, maxNorm: number): ClippedGradients {
   const names = Object.keys(grads);
   return tf.tidy(() => {
-    const norm: tf.Scalar =
-      names.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n].toFloat()))))).asScalar();
-    if (!(maxNorm > 0)) {
-      return { grads: Object.fromEntries(names.map((n) => [n, tf.clone(grads[n])])), norm };
-    }
+    const { norm, coefficient } = gradNormAndClipCoefficient(grads, maxNorm);
+    const scale = (n: string) => (coefficient ? tf.mul(grads[n], coefficient) : tf.clone(grads[n]));
+    return { grads: Object.fromEntries(names.map((n) => [n, scale(n)])), norm };
+  });
+}
+
+/**
+ * The global L2 norm of the gradients and torch's clip coefficient `min(1, maxNorm / (norm + 1e-6))`
+ * (undefined when `maxNorm <= 0`). The Trainer hands the coefficient to the optimizer, which folds
+ * it into its update; both tensors are new and belong to the caller.
+ */
+export function gradNormAndClipCoefficient(grads: Record<string, tf.Tensor>, maxNorm: number): { norm: tf.Scalar; coefficient?: tf.Scalar } {
+  return tf.tidy(() => {
+    const squares = Object.values(grads).map((g) => tf.sum(tf.square(g.dtype === 'float32' ? g : g.toFloat())));
+    const norm: tf.Scalar = squares.length === 0 ? tf.scalar(0) : tf.sqrt(squares.length === 1 ? squares[0] : tf.addN(squares)).asScalar();
+    if (!(maxNorm > 0)) return { norm };
     // torch multiplies by the clamped coefficient unconditionally (no data-dependent branch).
-    const coefficient = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
-    return { grads: Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], coefficient)])), norm };
+    return { norm, coefficient: tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1).asScalar() };
   });
 }

@@ -20,7 +20,7 @@ import {
 } from './checkpoints';
 import type { TensorDataset } from './data';
 import type { EventSink } from './event-sink';
-import { clipGradNorm } from './gradients';
+import { gradNormAndClipCoefficient } from './gradients';
 import { loadWeightsInto } from './io/model-files';
 import { createLoss } from './losses';
 import { computeBuiltinMetrics } from './metrics';
@@ -485,11 +485,17 @@ export class Trainer {
     if (!summed || !lossSum) throw new TrainerError('An optimizer step got no examples; check per_device_train_batch_size.');
     const named: Record<string, tf.Tensor> = {};
     for (const [variableName, grad] of Object.entries(summed)) named[variableToWeight.get(variableName) ?? variableName] = grad;
-    const { grads: clipped, norm } = clipGradNorm(named, this.args.max_grad_norm);
+    const { norm, coefficient } = gradNormAndClipCoefficient(named, this.args.max_grad_norm);
     optimizer.learningRate = this.lrScheduler?.currentLr() ?? this.args.learning_rate;
-    optimizer.applyGradients(clipped);
-    tf.dispose(Object.values(named));
-    tf.dispose(Object.values(clipped).filter((t) => !Object.values(named).includes(t)));
+    if (!coefficient || optimizer.acceptsGradScale) {
+      optimizer.applyGradients(named, coefficient ? { scale: coefficient } : undefined);
+    } else {
+      // An optimizer of the user's own that cannot fold the coefficient gets clipped gradients.
+      const clipped = tf.tidy(() => Object.fromEntries(Object.entries(named).map(([n, g]) => [n, tf.mul(g, coefficient)])));
+      optimizer.applyGradients(clipped);
+      tf.dispose(Object.values(clipped));
+    }
+    tf.dispose([...Object.values(named), ...(coefficient ? [coefficient] : [])]);
     return { loss: lossSum, gradNorm: norm };
   }
 

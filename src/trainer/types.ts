@@ -63,8 +63,14 @@ export interface TrainerOptimizer {
   readonly name: string;
   /** Current learning rate; the scheduler sets it before each step. */
   learningRate: number;
-  /** Applies one update. `grads` are keyed by weight name. Disposes nothing it was given. */
-  applyGradients(grads: Record<string, tf.Tensor>): void;
+  /**
+   * Applies one update. `grads` are keyed by weight name. Disposes nothing it was given.
+   * `options.scale` multiplies every gradient first (gradient clipping); an optimizer that sets
+   * `acceptsGradScale` folds it into its own arithmetic instead of a separate pass.
+   */
+  applyGradients(grads: Record<string, tf.Tensor>, options?: { scale?: tf.Scalar }): void;
+  /** Whether applyGradients honours `options.scale`; without it the Trainer scales the gradients itself. */
+  readonly acceptsGradScale?: boolean;
   getState(): SerializedState;
   setState(state: SerializedState): void;
   dispose(): void;

@@ -8,6 +8,11 @@ import { SlotOptimizer, type UpdateContext } from './slot-optimizer';
 
 type DecayOf = (weightName: string) => number;
 
+/** The gradient times the clipping coefficient (a separate pass; Adam folds the coefficient instead). */
+function scaled(grad: tf.Tensor, gradScale: tf.Scalar | undefined): tf.Tensor {
+  return gradScale ? tf.mul(grad, gradScale) : grad;
+}
+
 export interface AdamSettings {
   beta1: number;
   beta2: number;
@@ -22,16 +27,25 @@ export class AdamOptimizer extends SlotOptimizer {
     super(name, lr, weights, [{ name: 'exp_avg', initialValue: 0 }, { name: 'exp_avg_sq', initialValue: 0 }], decayOf);
   }
 
-  protected update({ param, grad, slots, step, lr, weightDecay }: UpdateContext): void {
+  protected update({ param, grad, slots, step, lr, weightDecay, gradScale }: UpdateContext): void {
     const { beta1, beta2, eps, decoupled } = this.s;
     let p: tf.Tensor = param;
     let g = grad;
+    // The clipping coefficient c enters the moments as (1-β1)·c·g and (1-β2)·c²·g², scalars the
+    // update multiplies by anyway, so clipping costs no pass over the gradients. Adam's L2 decay
+    // is added to the clipped gradient, so there the gradient is scaled first.
+    let scale: tf.Scalar | undefined = gradScale;
     if (weightDecay !== 0) {
       if (decoupled) p = tf.mul(p, 1 - lr * weightDecay);
-      else g = tf.add(g, tf.mul(p, weightDecay));
+      else {
+        g = tf.add(scaled(g, scale), tf.mul(p, weightDecay));
+        scale = undefined;
+      }
     }
-    const m = tf.add(tf.mul(slots.exp_avg, beta1), tf.mul(g, 1 - beta1));
-    const v = tf.add(tf.mul(slots.exp_avg_sq, beta2), tf.mul(tf.square(g), 1 - beta2));
+    const mFactor = scale ? tf.mul(scale, 1 - beta1) : 1 - beta1;
+    const vFactor = scale ? tf.mul(tf.square(scale), 1 - beta2) : 1 - beta2;
+    const m = tf.add(tf.mul(slots.exp_avg, beta1), tf.mul(g, mFactor));
+    const v = tf.add(tf.mul(slots.exp_avg_sq, beta2), tf.mul(tf.square(g), vFactor));
     const biasCorrection1 = 1 - beta1 ** step;
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     const denom = tf.add(tf.div(tf.sqrt(v), biasCorrection2Sqrt), eps);
@@ -56,8 +70,9 @@ export class SgdOptimizer extends SlotOptimizer {
     }
   }
 
-  protected update({ param, grad, slots, step, lr, weightDecay }: UpdateContext): void {
+  protected update({ param, grad: rawGrad, slots, step, lr, weightDecay, gradScale }: UpdateContext): void {
     const { momentum, dampening, nesterov } = this.s;
+    const grad = scaled(rawGrad, gradScale);
     let d = weightDecay !== 0 ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
     if (momentum !== 0) {
       // torch starts the buffer at the first gradient, undamped.
@@ -81,7 +96,8 @@ export class AdagradOptimizer extends SlotOptimizer {
     super('adagrad', lr, weights, [{ name: 'sum', initialValue: s.initialAccumulatorValue }], decayOf);
   }
 
-  protected update({ param, grad, slots, step, lr, weightDecay }: UpdateContext): void {
+  protected update({ param, grad: rawGrad, slots, step, lr, weightDecay, gradScale }: UpdateContext): void {
+    const grad = scaled(rawGrad, gradScale);
     const g = weightDecay !== 0 ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
     const clr = lr / (1 + (step - 1) * this.s.lrDecay);
     const sum = tf.add(slots.sum, tf.square(g));
@@ -113,8 +129,9 @@ export class RmspropOptimizer extends SlotOptimizer {
     );
   }
 
-  protected update({ param, grad, slots, lr, weightDecay }: UpdateContext): void {
+  protected update({ param, grad: rawGrad, slots, lr, weightDecay, gradScale }: UpdateContext): void {
     const { alpha, eps, momentum, centered } = this.s;
+    const grad = scaled(rawGrad, gradScale);
     const g = weightDecay !== 0 ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
     const squareAvg = tf.add(tf.mul(slots.square_avg, alpha), tf.mul(tf.square(g), 1 - alpha));
     slots.square_avg.assign(squareAvg);

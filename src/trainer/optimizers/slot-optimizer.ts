@@ -16,6 +16,8 @@ export interface UpdateContext {
   lr: number;
   /** 0 for weights excluded from decay. */
   weightDecay: number;
+  /** The gradient clipping coefficient, when clipping applies: the rule scales `grad` by it. */
+  gradScale?: tf.Scalar;
 }
 
 export interface SlotSpec {
@@ -26,6 +28,7 @@ export interface SlotSpec {
 
 export abstract class SlotOptimizer implements TrainerOptimizer {
   learningRate: number;
+  readonly acceptsGradScale = true;
   private readonly weightsByName = new Map<string, NamedWeight>();
   private readonly slots = new Map<string, Record<string, tf.Variable>>();
   private readonly steps = new Map<string, number>();
@@ -46,7 +49,7 @@ export abstract class SlotOptimizer implements TrainerOptimizer {
 
   protected abstract update(context: UpdateContext): void;
 
-  applyGradients(grads: Record<string, tf.Tensor>): void {
+  applyGradients(grads: Record<string, tf.Tensor>, options: { scale?: tf.Scalar } = {}): void {
     for (const [weightName, grad] of Object.entries(grads)) {
       const weight = this.weightsByName.get(weightName);
       if (!weight) throw new Error(`${this.name}: got a gradient for "${weightName}", which is not one of the optimizer's weights.`);
@@ -56,7 +59,16 @@ export abstract class SlotOptimizer implements TrainerOptimizer {
       const step = (this.steps.get(weightName) ?? 0) + 1;
       const slots = this.slotsOf(weight);
       tf.tidy(() =>
-        this.update({ param: weight.variable, grad: grad.toFloat(), slots, step, lr: this.learningRate, weightDecay: this.weightDecayOf(weightName) }),
+        this.update({
+          param: weight.variable,
+          // A cast of a float32 gradient would still cost a kernel call and a copy.
+          grad: grad.dtype === 'float32' ? grad : grad.toFloat(),
+          slots,
+          step,
+          lr: this.learningRate,
+          weightDecay: this.weightDecayOf(weightName),
+          gradScale: options.scale,
+        }),
       );
       this.steps.set(weightName, step);
     }

@@ -296,3 +296,40 @@ test('parseOptimArgs types numbers and booleans, keeps strings, rejects malforme
   });
   assert.throws(() => parseOptimArgs('momentum'), /"momentum" is not key=value/);
 });
+
+test('a gradient scale (the clip coefficient) folded into the update equals updating with pre-scaled gradients', () => {
+  const variants: Partial<OptimizerArgs>[] = [
+    { optim: 'adamw_torch', weight_decay: 0.1 },
+    { optim: 'adam', weight_decay: 0.1 },
+    { optim: 'sgd', optim_args: 'momentum=0.9' },
+    { optim: 'adagrad' },
+    { optim: 'rmsprop', optim_args: 'momentum=0.5,centered=true' },
+  ];
+  for (const variant of variants) {
+    const folded = makeWeights();
+    const prescaled = makeWeights();
+    const foldedOptimizer = createOptimizer(args(variant), folded);
+    const prescaledOptimizer = createOptimizer(args(variant), prescaled);
+    assert.equal(foldedOptimizer.acceptsGradScale, true);
+    for (let s = 0; s < 5; s++) {
+      const coefficient = tf.scalar(0.2 + 0.15 * s);
+      for (const [optimizer, weights, fold] of [[foldedOptimizer, folded, true], [prescaledOptimizer, prescaled, false]] as const) {
+        optimizer.learningRate = lrAt(s);
+        const grads = Object.fromEntries(weights.map((w) => [w.name, tf.tensor(gradValues(Array.from(w.variable.dataSync()), s), w.variable.shape)]));
+        if (fold) optimizer.applyGradients(grads, { scale: coefficient });
+        else {
+          const scaled = Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, tf.mul(g, coefficient)]));
+          optimizer.applyGradients(scaled);
+          tf.dispose(Object.values(scaled));
+        }
+        tf.dispose(Object.values(grads));
+      }
+      coefficient.dispose();
+    }
+    const values = (weights: NamedWeight[]) => Object.fromEntries(weights.map((w) => [w.name, Array.from(w.variable.dataSync())]));
+    assertParamsClose(values(folded), values(prescaled), 1e-6);
+    foldedOptimizer.dispose();
+    prescaledOptimizer.dispose();
+    tf.dispose([...folded, ...prescaled].map((w) => w.variable));
+  }
+});
