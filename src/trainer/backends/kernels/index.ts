@@ -7,6 +7,9 @@ import { makeCpuGather, makeWasmGather } from './gather';
 import { replaceKernel } from './registry';
 import { cpuSegmentSumConfig, wasmSegmentSumConfig } from './segment-sum';
 import { makeWasmBatchMatMul } from './wasm-batch-matmul';
+import { makeWasmIdentity, makeWasmPow } from './wasm-elementwise';
+import { makeWasmSum } from './wasm-sum';
+import { makeWasmTranspose } from './wasm-transpose';
 import { makeWebGpuAddN } from './webgpu-add-n';
 
 /**
@@ -19,7 +22,15 @@ export function registerFastKernels(backendName: string): string[] {
     if (replaceKernel(kernelName, backendName, make)) registered.push(kernelName);
   };
   if (backendName === 'wasm') {
+    const stockOf = (name: string) => (stock: tf.KernelConfig | undefined): tf.KernelConfig => {
+      if (!stock) throw new Error(`The wasm backend has no ${name} kernel: is @tensorflow/tfjs-backend-wasm 4.x imported?`);
+      return stock;
+    };
+    // Sum's blocked transposes call the stock kernel directly.
+    const stockTranspose = tf.getKernel(tf.Transpose, 'wasm');
     replace(tf.UnsortedSegmentSum, () => wasmSegmentSumConfig);
+    // Before BatchMatMul, which transposes its operands with whatever Transpose is registered.
+    replace(tf.Transpose, (stock) => makeWasmTranspose(stockOf(tf.Transpose)(stock)));
     replace(tf.BatchMatMul, (stock) => {
       const transpose = tf.getKernel(tf.Transpose, 'wasm');
       if (!stock || !transpose) {
@@ -28,6 +39,9 @@ export function registerFastKernels(backendName: string): string[] {
       return makeWasmBatchMatMul(stock, transpose);
     });
     replace(tf.GatherV2, makeWasmGather);
+    replace(tf.Pow, (stock) => makeWasmPow(stockOf(tf.Pow)(stock)));
+    replace(tf.Identity, makeWasmIdentity);
+    replace(tf.Sum, (stock) => makeWasmSum(stockOf(tf.Sum)(stock), stockOf(tf.Transpose)(stockTranspose)));
   } else if (backendName === 'webgpu') {
     replace(tf.AddN, (stock) => {
       if (!stock) throw new Error('The webgpu backend has no AddN kernel: is @tensorflow/tfjs-backend-webgpu 4.x loaded?');
