@@ -68,12 +68,19 @@ const configs = [
   return present;
 });
 
-/** The wasm backend cannot find its .wasm binaries once bundled, so they ship next to the bundle. */
+/**
+ * The wasm backend cannot find its .wasm binaries once bundled, so they ship next to the bundle,
+ * with the threaded build's emscripten script and worker, which its threads load by path.
+ */
 function copyWasmBinaries() {
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   mkdirSync('dist/wasm', { recursive: true });
   for (const name of readdirSync(wasmDir)) {
     if (name.endsWith('.wasm')) copyFileSync(join(wasmDir, name), join('dist/wasm', name));
+  }
+  const threadedDir = join(dirname(wasmDir), 'wasm-out');
+  for (const name of ['tfjs-backend-wasm-threaded-simd.js', 'tfjs-backend-wasm-threaded-simd.worker.js']) {
+    copyFileSync(join(threadedDir, name), join('dist/wasm', name));
   }
 }
 

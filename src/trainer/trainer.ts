@@ -668,7 +668,7 @@ export class Trainer {
       step,
       {
         writeModel: this.saveModel,
-        optimizer: optimizer.getState(),
+        optimizer: await optimizer.getState(),
         scheduler: scheduler.getState(),
         position: saved,
         trainerState: this.state.toJson(),

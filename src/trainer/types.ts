@@ -71,7 +71,8 @@ export interface TrainerOptimizer {
   applyGradients(grads: Record<string, tf.Tensor>, options?: { scale?: tf.Scalar }): void;
   /** Whether applyGradients honours `options.scale`; without it the Trainer scales the gradients itself. */
   readonly acceptsGradScale?: boolean;
-  getState(): SerializedState;
+  /** Reads the state asynchronously (GPU backends cannot read synchronously in Node). */
+  getState(): Promise<SerializedState>;
   setState(state: SerializedState): void;
   dispose(): void;
 }

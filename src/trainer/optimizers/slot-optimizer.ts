@@ -87,12 +87,12 @@ export abstract class SlotOptimizer implements TrainerOptimizer {
   }
 
   /** Step counts in `json.steps`, slot values as `<weightName>/<slot>` tensors. */
-  getState(): SerializedState {
+  async getState(): Promise<SerializedState> {
     const tensors: SerializedState['tensors'] = {};
     for (const [weightName, slots] of this.slots) {
       for (const [slotName, variable] of Object.entries(slots)) {
-        // Copy: on the cpu backend dataSync() hands out the live backing array.
-        tensors[`${weightName}/${slotName}`] = { shape: [...variable.shape], data: new Float32Array(variable.dataSync()) };
+        // Copy: on the cpu backend data() hands out the live backing array.
+        tensors[`${weightName}/${slotName}`] = { shape: [...variable.shape], data: new Float32Array(await variable.data()) };
       }
     }
     return { json: { optimizer: this.name, steps: Object.fromEntries(this.steps) }, tensors };

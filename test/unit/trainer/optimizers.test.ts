@@ -163,7 +163,7 @@ test('rmsprop: torch defaults, and momentum + centered', () => {
   );
 });
 
-test('resume: state saved after 3 steps and restored into a fresh optimizer continues exactly', () => {
+test('resume: state saved after 3 steps and restored into a fresh optimizer continues exactly', async () => {
   const cases: Partial<OptimizerArgs>[] = [
     { optim: 'adamw_torch', weight_decay: 0.1 },
     { optim: 'sgd', optim_args: 'momentum=0.9,nesterov=true' },
@@ -178,7 +178,7 @@ test('resume: state saved after 3 steps and restored into a fresh optimizer cont
     const firstWeights = makeWeights();
     const first = createOptimizer(args(c), firstWeights);
     const midway = runTf(first, firstWeights, 0, 3);
-    const saved = first.getState();
+    const saved = await first.getState();
     const savedJson = JSON.parse(JSON.stringify(saved.json)) as Record<string, unknown>;
     first.dispose();
 
@@ -193,11 +193,11 @@ test('resume: state saved after 3 steps and restored into a fresh optimizer cont
   }
 });
 
-test('state tensors are keyed <weightName>/<slot> with torch slot names, and step counts are in json', () => {
+test('state tensors are keyed <weightName>/<slot> with torch slot names, and step counts are in json', async () => {
   const weights = makeWeights();
   const optimizer = createOptimizer(args({ optim: 'adamw_torch' }), weights);
   runTf(optimizer, weights, 0, 2);
-  const state = optimizer.getState();
+  const state = await optimizer.getState();
   assert.deepEqual(Object.keys(state.tensors).sort(), NAMES.flatMap((n) => [`${n}/exp_avg`, `${n}/exp_avg_sq`]).sort());
   assert.deepEqual(state.tensors['encoder.dense.kernel/exp_avg'].shape, [2, 3]);
   assert.deepEqual(state.json, { optimizer: 'adamw_torch', steps: Object.fromEntries(NAMES.map((n) => [n, 2])) });
@@ -205,18 +205,18 @@ test('state tensors are keyed <weightName>/<slot> with torch slot names, and ste
   tf.dispose(weights.map((w) => w.variable));
 });
 
-test('setState rejects state from another optimizer or model, and keeps the current state', () => {
+test('setState rejects state from another optimizer or model, and keeps the current state', async () => {
   const weights = makeWeights();
   const adam = createOptimizer(args({ optim: 'adamw_torch' }), weights);
   runTf(adam, weights, 0, 1);
   const sgd = createOptimizer(args({ optim: 'sgd', optim_args: 'momentum=0.9' }), weights);
-  assert.throws(() => sgd.setState(adam.getState()), /for "adamw_torch" but this run uses "sgd"/);
-  const state = adam.getState();
+  const state = await adam.getState();
+  assert.throws(() => sgd.setState(state), /for "adamw_torch" but this run uses "sgd"/);
   const bad = { json: state.json, tensors: { ...state.tensors, 'other.kernel/exp_avg': state.tensors['encoder.dense.kernel/exp_avg'] } };
   const before = tf.memory().numTensors;
   assert.throws(() => adam.setState(bad), /matches no weight\/slot/);
   assert.equal(tf.memory().numTensors, before, 'nothing leaks from a failed restore');
-  assert.deepEqual(adam.getState(), state);
+  assert.deepEqual(await adam.getState(), state);
   tf.dispose(weights.map((w) => w.variable));
   adam.dispose();
   sgd.dispose();
