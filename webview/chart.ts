@@ -5,7 +5,7 @@
  */
 import uPlot from 'uplot';
 import { h, replaceChildren, setText } from './dom';
-import { formatMetric } from './format';
+import { formatMetric, formatTicks } from './format';
 import type { Series } from './series';
 import { RunTable } from './runTable';
 import { withAlpha, type ChartTheme } from './theme';
@@ -162,7 +162,7 @@ export class MetricChart {
       },
       axes: [
         { ...axis(26), values: (_u, splits) => splits.map((v) => (v == null ? '' : formatStep(v))) },
-        { ...axis(52), values: (_u, splits) => splits.map((v) => (v == null ? '' : formatMetric(v))) },
+        { ...axis(52), values: (_u, splits) => formatTicks(splits) },
       ],
       series,
       hooks: { setCursor: [(u) => this.showValues(u.cursor.idx ?? null)] },

@@ -11,6 +11,23 @@ export function formatMetric(v: number | undefined): string {
   return Number(v.toPrecision(4)).toString();
 }
 
+/** Axis tick labels: the fewest significant digits (3 to 8) that keep neighbouring ticks apart. */
+export function formatTicks(ticks: readonly (number | null)[]): string[] {
+  for (let digits = 3; digits <= 8; digits++) {
+    const labels = ticks.map((v) => (v == null ? '' : formatWithDigits(v, digits)));
+    const shown = labels.filter((l) => l !== '');
+    if (new Set(shown).size === shown.length) return labels;
+  }
+  return ticks.map((v) => (v == null ? '' : String(v)));
+}
+
+function formatWithDigits(v: number, digits: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a < 1e-3 || a >= 1e6) return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
+  return Number(v.toPrecision(digits)).toString();
+}
+
 /** Seconds as "1h 02m", "3m 07s", "42s". */
 export function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '–';
