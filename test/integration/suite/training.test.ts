@@ -53,6 +53,17 @@ describe('training from the commands', () => {
     await within(RUN_MS, 'the dashboard to draw the tiny run', rendered);
   });
 
+  it("reports a custom trainer's exception at the user's file and line", async () => {
+    const run = await startTraining(workspaceUri('custom', 'failing.trainer.yaml'));
+    const end = await within(RUN_MS, 'the failing run to end', api.runManager.whenEnded(run.id));
+    assert.equal(end?.status, 'failed');
+    assert.match(end?.error?.message ?? '', /the custom loss failed on purpose/);
+    assert.equal(end?.error?.location?.file, workspaceUri('custom', 'failing_trainer.ts').fsPath);
+    assert.equal(end?.error?.location?.line, 6);
+    assert.equal(end?.step, 2);
+    assert.equal(run.phase, 'failed');
+  });
+
   describe('an open-ended run', () => {
     const configUri = () => workspaceUri('long.trainer.yaml');
     let first: RunState;
