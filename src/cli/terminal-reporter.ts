@@ -20,6 +20,8 @@ export class TerminalReporter {
   private stepsPerSecond = 0;
   private eta = 0;
   private barShown = false;
+  /** training_args.disable_tqdm: plain lines instead of the bar, also on a terminal. */
+  private barDisabled = false;
 
   constructor(
     private readonly out: Output,
@@ -29,6 +31,7 @@ export class TerminalReporter {
   handle(event: TrainerEvent): void {
     switch (event.type) {
       case 'runStart':
+        this.barDisabled = (event.config as { training_args?: { disable_tqdm?: boolean } } | undefined)?.training_args?.disable_tqdm === true;
         this.totalSteps = event.totalSteps;
         this.step = event.resumedStep ?? 0;
         this.line(
@@ -53,7 +56,7 @@ export class TerminalReporter {
         this.loss = event.loss;
         this.lr = event.learning_rate;
         this.stepsPerSecond = event.steps_per_second;
-        if (this.out.isTTY) this.drawBar();
+        if (this.showsBar()) this.drawBar();
         else this.line(`step ${event.step}/${this.totalSteps}  epoch ${event.epoch.toFixed(2)}  loss ${event.loss.toFixed(4)}  lr ${event.learning_rate.toExponential(2)}`);
         break;
       case 'eval': {
@@ -83,8 +86,12 @@ export class TerminalReporter {
     }
   }
 
+  private showsBar(): boolean {
+    return this.out.isTTY === true && !this.barDisabled;
+  }
+
   private drawBar(): void {
-    if (!this.out.isTTY) return;
+    if (!this.showsBar()) return;
     const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 70));
     const fraction = this.totalSteps > 0 ? Math.min(1, this.step / this.totalSteps) : 0;
     const filled = Math.round(fraction * width);

@@ -14,8 +14,11 @@ import { runTraining } from '../trainer/run';
 import type { Trainer } from '../trainer/trainer';
 import type { BackendName } from '../trainer/backends';
 import { TerminalReporter } from './terminal-reporter';
+import { BACKENDS } from '../config/schema';
 
-const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow', 'tensorflow-gpu', 'webgpu', 'wasm', 'cpu'];
+const BACKEND_NAMES = Object.keys(BACKENDS) as BackendName[];
+/** How long an orphaned trainer (its editor gone) may take to write its stop checkpoint. */
+const ORPHAN_GRACE_MS = 60_000;
 
 export interface TrainCliOptions {
   configPath: string;
@@ -26,6 +29,8 @@ export interface TrainCliOptions {
   backend?: BackendName;
   overwriteOutputDir?: boolean;
   verbose?: boolean;
+  /** --no-user-code: refuse configs that load a custom trainer module (untrusted workspaces). */
+  allowUserCode?: boolean;
 }
 
 export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
@@ -47,6 +52,9 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
       case '--resume':
         options.resume = inline ?? true;
         break;
+      case '--no-user-code':
+        options.allowUserCode = false;
+        break;
       case '--overwrite-output-dir':
         options.overwriteOutputDir = true;
         break;
@@ -58,7 +66,7 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
       }
       case '--backend': {
         const b = value() as BackendName;
-        if (!BACKENDS.includes(b)) return `--backend must be one of ${BACKENDS.join(', ')}`;
+        if (!BACKEND_NAMES.includes(b)) return `--backend must be one of ${BACKEND_NAMES.join(', ')}`;
         options.backend = b;
         break;
       }
@@ -99,6 +107,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     if (message.type === 'stop') trainer.requestStop();
     else if (message.type === 'pause') trainer.pause();
     else if (message.type === 'resume') trainer.resume();
+    else if (message.type === 'save') trainer.requestSave();
   };
   const onSigint = (): void => {
     if (stopRequested) {
@@ -114,8 +123,12 @@ export async function runTrain(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  // The extension host went away (reload, crash): stop with a checkpoint rather than run orphaned.
-  const onDisconnect = (): void => applyControl({ type: 'stop' });
+  // The extension host went away (reload, crash): stop with a checkpoint rather than run orphaned,
+  // and exit regardless if the checkpoint cannot be written in time (nobody is left to kill us).
+  const onDisconnect = (): void => {
+    applyControl({ type: 'stop' });
+    setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
+  };
   if (ipc) {
     process.on('message', onMessage);
     process.on('disconnect', onDisconnect);
@@ -128,6 +141,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       maxSteps: parsed.maxSteps,
       backend: parsed.backend,
       overwriteOutputDir: parsed.overwriteOutputDir,
+      allowUserCode: parsed.allowUserCode,
       events: { emit },
       core: { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf },
       onTrainer: (t) => {

@@ -228,6 +228,7 @@ export const TrainingArgumentsSchema = Type.Object(
     gradient_accumulation_steps: PositiveInt(
       1,
       'Micro-batches accumulated before one optimizer step. The loss is normalised by the number of label items in the whole step (`numItemsInBatch`), so k micro-batches equal one k-times larger batch.',
+      'An epoch has max(floor(batches / steps), 1) optimizer steps, as HF counts them; micro-batches past the last full group are skipped for that epoch (shuffling moves other rows there next epoch), where transformers 4.46+ trains them as a shorter final step.',
     ),
     learning_rate: Type.Number({ exclusiveMinimum: 0, default: 5e-5, markdownDescription: 'Peak learning rate.' }),
     weight_decay: Type.Number({ minimum: 0, default: 0, markdownDescription: 'Weight decay; never applied to biases or normalisation weights.' }),

@@ -80,7 +80,7 @@ export interface ProgressEvent {
   step: number;
   totalSteps: number;
   epoch: number;
-  /** Seconds, estimated from the recent step rate. */
+  /** Seconds, estimated from the average step rate since the run (or resume) started. */
   eta: number;
 }
 
@@ -107,7 +107,7 @@ export interface RunEndEvent {
   step: number;
   epoch: number;
   error?: RunError;
-  /** The checkpoint written on stop, or the best one at the end. */
+  /** The checkpoint written when the run was stopped. */
   checkpoint?: string;
   bestCheckpoint?: string;
   bestMetric?: number;

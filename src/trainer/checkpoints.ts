@@ -56,6 +56,16 @@ export function listCheckpoints(outputDir: string): string[] {
     .sort((a, b) => (checkpointStep(a) ?? 0) - (checkpointStep(b) ?? 0));
 }
 
+/** The step a complete checkpoint was written at, from its trainer_state.json (whatever the folder is called). */
+export function checkpointGlobalStep(dir: string): number | undefined {
+  try {
+    const step = readJson<TrainerStateJson>(join(dir, TRAINER_STATE_FILE)).global_step;
+    return Number.isInteger(step) ? step : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function latestCheckpoint(outputDir: string): string | undefined {
   return listCheckpoints(outputDir).at(-1);
 }

@@ -3,14 +3,13 @@
  * load the model, load a custom trainer module, train, and report every step as events.
  * Used by the CLI in a terminal and by the child process the extension starts.
  */
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadConfigFile } from '../cli/config-host';
 import { formatProblem, hasErrors, resolveLossName, resolveMetricNames, type TrainerConfig } from '../config';
 import { PROTOCOL_VERSION, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
 import { initBackend, type BackendName } from './backends';
-import { latestCheckpoint, listCheckpoints } from './checkpoints';
+import { checkpointGlobalStep, latestCheckpoint, listCheckpoints } from './checkpoints';
 import { loadTrainerModule, type CoreModules, type TrainerModule } from './custom-module';
 import { DataError, prepareData, type PreparedData } from './data';
 import { TrainerError } from './errors';
@@ -27,6 +26,11 @@ export interface RunOptions {
   resume?: string | boolean;
   maxSteps?: number;
   backend?: BackendName;
+  /**
+   * False when the workspace is not trusted: a config that loads a custom trainer module (user
+   * code) is refused here too, not only by the editor command that started the run.
+   */
+  allowUserCode?: boolean;
   /** Start afresh even if output_dir holds checkpoints (HF's --overwrite_output_dir). */
   overwriteOutputDir?: boolean;
   /** Where events go besides metrics.jsonl (terminal, JSON lines, IPC). */
@@ -80,6 +84,14 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       });
     }
     const config = applyOverrides(loaded.config, options);
+    if (config.trainer && options.allowUserCode === false) {
+      return end('failed', {
+        error: {
+          message: `Refused: ${configPath} loads the custom trainer module ${config.trainer}, which runs code from an untrusted workspace. Trust the workspace to run it.`,
+          location: { file: configPath, line: 1, column: 1 },
+        },
+      });
+    }
     const args = config.training_args;
     const outputDir = resolve(configDir, args.output_dir);
     const resumeFrom = resolveResume(outputDir, options.resume ?? args.resume_from_checkpoint ?? undefined, configDir);
@@ -88,7 +100,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     metricsLog = new JsonlEventLog(join(outputDir, 'metrics.jsonl'));
     sink.add(metricsLog);
 
-    const backend = await initBackend({ backend: config.backend as BackendName, threads: config.threads }, (text) =>
+    const backend = await initBackend({ backend: config.backend, threads: config.threads }, (text) =>
       sink.emit({ type: 'message', time: Date.now(), level: text.startsWith('backend auto: skipped') ? 'debug' : 'warning', text }),
     );
 
@@ -96,7 +108,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     // fine-tuning our own checkpoint reuses its feature scaling, and its label names when the head is kept.
     const pretrainedDir = config.model.from_pretrained ? resolve(configDir, config.model.from_pretrained) : undefined;
     const savedInfo: ModelInfo | undefined = resumeFrom
-      ? await readModelInfo(resumeFrom)
+      ? await checkpointInfo(resumeFrom)
       : pretrainedDir && existsSync(join(pretrainedDir, 'config.json'))
         ? await pretrainedInfo(pretrainedDir, config.model.num_labels)
         : undefined;
@@ -155,7 +167,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       trainExamples: data.train.size,
       evalExamples: data.eval?.size ?? 0,
       backend,
-      ...(resumeFrom ? { resumedFrom: resumeFrom, resumedStep: Number(basename(resumeFrom).replace('checkpoint-', '')) } : {}),
+      ...(resumeFrom ? { resumedFrom: resumeFrom, resumedStep: checkpointGlobalStep(resumeFrom) } : {}),
     });
 
     const output = await trainer.train({ resumeFromCheckpoint: resumeFrom ?? false });
@@ -172,7 +184,19 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     metricsLog?.close();
     model?.dispose();
     trainer?.optimizer?.dispose();
-    tf.disposeVariables();
+  }
+}
+
+/**
+ * Label names and feature scaling saved with a checkpoint. A fine-tuned tfjs LayersModel's
+ * checkpoint has none of ours (its config.json describes the layers model); the data then
+ * encode from the same training file, the same way.
+ */
+async function checkpointInfo(dir: string): Promise<ModelInfo | undefined> {
+  try {
+    return await readModelInfo(dir);
+  } catch {
+    return undefined;
   }
 }
 

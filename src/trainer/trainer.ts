@@ -18,7 +18,7 @@ import {
   MODEL_WEIGHTS_FILE,
   type LoopPosition,
 } from './checkpoints';
-import type { TensorDataset } from './data';
+import { IGNORE_INDEX, type TensorDataset } from './data';
 import type { EventSink } from './event-sink';
 import { gradNormAndClipCoefficient } from './gradients';
 import { loadWeightsInto } from './io/model-files';
@@ -89,6 +89,7 @@ export interface TrainOutput {
 /** How long the loop may run before it yields to the event loop (stop messages, IPC). */
 const YIELD_INTERVAL_MS = 25;
 const PROGRESS_INTERVAL_MS = 500;
+const MAX_PENDING_LOSSES = 100;
 
 export class Trainer {
   readonly args: TrainingArguments;
@@ -118,6 +119,9 @@ export class Trainer {
   private past?: tf.Tensor;
   private bestGlobalStep?: number;
   private currentStepSeed = 0;
+  /** Label value excluded from losses, item counts and metrics (loss_kwargs.ignore_index). */
+  private readonly ignoreIndex: number;
+  private saveRequested = false;
 
   constructor(options: TrainerOptions) {
     this.args = options.args;
@@ -134,6 +138,7 @@ export class Trainer {
     this.now = options.now ?? (() => performance.now());
     this.optimizer = options.optimizers?.[0];
     this.lrScheduler = options.optimizers?.[1];
+    this.ignoreIndex = options.lossKwargs?.ignore_index ?? IGNORE_INDEX;
     this.lossFunction = createLoss(options.lossName ?? (options.model.numLabels === 1 ? 'MSE' : 'CrossEntropy'), options.lossKwargs ?? {});
     if (this.args.label_smoothing_factor > 0) {
       this.smoothingLoss = createLoss('CrossEntropy', { label_smoothing: this.args.label_smoothing_factor });
@@ -161,8 +166,11 @@ export class Trainer {
   computeLoss(model: TrainableModel, inputs: Inputs, returnOutputs = false, numItemsInBatch?: number): ComputeLossResult {
     const { labels, ...features } = inputs;
     const outputs = model.forward(features, this.past ? { mems: this.past } : undefined);
-    if (this.args.past_index >= 0 && outputs.extra?.[this.args.past_index]) {
-      this.past = outputs.extra[this.args.past_index];
+    const past = this.args.past_index >= 0 ? outputs.extra?.[this.args.past_index] : undefined;
+    if (past) {
+      // computeLoss runs inside tfjs scopes that dispose their tensors: keep this one for the next step.
+      this.past?.dispose();
+      this.past = tf.keep(past.clone());
     }
     let loss: tf.Tensor;
     if (labels === undefined) {
@@ -200,6 +208,11 @@ export class Trainer {
   requestStop(): void {
     this.stopRequested = true;
     this.resumePaused?.();
+  }
+
+  /** Write a checkpoint after the current step, and go on training. */
+  requestSave(): void {
+    this.saveRequested = true;
   }
 
   pause(): void {
@@ -255,7 +268,7 @@ export class Trainer {
 
     let position: LoopPosition = { epoch: 0, updateInEpoch: 0, lossSinceLog: 0, stepsSinceLog: 0, totalLossSum: 0 };
     const resumeFrom = this.resolveResumeCheckpoint(options.resumeFromCheckpoint ?? args.resume_from_checkpoint ?? undefined);
-    if (resumeFrom) position = await this.loadCheckpointState(resumeFrom);
+    if (resumeFrom) position = await this.loadCheckpointState(resumeFrom, optimizer, scheduler);
 
     const startTime = this.now();
     const startStep = this.state.globalStep;
@@ -318,7 +331,7 @@ export class Trainer {
         epoch: entry.epoch,
         loss: entry.loss,
         learning_rate: entry.learning_rate,
-        ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}),
+        ...(gradNorm !== undefined && Number.isFinite(gradNorm) ? { grad_norm: gradNorm } : {}),
         samples_per_second: elapsed > 0 ? samplesSinceLog / elapsed : 0,
         steps_per_second: elapsed > 0 ? steps / elapsed : 0,
       };
@@ -350,10 +363,12 @@ export class Trainer {
           await this.callbackHandler.call('onStepBegin', context());
 
           const microBatches = microBatchesForUpdate(order, plan, args.per_device_train_batch_size, args.gradient_accumulation_steps, update);
-          const { loss, gradNorm } = this.trainingStep(microBatches, dataset, variables, variableToWeight, optimizer, normalisesByItems);
+          const { loss, gradNorm } = this.trainingStep(microBatches, dataset, variables, variableToWeight, optimizer, scheduler, normalisesByItems);
           scheduler.step();
           if (this.state.globalStep === 0 && stepLosses.length === 0) await this.checkFirstLoss(loss);
           stepLosses.push(loss);
+          // Without step logging, losses are still read (and NaN caught) every 100 steps.
+          if (stepLosses.length >= MAX_PENDING_LOSSES) await flushLog();
           lastGradNorm?.dispose();
           lastGradNorm = gradNorm;
 
@@ -365,6 +380,10 @@ export class Trainer {
           this.state.epoch = epoch + (update + 1) / plan.updatesPerEpoch;
 
           this.decideStepActions();
+          if (this.saveRequested) {
+            this.control.shouldSave = true;
+            this.saveRequested = false;
+          }
           await this.callbackHandler.call('onStepEnd', context());
           if (this.control.shouldLog) await log();
           if (this.control.shouldEvaluate) await this.evaluateAndTrack(scheduler);
@@ -410,12 +429,13 @@ export class Trainer {
       await flushLog();
       if (this.stopRequested) {
         status = 'stopped';
-        stopCheckpoint = lastSavedStep === this.state.globalStep ? this.checkpointDir(this.state.globalStep) : await save();
+        if (this.state.globalStep === startStep) stopCheckpoint = resumeFrom; // stopped before any step: nothing new to save
+        else stopCheckpoint = lastSavedStep === this.state.globalStep ? this.checkpointDir(this.state.globalStep) : await save();
       }
     } finally {
       tf.dispose(stepLosses);
       lastGradNorm?.dispose();
-      this.past = undefined;
+      this.resetPast();
     }
 
     if (status === 'completed' && args.load_best_model_at_end && this.state.bestModelCheckpoint) {
@@ -447,9 +467,10 @@ export class Trainer {
     variables: tf.Variable[],
     variableToWeight: Map<string, string>,
     optimizer: TrainerOptimizer,
+    scheduler: LrScheduler,
     normalisesByItems: boolean,
   ): { loss: tf.Scalar; gradNorm: tf.Scalar } {
-    const numItemsInBatch = microBatches.reduce((n, b) => n + dataset.countLabelItems(b), 0);
+    const numItemsInBatch = microBatches.reduce((n, b) => n + dataset.countLabelItems(b, this.ignoreIndex), 0);
     const divisor = normalisesByItems ? 1 : microBatches.length;
     let summed: Record<string, tf.Tensor> | undefined;
     let lossSum: tf.Scalar | undefined;
@@ -486,7 +507,7 @@ export class Trainer {
     const named: Record<string, tf.Tensor> = {};
     for (const [variableName, grad] of Object.entries(summed)) named[variableToWeight.get(variableName) ?? variableName] = grad;
     const { norm, coefficient } = gradNormAndClipCoefficient(named, this.args.max_grad_norm);
-    optimizer.learningRate = this.lrScheduler?.currentLr() ?? this.args.learning_rate;
+    optimizer.learningRate = scheduler.currentLr();
     if (!coefficient || optimizer.acceptsGradScale) {
       optimizer.applyGradients(named, coefficient ? { scale: coefficient } : undefined);
     } else {
@@ -510,27 +531,38 @@ export class Trainer {
     let lossTotal = 0;
     let itemsTotal = 0;
     const model = new ModelInMode(this.model, false, undefined);
-    for (let start = 0; start < dataset.size; start += batchSize) {
-      const indices = new Int32Array(Math.min(batchSize, dataset.size - start)).map((_, i) => start + i);
-      const inputs = dataset.batch(indices);
-      const items = dataset.countLabelItems(indices);
-      try {
-        const [loss, logits] = tf.tidy(() => {
-          const result = this.computeLoss(model, inputs, true, items);
-          if (!Array.isArray(result)) {
-            throw new TrainerError('computeLoss(model, inputs, returnOutputs = true) must return [loss, outputs]; evaluation needs the outputs.');
+    // As HF: evaluation starts without the training's past state, and leaves none behind.
+    const trainingPast = this.past;
+    this.past = undefined;
+    try {
+      for (let first = 0; first < dataset.size; first += batchSize) {
+        const indices = new Int32Array(Math.min(batchSize, dataset.size - first)).map((_, i) => first + i);
+        const inputs = dataset.batch(indices);
+        const items = dataset.countLabelItems(indices, this.ignoreIndex);
+        try {
+          const [loss, logits] = tf.tidy(() => {
+            // A batch whose labels are all ignored has no items to divide by: let the loss use its own mean.
+            const result = this.computeLoss(model, inputs, true, items > 0 ? items : undefined);
+            if (!Array.isArray(result)) {
+              throw new TrainerError('computeLoss(model, inputs, returnOutputs = true) must return [loss, outputs]; evaluation needs the outputs.');
+            }
+            const [l, outputs] = result;
+            return [this.checkedLoss(l), outputs.logits.reshape([indices.length, numLabels])] as [tf.Scalar, tf.Tensor];
+          });
+          const [lossValue] = await loss.data();
+          predictions.set(await logits.data(), first * numLabels);
+          tf.dispose([loss, logits]);
+          if (items > 0) {
+            lossTotal += lossValue * items;
+            itemsTotal += items;
           }
-          const [l, outputs] = result;
-          return [this.checkedLoss(l), outputs.logits.reshape([indices.length, numLabels])] as [tf.Scalar, tf.Tensor];
-        });
-        const [lossValue] = await loss.data();
-        predictions.set(await logits.data(), start * numLabels);
-        tf.dispose([loss, logits]);
-        lossTotal += lossValue * items;
-        itemsTotal += items;
-      } finally {
-        tf.dispose(inputs);
+        } finally {
+          tf.dispose(inputs);
+        }
       }
+    } finally {
+      this.resetPast();
+      this.past = trainingPast;
     }
     const evalLoss = itemsTotal > 0 ? lossTotal / itemsTotal : Number.NaN;
     const prediction: EvalPrediction = {
@@ -552,6 +584,11 @@ export class Trainer {
   }
 
   // ---- Internals ----
+
+  private resetPast(): void {
+    this.past?.dispose();
+    this.past = undefined;
+  }
 
   private requireTrainDataset(): TensorDataset {
     if (!this.trainDataset) throw new TrainerError('train() needs a train dataset: set data.train_file.');
@@ -630,8 +667,10 @@ export class Trainer {
     const metrics = await this.evaluate();
     const entry = { ...metrics, epoch: round(this.state.epoch), step: this.state.globalStep };
     this.state.logHistory.push(entry);
-    const event: EvalEvent = { type: 'eval', time: Date.now(), step: this.state.globalStep, epoch: entry.epoch, metrics };
+    const event: EvalEvent = { type: 'eval', time: Date.now(), step: this.state.globalStep, epoch: entry.epoch, metrics: finiteOnly(metrics) };
     this.events?.emit(event);
+    // HF calls on_evaluate before it updates the best metric: callbacks compare against the previous best.
+    await this.callbackHandler.call('onEvaluate', { args: this.args, state: this.state, control: this.control, metrics });
     const selection = resolveBestModelMetric(this.args);
     if (selection) {
       const value = metrics[selection.logKey];
@@ -648,7 +687,6 @@ export class Trainer {
     }
     // HF steps ReduceLROnPlateau with the best-model metric (eval_loss by default).
     scheduler.reportMetric?.(metrics[selection?.logKey ?? 'eval_loss'] ?? metrics.eval_loss);
-    await this.callbackHandler.call('onEvaluate', { args: this.args, state: this.state, control: this.control, metrics });
   }
 
   private checkpointDir(step: number): string {
@@ -699,11 +737,11 @@ export class Trainer {
     return request;
   }
 
-  private async loadCheckpointState(dir: string): Promise<LoopPosition> {
+  private async loadCheckpointState(dir: string, optimizer: TrainerOptimizer, scheduler: LrScheduler): Promise<LoopPosition> {
     const checkpoint = await readCheckpoint(dir);
     await loadWeightsInto(this.model, dir);
-    this.createOptimizer().setState(checkpoint.optimizer);
-    this.lrScheduler?.setState(checkpoint.scheduler);
+    optimizer.setState(checkpoint.optimizer);
+    scheduler.setState(checkpoint.scheduler);
     const restored = TrainerState.fromJson(checkpoint.trainerState);
     this.state.globalStep = restored.globalStep;
     this.state.epoch = restored.epoch;
@@ -740,6 +778,11 @@ export function declaredParameterCount(fn: (...args: never[]) => unknown): numbe
     }
   }
   return count + (sawToken ? 1 : 0);
+}
+
+/** JSON (metrics.jsonl, IPC) cannot carry NaN or Infinity: such values are left out of events. */
+function finiteOnly(metrics: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
 }
 
 function round(value: number): number {

@@ -45,11 +45,11 @@ export interface TrainableModel {
   dispose(): void;
 }
 
-/** Reduction-aware loss over logits and labels. Returns a scalar unless reduction is `none`. */
 export interface LossContext {
   /** Number of label items in the whole optimizer step (across accumulated micro-batches). */
   numItemsInBatch?: number;
 }
+/** Reduction-aware loss over logits and labels. Returns a scalar unless reduction is `none`. */
 export type LossFunction = (logits: tf.Tensor, labels: tf.Tensor, context?: LossContext) => tf.Tensor;
 
 /** Serializable state: plain JSON plus named float arrays (written as safetensors). */

@@ -9,8 +9,10 @@ import { registerFastKernels } from './kernels';
 import { tryNative, type Attempt } from './native';
 import { initWasm } from './wasm';
 import { tryWebGpu } from './webgpu';
+import type { BACKENDS } from '../../config/schema';
 
-export type BackendName = 'auto' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu' | 'wasm' | 'cpu';
+/** The config schema's `backend` values: one list for the schema, the CLI and backend selection. */
+export type BackendName = keyof typeof BACKENDS;
 
 export interface BackendRequest {
   backend: BackendName;

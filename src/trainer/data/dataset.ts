@@ -9,8 +9,8 @@ export interface TensorDataset {
   readonly inputNames: readonly string[];
   /** New tensors for the rows at `indices`; the caller disposes them. */
   batch(indices: ArrayLike<number>): Inputs;
-  /** Label items that count toward the loss (ignored labels excluded), for `numItemsInBatch`. */
-  countLabelItems(indices: ArrayLike<number>): number;
+  /** Label items that count toward the loss (labels equal to `ignoreIndex` excluded), for `numItemsInBatch`. */
+  countLabelItems(indices: ArrayLike<number>, ignoreIndex?: number): number;
   /** Class ids (int32) for classification, targets (float32) for regression. */
   readonly labels: Float32Array | Int32Array;
 }
@@ -57,10 +57,10 @@ export class BlockDataset implements TensorDataset {
     return { ...inputs, labels: tf.tensor1d(labels, labels instanceof Int32Array ? 'int32' : 'float32') };
   }
 
-  countLabelItems(indices: ArrayLike<number>): number {
+  countLabelItems(indices: ArrayLike<number>, ignoreIndex = IGNORE_INDEX): number {
     if (!(this.labels instanceof Int32Array)) return indices.length;
     let count = 0;
-    for (let k = 0; k < indices.length; k++) if (this.labels[indices[k]] !== IGNORE_INDEX) count++;
+    for (let k = 0; k < indices.length; k++) if (this.labels[indices[k]] !== ignoreIndex) count++;
     return count;
   }
 }
