@@ -53,6 +53,8 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
         resume: resumeFrom,
         backend: host.backend(),
         cwd: dirname(loaded.path),
+        // The trainer refuses user code on its own too, whoever asked for the run.
+        allowUserCode: vscode.workspace.isTrusted,
       });
       host.output.info(`Started ${run.id}: ${loaded.path}${resumeFrom ? ` (resume ${resumeFrom === true ? 'latest' : resumeFrom})` : ''}`);
       if (vscode.workspace.getConfiguration('finetuneStudio').get<boolean>('openDashboardOnStart', true)) host.openDashboard();
@@ -65,7 +67,13 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
 
   const stop = async (argument?: unknown): Promise<void> => {
     const active = host.runManager.active();
-    let run = typeof argument === 'string' ? host.runManager.get(argument) : undefined;
+    // A run id (the dashboard), or a config (editor title, explorer): its active run.
+    let run =
+      typeof argument === 'string'
+        ? host.runManager.get(argument)
+        : argument instanceof vscode.Uri
+          ? host.runManager.findActive({ configPath: argument.fsPath })
+          : undefined;
     if (!run && active.length === 1) run = active[0];
     if (!run && active.length > 1) {
       const picked = await vscode.window.showQuickPick(
@@ -203,8 +211,11 @@ async function newCustomTrainer(): Promise<vscode.Uri | undefined> {
     void vscode.window.showErrorMessage(`${basename(target.fsPath)} exists; pick a new file name.`);
     return undefined;
   }
-  const className = basename(target.fsPath, '.ts').replace(/(^|[_-])(\w)/g, (_, __, c: string) => c.toUpperCase()) || 'MyTrainer';
-  writeFileSync(target.fsPath, renderCustomTrainerSkeleton(className));
+  const words = basename(target.fsPath, '.ts').split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const joined = words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  // A class name must not start with a digit.
+  const className = /^[A-Za-z]/.test(joined) ? joined : `My${joined}Trainer`;
+  writeFileSync(target.fsPath, renderCustomTrainerSkeleton(className, basename(target.fsPath)));
   await vscode.window.showTextDocument(target);
   return target;
 }

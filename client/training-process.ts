@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
 import { isTrainerEvent } from '../src/protocol/guards';
 import type { ControlMessage, RunEndEvent, TrainerEvent } from '../src/protocol/events';
 
@@ -17,6 +18,8 @@ export interface TrainerEntry {
 
 export interface StartOptions {
   configPath: string;
+  /** Whether the run may load a custom trainer module; false (the default) passes --no-user-code. */
+  allowUserCode?: boolean;
   resume?: string | boolean;
   backend?: string;
   maxSteps?: number;
@@ -40,6 +43,7 @@ export function trainArguments(options: StartOptions): string[] {
   else if (typeof options.resume === 'string') args.push(`--resume=${options.resume}`);
   if (options.backend && options.backend !== 'auto') args.push('--backend', options.backend);
   if (options.maxSteps !== undefined) args.push('--max-steps', String(options.maxSteps));
+  if (options.allowUserCode !== true) args.push('--no-user-code');
   return args;
 }
 
@@ -74,16 +78,15 @@ export class TrainingProcess extends EventEmitter<ProcessEvents> {
     });
     this.child.on('message', (message) => this.onMessage(message));
     for (const stream of [this.child.stdout, this.child.stderr]) {
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        for (const line of chunk.split('\n')) {
-          if (line.trim() === '') continue;
-          if (stream === this.child.stderr) {
-            this.stderrTail.push(line);
-            if (this.stderrTail.length > 20) this.stderrTail.shift();
-          }
-          this.emit('log', line);
+      if (!stream) continue;
+      // readline keeps a line that arrives in two chunks whole.
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        if (line.trim() === '') return;
+        if (stream === this.child.stderr) {
+          this.stderrTail.push(line);
+          if (this.stderrTail.length > 20) this.stderrTail.shift();
         }
+        this.emit('log', line);
       });
     }
     this.exited = new Promise((resolve) => {

@@ -68,17 +68,28 @@ test('a trainer killed from outside is reported as failed with its last step; it
 test('a run that fails reports the error location from the trainer', async () => {
   const { dir, path, outputDir } = writeConfig({ trainer: 'throwing_trainer.ts' });
   const manager = new RunManager({ entry });
-  const run = manager.start({ configPath: path, outputDir, cwd: dir });
+  const run = manager.start({ configPath: path, outputDir, cwd: dir, allowUserCode: true });
   const end = await manager.whenEnded(run.id);
   assert.equal(end?.status, 'failed');
   assert.match(end?.error?.location?.file ?? '', /throwing_trainer\.ts$/);
   assert.equal(end?.error?.location?.line, 6);
 });
 
+test('unless user code is allowed, the trainer process itself refuses a custom trainer module', async () => {
+  const { dir, path, outputDir } = writeConfig({ trainer: 'throwing_trainer.ts' });
+  const manager = new RunManager({ entry });
+  const run = manager.start({ configPath: path, outputDir, cwd: dir });
+  const end = await manager.whenEnded(run.id);
+  assert.equal(end?.status, 'failed');
+  assert.match(end?.error?.message ?? '', /Refused: .*custom trainer module.*untrusted workspace/);
+  assert.equal(end?.step, 0);
+});
+
 test('the child gets argument arrays and a clean environment', () => {
-  assert.deepEqual(trainArguments({ configPath: '/a b/c.trainer.yaml', resume: '/x/checkpoint-4', backend: 'wasm', cwd: '/' }), [
+  assert.deepEqual(trainArguments({ configPath: '/a b/c.trainer.yaml', resume: '/x/checkpoint-4', backend: 'wasm', cwd: '/', allowUserCode: true }), [
     'train', '/a b/c.trainer.yaml', '--ipc', '--resume=/x/checkpoint-4', '--backend', 'wasm',
   ]);
+  assert.deepEqual(trainArguments({ configPath: 'c.trainer.yaml', cwd: '/' }), ['train', 'c.trainer.yaml', '--ipc', '--no-user-code']);
   const env = trainerEnvironment({ PATH: '/bin', SECRET_TOKEN: 'x', HOME: '/root' }, 'cpu');
   assert.deepEqual(env, { PATH: '/bin', HOME: '/root', FTS_BACKEND: 'cpu', ELECTRON_RUN_AS_NODE: '1' });
 });
