@@ -16,6 +16,8 @@ import {
 } from '../src/protocol/webview';
 import { renderDashboardHtml } from '../webview/html';
 import { readResolvedConfig, readRunEvents, runDirOf, summarizeRun, METRICS_FILE } from './run-history';
+import { listCheckpoints } from '../src/trainer/checkpoints';
+import { CONFIG_GLOB } from './config-picker';
 import type { RunManager, RunState } from './run-manager';
 
 export const DASHBOARD_VIEW_TYPE = 'finetuneStudio.dashboard';
@@ -41,6 +43,8 @@ export class DashboardPanel implements vscode.Disposable {
    */
   private listening = false;
   private ready = false;
+  /** The runs last listed to the webview, by id: the only runs its messages may refer to. */
+  private knownRuns = new Map<string, RunSummary>();
   private readonly renderedListeners = new Set<(message: RenderedMessage) => void>();
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
@@ -56,7 +60,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: unknown) => {
-        if (isWebviewToHostMessage(message)) void this.onMessage(message);
+        if (isWebviewToHostMessage(message)) this.onMessage(message).catch((error: unknown) => host.log(`Dashboard: ${(error as Error).message}`));
         else host.log(`Dashboard: dropped an invalid message ${JSON.stringify(message)?.slice(0, 200)}`);
       }),
     );
@@ -122,7 +126,7 @@ export class DashboardPanel implements vscode.Disposable {
     const list = this.pending.get(runId) ?? [];
     list.push(event);
     this.pending.set(runId, list);
-    if (this.ready && (event.type === 'runStart' || event.type === 'runEnd')) void this.sendRunList();
+    if (this.ready && (event.type === 'runStart' || event.type === 'runEnd')) this.sendRunList().catch((error: unknown) => this.host.log(`Dashboard: ${(error as Error).message}`));
     if (this.ready) this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
   }
 
@@ -144,7 +148,9 @@ export class DashboardPanel implements vscode.Disposable {
       if (!run.outputDir) continue;
       summaries.set(run.outputDir, summarizeRun(run.outputDir, run.events, true));
     }
-    return [...summaries.values()].sort((a, b) => b.startedAt - a.startedAt);
+    const runs = [...summaries.values()].sort((a, b) => b.startedAt - a.startedAt);
+    this.knownRuns = new Map(runs.map((r) => [r.id, r]));
+    return runs;
   }
 
   private async sendRunList(): Promise<void> {
@@ -169,16 +175,17 @@ export class DashboardPanel implements vscode.Disposable {
         this.ready = true;
         // Events kept meanwhile may repeat the history's tail; the store rewinds to each event's step.
         if (this.pending.size > 0) this.flush();
-        void this.sendRunList();
+        await this.sendRunList();
         break;
       }
       case 'rendered':
         for (const listener of [...this.renderedListeners]) listener(message);
         break;
       case 'selectRuns':
-        for (const runId of message.runIds) if (await this.isKnownRun(runId)) await this.sendHistory(runId);
+        for (const runId of message.runIds) if (this.knownRuns.has(runId)) await this.sendHistory(runId);
         break;
       case 'requestConfigDiff': {
+        if (!message.runIds.every((id) => this.knownRuns.has(id))) return;
         try {
           const configs: [unknown, unknown] = [readResolvedConfig(message.runIds[0]), readResolvedConfig(message.runIds[1])];
           this.post({ type: 'configDiff', runIds: message.runIds, configs });
@@ -188,7 +195,8 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       }
       case 'openLocation': {
-        if (!existsSync(message.file)) return;
+        // Only files of this workspace (a failure's location is the user's config, data or trainer module).
+        if (!existsSync(message.file) || !vscode.workspace.getWorkspaceFolder(vscode.Uri.file(message.file))) return;
         const position = new vscode.Position(message.line - 1, message.column - 1);
         await vscode.window.showTextDocument(vscode.Uri.file(message.file), { selection: new vscode.Range(position, position), viewColumn: vscode.ViewColumn.One });
         break;
@@ -199,20 +207,36 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * Buttons act only on what the dashboard listed: a known run's config, a trainer config of the
+   * workspace, a checkpoint of that run. Paths from the webview are never taken on trust.
+   */
   private async onCommand(message: Extract<WebviewToHostMessage, { type: 'command' }>): Promise<void> {
-    const run = message.runId ? (await this.runSummaries()).find((r) => r.id === message.runId) : undefined;
-    const configPath = message.configPath ?? run?.configPath;
+    const run = message.runId ? this.knownRuns.get(message.runId) : undefined;
     if (message.command === 'stop') {
       const active = this.host.runManager.active().find((r) => r.outputDir === message.runId);
       if (active) await this.host.stopTraining(active.id);
-    } else if (configPath) {
-      if (message.command === 'start') await this.host.startTraining(configPath);
-      else await this.host.resumeTraining(configPath, message.checkpoint);
+      return;
+    }
+    const configPath = message.configPath ?? run?.configPath;
+    if (!configPath || !(await this.isWorkspaceConfig(configPath, run))) {
+      this.host.log(`Dashboard: ignored ${message.command} for ${configPath ?? 'no config'}, which is not a trainer config of this workspace.`);
+      return;
+    }
+    if (message.command === 'start') await this.host.startTraining(configPath);
+    else {
+      const checkpoint = message.checkpoint;
+      if (checkpoint !== undefined && !(run && listCheckpoints(run.outputDir).includes(checkpoint))) {
+        this.host.log(`Dashboard: ignored resume from ${checkpoint}, which is not a checkpoint of the selected run.`);
+        return;
+      }
+      await this.host.resumeTraining(configPath, checkpoint);
     }
   }
 
-  /** Run ids are output folders; only folders the dashboard listed are read. */
-  private async isKnownRun(runId: string): Promise<boolean> {
-    return (await this.runSummaries()).some((r) => r.id === runId);
+  private async isWorkspaceConfig(configPath: string, run: RunSummary | undefined): Promise<boolean> {
+    if (run?.configPath === configPath) return true;
+    const configs = await vscode.workspace.findFiles(CONFIG_GLOB, '**/node_modules/**', 500);
+    return configs.some((uri) => uri.fsPath === configPath);
   }
 }

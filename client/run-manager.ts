@@ -12,7 +12,7 @@ export type RunPhase = 'starting' | 'running' | 'stopping' | 'completed' | 'stop
 export interface RunState {
   id: string;
   configPath: string;
-  /** Known once runStart arrives; until then the key is the config path. */
+  /** The output folder: given by the caller at start (from the config), confirmed by runStart. */
   outputDir?: string;
   phase: RunPhase;
   step: number;
@@ -35,7 +35,7 @@ interface ManagerEvents {
 
 export interface RunManagerOptions {
   entry: TrainerEntry;
-  /** Seconds between `stop` and a kill. */
+  /** Milliseconds between `stop` and a kill. */
   stopGraceMs?: number;
 }
 

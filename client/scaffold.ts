@@ -63,12 +63,12 @@ export function renderConfigScaffold(o: ConfigScaffoldOptions): string {
   return lines.join('\n');
 }
 
-export function renderCustomTrainerSkeleton(className = 'MyTrainer'): string {
+export function renderCustomTrainerSkeleton(className = 'MyTrainer', fileName = 'my_trainer.ts'): string {
   return `import { Trainer, tf, type Inputs, type ModelOutput, type TrainableModel } from 'finetune-studio';
 
 /**
  * A custom Trainer: override computeLoss as with Hugging Face's Trainer.compute_loss.
- * Reference it from a config with \`trainer: ./${className.toLowerCase()}.ts\`.
+ * Reference it from a config with \`trainer: ./${fileName}\`.
  */
 export default class ${className} extends Trainer {
   override computeLoss(model: TrainableModel, inputs: Inputs, returnOutputs = false, numItemsInBatch?: number) {
