@@ -5,6 +5,7 @@
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { parseConfigText, type ConfigHost, type ParsedConfig } from '../src/config/index';
 import type { FileAccess } from './files';
+import { countRowsInText } from '../src/cli/config-host';
 
 export interface ServiceContext {
   files: FileAccess;
@@ -32,17 +33,9 @@ export function createParseCache(): (text: string, fileName: string) => ParsedCo
   };
 }
 
-/** Counts data rows of JSONL (non-empty lines) or CSV (lines after the header) text. */
+/** Counts data rows as the CLI and the Trainer do (quoted CSV line breaks included). */
 export function countRows(path: string, text: string): number {
-  let rows = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    if (text.slice(start, end).trim().length > 0) rows++;
-    start = end + 1;
-  }
-  return path.toLowerCase().endsWith('.csv') ? Math.max(0, rows - 1) : rows;
+  return countRowsInText(text, path);
 }
 
 /**

@@ -130,8 +130,7 @@ export function startServer(connection: Connection): void {
   documents.onDidOpen(({ document }) => {
     const path = uriToPath(document.uri);
     if (path) openPaths.set(path, document.uri);
-    scheduler.schedule(document.uri, 0);
-    if (service.kindOf(document.uri) === 'config') recheckScripts();
+    // Diagnostics and the scripts' re-check follow from the content event that comes with every open.
   });
   documents.onDidChangeContent(({ document }) => {
     scheduler.schedule(document.uri, delayMs);
@@ -145,7 +144,10 @@ export function startServer(connection: Connection): void {
     if (service.kindOf(document.uri) === 'config') recheckScripts();
   });
 
-  connection.onDidChangeWatchedFiles(({ changes }) => {
+  connection.onDidChangeWatchedFiles(({ changes: all }) => {
+    // A running trainer appends to its metrics.jsonl at every log: that says nothing about configs.
+    const changes = all.filter((c) => !c.uri.endsWith('/metrics.jsonl'));
+    if (changes.length === 0) return;
     // Module edits on disk do not change what configs say; anything else may (new configs, data rows).
     if (changes.some((c) => !documentKindIs(c.uri, 'script'))) service.workspace.invalidate();
     for (const doc of documents.all()) scheduler.schedule(doc.uri, delayMs);

@@ -32,6 +32,12 @@ export function effectiveEvalSteps(args: Pick<TrainingArguments, 'eval_steps' | 
   return args.eval_steps ?? args.logging_steps;
 }
 
+/** Losses and error metrics improve downwards; accuracy, f1 and the like upwards. `eval_` prefix allowed. */
+export function isLowerBetterMetric(name: string): boolean {
+  const metric = name.startsWith('eval_') ? name.slice('eval_'.length) : name;
+  return metric.endsWith('loss') || metric === 'mse' || metric === 'mae' || metric === 'perplexity';
+}
+
 export interface BestModelSelection {
   /** The metric name without the `eval_` prefix, e.g. `loss` or `accuracy`. */
   metric: string;
@@ -53,8 +59,7 @@ export function resolveBestModelMetric(
   if (configured == null && !needed) return undefined;
   const name = configured ?? 'loss';
   const metric = name.startsWith('eval_') ? name.slice('eval_'.length) : name;
-  const lowerIsBetter = metric.endsWith('loss') || metric === 'mse' || metric === 'mae' || metric === 'perplexity';
-  return { metric, logKey: `eval_${metric}`, greaterIsBetter: args.greater_is_better ?? !lowerIsBetter };
+  return { metric, logKey: `eval_${metric}`, greaterIsBetter: args.greater_is_better ?? !isLowerBetterMetric(metric) };
 }
 
 export interface TotalSteps {

@@ -10,14 +10,6 @@ import type { EvalPrediction } from './types';
 /** Label value of rows that do not count (HF's ignore index); they are skipped by classification metrics. */
 const IGNORE_LABEL = -100;
 
-const LOWER_IS_BETTER = new Set(['loss', 'mse', 'mae', 'rmse', 'perplexity']);
-
-/** Whether a larger value of the metric is better. Accepts names with or without the `eval_` prefix. */
-export function isGreaterBetter(metricName: string): boolean {
-  const name = metricName.startsWith('eval_') ? metricName.slice('eval_'.length) : metricName;
-  return !(LOWER_IS_BETTER.has(name) || name.endsWith('loss'));
-}
-
 /**
  * Computes the named metrics. Keys are the names as given (no `eval_` prefix; the Trainer adds it).
  * Classification metrics take the argmax of each row's logits (a single logit per row: > 0 is

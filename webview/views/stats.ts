@@ -3,11 +3,8 @@ import { h, replaceChildren } from '../dom';
 import { formatMetric, metricTitle } from '../format';
 import { lastY, type Series } from '../series';
 import { isChartableMetric, type RunView } from '../store';
+import { isLowerBetterMetric } from '../../src/config/resolve';
 
-/** Loss-like metrics improve downwards, the rest (accuracy, f1, ...) upwards. */
-export function lowerIsBetter(key: string): boolean {
-  return /loss|error|perplexity|mse|mae|rmse/i.test(key);
-}
 
 function best(series: Series, lower: boolean): number | undefined {
   let b: number | undefined;
@@ -46,7 +43,7 @@ export class StatsView {
     if (evals) {
       for (const key of Object.keys(evals.metrics).filter(isChartableMetric).sort()) {
         const series = view.series[key];
-        const b = series ? best(series, lowerIsBetter(key)) : undefined;
+        const b = series ? best(series, isLowerBetterMetric(key)) : undefined;
         tiles.push(tile(key, evals.metrics[key], `step ${evals.step}${b !== undefined ? ` · best ${formatMetric(b)}` : ''}`));
       }
     }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeBuiltinMetrics, isGreaterBetter } from '../../../src/trainer/metrics';
+import { computeBuiltinMetrics } from '../../../src/trainer/metrics';
+import { isLowerBetterMetric } from '../../../src/config/resolve';
 import type { EvalPrediction } from '../../../src/trainer/types';
 
 /** Logit rows whose argmax is each predicted class (the other logits vary so argmax is exercised). */
@@ -109,7 +110,7 @@ test('unknown metric names and inconsistent sizes are errors', () => {
   assert.throws(() => computeBuiltinMetrics(['accuracy'], { ...p, numRows: 3 }), /sizes disagree/);
 });
 
-test('isGreaterBetter: losses and errors are lower-is-better, with or without eval_', () => {
-  for (const name of ['loss', 'eval_loss', 'mse', 'eval_mae', 'perplexity', 'eval_perplexity', 'my_custom_loss']) assert.equal(isGreaterBetter(name), false, name);
-  for (const name of ['accuracy', 'eval_accuracy', 'f1', 'eval_f1_macro', 'recall_micro']) assert.equal(isGreaterBetter(name), true, name);
+test('isLowerBetterMetric: losses and errors are lower-is-better, with or without eval_', () => {
+  for (const name of ['loss', 'eval_loss', 'mse', 'eval_mae', 'perplexity', 'eval_perplexity', 'my_custom_loss']) assert.equal(isLowerBetterMetric(name), true, name);
+  for (const name of ['accuracy', 'eval_accuracy', 'f1', 'eval_f1_macro', 'recall_micro']) assert.equal(isLowerBetterMetric(name), false, name);
 });
