@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Trainer } from '../../../../src/trainer/trainer';
 import { MemorySink } from '../../../../src/trainer/event-sink';
 import { listCheckpoints } from '../../../../src/trainer/checkpoints';
+import { createLoss } from '../../../../src/trainer/losses';
+import { epochPermutation } from '../../../../src/trainer/random';
 import type { Inputs, TrainableModel } from '../../../../src/trainer/types';
 import { maxAbsDifference, mlp, tabularDataset, tempDir, trainingArgs, weightValues } from './helpers';
 
@@ -235,5 +237,41 @@ test('optimizers=(optimizer, scheduler) replaces the defaults, and lr follows th
   });
   await trainer.train();
   assert.deepEqual(seen, [0.05, 0.025, 0.0125, 0.00625]);
+  model.dispose();
+});
+
+test('a custom loss_kwargs.ignore_index is honoured by the item counts: the logged loss is the mean over counted items', async () => {
+  const data = tabularDataset(96, 14); // classes 0..2; class 2 is ignored below
+  const model = mlp(12);
+  // The first step's batch and the loss the Trainer should log for it, computed directly.
+  const rows = epochPermutation(data.size, 42, 0).subarray(0, 16);
+  const inputs = data.batch(rows);
+  const expected = tf.tidy(() => {
+    const { labels, ...features } = inputs;
+    return createLoss('CrossEntropy', { ignore_index: 2 })(model.forward(features).logits, labels as tf.Tensor).dataSync()[0];
+  });
+  tf.dispose(inputs);
+  const trainer = new Trainer({
+    model,
+    args: trainingArgs({ per_device_train_batch_size: 4, gradient_accumulation_steps: 4, max_steps: 1, logging_steps: 1, save_strategy: 'no', seed: 42, output_dir: tempDir() }),
+    trainDataset: data,
+    lossKwargs: { ignore_index: 2 },
+  });
+  await trainer.train();
+  const logged = trainer.state.logHistory.find((e) => 'loss' in e)?.loss;
+  assert.ok(logged !== undefined && Math.abs(logged - expected) < 1e-5, `logged ${logged}, expected ${expected}`);
+  model.dispose();
+});
+
+test('a stop requested before the first step ends the run without writing an untrained checkpoint', async () => {
+  const outputDir = tempDir();
+  const model = mlp(4);
+  const trainer = new Trainer({ model, args: trainingArgs({ max_steps: 5, output_dir: outputDir }), trainDataset: tabularDataset(32, 15) });
+  trainer.requestStop();
+  const output = await trainer.train();
+  assert.equal(output.status, 'stopped');
+  assert.equal(output.globalStep, 0);
+  assert.equal(output.stopCheckpoint, undefined);
+  assert.deepEqual(listCheckpoints(outputDir), []);
   model.dispose();
 });
