@@ -7,12 +7,7 @@ import * as vscode from 'vscode';
 import { loadConfigFile } from '../src/cli/config-host';
 import { formatProblem, type Problem, type TrainerConfig } from '../src/config';
 import { listCheckpoints } from '../src/trainer/checkpoints';
-
-export const CONFIG_GLOB = '**/*.trainer.{yaml,yml,json}';
-
-export function isTrainerConfigPath(path: string): boolean {
-  return /\.trainer\.(ya?ml|json)$/i.test(path);
-}
+import { CONFIG_GLOB, isTrainerConfigPath } from '../src/protocol/config-files';
 
 /** The config URI: the command argument, else the active editor's file, else a quick pick. */
 export async function pickConfig(argument: unknown, title: string): Promise<vscode.Uri | undefined> {

@@ -17,7 +17,7 @@ import {
 import { renderDashboardHtml } from '../webview/html';
 import { readResolvedConfig, readRunEvents, runDirOf, summarizeRun, METRICS_FILE } from './run-history';
 import { listCheckpoints } from '../src/trainer/checkpoints';
-import { CONFIG_GLOB } from './config-picker';
+import { CONFIG_GLOB } from '../src/protocol/config-files';
 import type { RunManager, RunState } from './run-manager';
 
 export const DASHBOARD_VIEW_TYPE = 'finetuneStudio.dashboard';

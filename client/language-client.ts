@@ -4,8 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-
-export const CONFIG_GLOB = '**/*.trainer.{yaml,yml,json}';
+import { CONFIG_GLOB } from '../src/protocol/config-files';
 
 /** Configs by language and name; scripts by language (the server ignores files without a computeLoss). */
 export const DOCUMENT_SELECTOR: LanguageClientOptions['documentSelector'] = [

@@ -1,13 +1,11 @@
 /** Which service a document goes to: trainer configs by name, scripts by extension. */
-const CONFIG_SUFFIXES = ['.trainer.yaml', '.trainer.yml', '.trainer.json'];
+import { isTrainerConfigPath } from '../src/protocol/config-files';
+
 const SCRIPT_SUFFIXES = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 
 export type DocumentKind = 'config' | 'script' | 'other';
 
-export function isConfigFileName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return CONFIG_SUFFIXES.some((s) => lower.endsWith(s));
-}
+export const isConfigFileName = isTrainerConfigPath;
 
 export function documentKind(name: string): DocumentKind {
   if (isConfigFileName(name)) return 'config';

@@ -18,6 +18,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DiagnosticsScheduler } from './diagnostics-scheduler';
 import { isConfigFileName, type DocumentKind } from './document-kinds';
+import { CONFIG_GLOB } from '../src/protocol/config-files';
 import { overlayOpenDocuments } from './files';
 import { LanguageService } from './language-service';
 import { createNodeFileAccess } from './node-files';
@@ -116,7 +117,7 @@ export function startServer(connection: Connection): void {
     void connection.client
       .register(DidChangeWatchedFilesNotification.type, {
         // Configs (the index), checkpoints (the Resume lens), data files and modules a config names (its diagnostics).
-        watchers: ['**/*.trainer.{yaml,yml,json}', '**/checkpoint-*', '**/*.{jsonl,csv}', '**/*.{ts,js,mts,mjs,cts,cjs}'].map((globPattern) => ({ globPattern })),
+        watchers: [CONFIG_GLOB, '**/checkpoint-*', '**/*.{jsonl,csv}', '**/*.{ts,js,mts,mjs,cts,cjs}'].map((globPattern) => ({ globPattern })),
       })
       .catch(() => undefined); // clients without dynamic registration still work, with a staler index
     connection.workspace.onDidChangeWorkspaceFolders((event) => {

@@ -1,0 +1,16 @@
+/**
+ * Which files are trainer configs: `*.trainer.yaml`, `*.trainer.yml`, `*.trainer.json`. Declared
+ * once for the extension host (pickers, document selector), the language server (routing, file
+ * watching) and the dashboard host. package.json's when-clauses spell the same set as a regex.
+ */
+
+export const CONFIG_SUFFIXES = ['.trainer.yaml', '.trainer.yml', '.trainer.json'] as const;
+
+/** The glob for workspace searches and file watchers. */
+export const CONFIG_GLOB = '**/*.trainer.{yaml,yml,json}';
+
+/** Whether a file name or path names a trainer config (case-insensitive, as file systems may be). */
+export function isTrainerConfigPath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return CONFIG_SUFFIXES.some((suffix) => lower.endsWith(suffix));
+}
