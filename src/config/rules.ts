@@ -268,6 +268,18 @@ const CLASSIFICATION_LOSSES = new Set(['CrossEntropy', 'NLL', 'Focal']);
 const REGRESSION_LOSSES = new Set(['MSE', 'L1', 'SmoothL1', 'Huber']);
 
 const lossFitsTask: CrossFieldRule = (context, report) => {
+  // As HF's label smoother, label_smoothing_factor replaces the loss with smoothed cross-entropy.
+  const smoothing = context.config.training_args.label_smoothing_factor;
+  if (smoothing > 0 && context.usable('training_args.label_smoothing_factor', 'model.num_labels', 'loss_name')) {
+    const loss = resolveLossName(context.config);
+    if (isRegression(context.config) || loss !== 'CrossEntropy') {
+      report({
+        code: 'FTS212',
+        range: valueRange(context, 'training_args.label_smoothing_factor'),
+        message: `\`label_smoothing_factor\` replaces the loss with label-smoothed cross-entropy (as HF's label smoother does), which ${isRegression(context.config) ? 'does not fit regression' : `would silently drop \`${loss}\``}; use \`loss_kwargs.label_smoothing\` with CrossEntropy, or remove it`,
+      });
+    }
+  }
   if (context.config.loss_name === undefined || !context.usable('loss_name', 'model.num_labels')) return;
   const loss = resolveLossName(context.config);
   const regression = isRegression(context.config);

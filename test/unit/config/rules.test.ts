@@ -142,6 +142,10 @@ test('FTS212/FTS213: loss and metrics must fit classification or regression', ()
   const metric = regression(['metrics: [mse, accuracy]']);
   assert.equal(rangeText(metric.parsed, only(metric.problems, 'FTS213')), 'accuracy');
   assert.ok(!codes(regression(['metrics: [mse, mae]']).problems).includes('FTS213'));
+  const smoothedFocal = check(yamlConfig(['label_smoothing_factor: 0.1'], ['loss_name: Focal']));
+  assert.match(only(smoothedFocal.problems, 'FTS212').message, /would silently drop `Focal`/);
+  assert.equal(rangeText(smoothedFocal.parsed, only(smoothedFocal.problems, 'FTS212')), '0.1');
+  assert.ok(!codes(check(yamlConfig(['label_smoothing_factor: 0.1'])).problems).includes('FTS212'));
 });
 
 test('rules stay quiet about values the schema rejected', () => {
