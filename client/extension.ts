@@ -50,9 +50,13 @@ class Studio implements vscode.Disposable {
       else if (event.type === 'runEnd') this.reportEnd(run, event);
     });
     this.statusBar = new TrainingStatusBar(this.runManager);
-    // Drives the palette's and editor title's when-clauses for Start/Stop.
+    // Drives the palette's and editor title's when-clauses for Start/Stop; set only when it flips.
+    let trainingActive = false;
     this.runManager.on('changed', () => {
-      void vscode.commands.executeCommand('setContext', 'finetuneStudio.trainingActive', this.runManager.active().length > 0);
+      const active = this.runManager.active().length > 0;
+      if (active === trainingActive) return;
+      trainingActive = active;
+      void vscode.commands.executeCommand('setContext', 'finetuneStudio.trainingActive', active);
     });
     this.disposables.push(
       this.output,

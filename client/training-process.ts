@@ -122,10 +122,6 @@ export class TrainingProcess extends EventEmitter<ProcessEvents> {
     return this.exited;
   }
 
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.child.kill(signal);
-  }
-
   private onMessage(message: unknown): void {
     if (!isTrainerEvent(message)) {
       this.emit('log', `Ignored a malformed message from the trainer: ${JSON.stringify(message).slice(0, 200)}`);

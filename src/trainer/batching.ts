@@ -1,21 +1,12 @@
 /**
  * How an epoch's examples become optimizer steps: shuffled micro-batches grouped by gradient
- * accumulation. Mirrors HF's arithmetic, so `computeTotalSteps` and the loop always agree.
+ * accumulation. The counts come from `computeTotalSteps`, so the loop and the editor's step
+ * warnings always agree.
  */
-import { epochPermutation } from './random';
+import type { TotalSteps } from '../config/resolve';
 
-export interface BatchPlan {
-  /** Micro-batches (row indices) per epoch, after drop_last. */
-  microBatchesPerEpoch: number;
-  /** Optimizer steps per epoch: max(floor(microBatches / accumulation), 1), as HF. */
-  updatesPerEpoch: number;
-}
-
-export function planBatches(rows: number, batchSize: number, accumulation: number, dropLast: boolean): BatchPlan {
-  const microBatchesPerEpoch = dropLast ? Math.floor(rows / batchSize) : Math.ceil(rows / batchSize);
-  const updatesPerEpoch = Math.max(Math.floor(microBatchesPerEpoch / accumulation), 1);
-  return { microBatchesPerEpoch, updatesPerEpoch };
-}
+/** The per-epoch counts of `computeTotalSteps`: micro-batches (after drop_last) and optimizer steps. */
+export type BatchPlan = Pick<TotalSteps, 'batchesPerEpoch' | 'stepsPerEpoch'>;
 
 /**
  * The micro-batches of one optimizer step. When an epoch has fewer micro-batches than the
@@ -30,7 +21,7 @@ export function microBatchesForUpdate(
   updateIndex: number,
 ): Int32Array[] {
   const first = updateIndex * accumulation;
-  const count = plan.microBatchesPerEpoch < accumulation ? plan.microBatchesPerEpoch : accumulation;
+  const count = plan.batchesPerEpoch < accumulation ? plan.batchesPerEpoch : accumulation;
   const batches: Int32Array[] = [];
   for (let m = first; m < first + count; m++) {
     const start = m * batchSize;
@@ -41,4 +32,3 @@ export function microBatchesForUpdate(
   return batches;
 }
 
-export { epochPermutation };

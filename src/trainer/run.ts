@@ -163,7 +163,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       config: resolved,
       totalSteps: steps.totalSteps,
       numEpochs: steps.numEpochs,
-      stepsPerEpoch: steps.updatesPerEpoch,
+      stepsPerEpoch: steps.stepsPerEpoch,
       trainExamples: data.train.size,
       evalExamples: data.eval?.size ?? 0,
       backend,

@@ -4,10 +4,10 @@
  * (`optimizers: [optimizer, scheduler]`), metrics and callbacks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { computeTotalSteps, resolveBestModelMetric } from '../config/resolve';
+import { computeTotalSteps, resolveBestModelMetric, type TotalSteps } from '../config/resolve';
 import type { LossKwargs, TrainingArguments } from '../config/schema';
 import type { CheckpointEvent, EvalEvent, LogEvent } from '../protocol/events';
-import { microBatchesForUpdate, planBatches, type BatchPlan } from './batching';
+import { microBatchesForUpdate } from './batching';
 import { CallbackHandler, EarlyStoppingCallback, type TrainerCallback } from './callbacks';
 import {
   latestCheckpoint,
@@ -230,27 +230,16 @@ export class Trainer {
 
   // ---- Training ----
 
-  batchPlan(): BatchPlan {
-    const dataset = this.requireTrainDataset();
-    return planBatches(
-      dataset.size,
-      this.args.per_device_train_batch_size,
-      this.args.gradient_accumulation_steps,
-      this.args.dataloader_drop_last,
-    );
-  }
-
   /** Total optimizer steps and epochs: the same arithmetic the editor uses for its warnings. */
-  totalSteps(): { totalSteps: number; numEpochs: number; updatesPerEpoch: number } {
-    const steps = computeTotalSteps({ training_args: this.args }, this.requireTrainDataset().size);
-    return { totalSteps: steps.totalSteps, numEpochs: steps.numEpochs, updatesPerEpoch: steps.stepsPerEpoch };
+  totalSteps(): TotalSteps {
+    return computeTotalSteps({ training_args: this.args }, this.requireTrainDataset().size);
   }
 
   async train(options: { resumeFromCheckpoint?: string | boolean } = {}): Promise<TrainOutput> {
     const dataset = this.requireTrainDataset();
     const args = this.args;
-    const plan = this.batchPlan();
-    const { totalSteps, numEpochs } = this.totalSteps();
+    const plan = this.totalSteps();
+    const { totalSteps, numEpochs } = plan;
     const optimizer = this.createOptimizer();
     const scheduler = this.createScheduler(totalSteps);
     const weights = this.model.trainableWeights();
@@ -355,7 +344,7 @@ export class Trainer {
         const order = epochPermutation(dataset.size, dataSeed, epoch);
         this.control.shouldEpochStop = false;
         await this.callbackHandler.call('onEpochBegin', context());
-        for (let update = position.updateInEpoch; update < plan.updatesPerEpoch; update++) {
+        for (let update = position.updateInEpoch; update < plan.stepsPerEpoch; update++) {
           if (this.state.globalStep >= totalSteps || this.control.shouldTrainingStop || this.control.shouldEpochStop) break;
           if (this.pausedUntil) await this.pausedUntil;
           if (this.stopRequested) break;
@@ -377,7 +366,7 @@ export class Trainer {
           samplesSinceLog += samples;
           this.state.globalStep += 1;
           position.updateInEpoch = update + 1;
-          this.state.epoch = epoch + (update + 1) / plan.updatesPerEpoch;
+          this.state.epoch = epoch + (update + 1) / plan.stepsPerEpoch;
 
           this.decideStepActions();
           if (this.saveRequested) {
@@ -411,7 +400,7 @@ export class Trainer {
         }
         if (this.stopRequested) break;
         // HF runs the epoch-end flow also when max_steps or a callback ends the epoch early.
-        if (position.updateInEpoch >= plan.updatesPerEpoch) {
+        if (position.updateInEpoch >= plan.stepsPerEpoch) {
           position.updateInEpoch = 0;
           position.epoch = epoch + 1;
         }
