@@ -45,6 +45,7 @@ export class DashboardPanel implements vscode.Disposable {
   private ready = false;
   /** The runs last listed to the webview, by id: the only runs its messages may refer to. */
   private knownRuns = new Map<string, RunSummary>();
+  private readonly historyInFlight = new Set<string>();
   private readonly renderedListeners = new Set<(message: RenderedMessage) => void>();
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
@@ -133,8 +134,12 @@ export class DashboardPanel implements vscode.Disposable {
   private flush(): void {
     this.flushTimer = undefined;
     if (!this.ready) return;
-    for (const [runId, events] of this.pending) this.post({ type: 'events', runId, events });
-    this.pending.clear();
+    for (const [runId, events] of this.pending) {
+      // Held while that run's history is read: the history replaces the view, so earlier events would be lost.
+      if (this.historyInFlight.has(runId)) continue;
+      this.post({ type: 'events', runId, events });
+      this.pending.delete(runId);
+    }
   }
 
   private async runSummaries(): Promise<RunSummary[]> {
@@ -157,8 +162,18 @@ export class DashboardPanel implements vscode.Disposable {
     this.post({ type: 'runList', runs: await this.runSummaries() });
   }
 
+  /**
+   * The run's events from metrics.jsonl (the trainer writes each event there before sending it),
+   * then the live events held meanwhile; they may repeat the history's tail, which the store rewinds.
+   */
   private async sendHistory(runId: string): Promise<void> {
-    this.post({ type: 'runHistory', runId, events: await readRunEvents(runId) });
+    this.historyInFlight.add(runId);
+    try {
+      this.post({ type: 'runHistory', runId, events: await readRunEvents(runId) });
+    } finally {
+      this.historyInFlight.delete(runId);
+    }
+    if (this.ready && this.pending.has(runId)) this.flush();
   }
 
   private async onMessage(message: WebviewToHostMessage): Promise<void> {

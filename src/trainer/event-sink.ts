@@ -39,6 +39,12 @@ export class FanOutSink implements EventSink {
     return this;
   }
 
+  /** Adds a sink that receives each event before the others (the log on disk, so nothing is shown that is not saved). */
+  addFirst(sink: EventSink): this {
+    this.sinks.unshift(sink);
+    return this;
+  }
+
   emit(event: TrainerEvent): void {
     let firstError: unknown;
     for (const sink of this.sinks) {

@@ -98,7 +98,8 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     prepareOutputDir(outputDir, config, resumeFrom);
 
     metricsLog = new JsonlEventLog(join(outputDir, 'metrics.jsonl'));
-    sink.add(metricsLog);
+    // On disk first: whoever hears of an event can then find it in metrics.jsonl.
+    sink.addFirst(metricsLog);
 
     const backend = await initBackend({ backend: config.backend, threads: config.threads }, (text) =>
       sink.emit({ type: 'message', time: Date.now(), level: text.startsWith('backend auto: skipped') ? 'debug' : 'warning', text }),
