@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TrainerConfig } from '../../config/schema';
 import { loadTokenizer, TOKENIZER_FILE, WordTokenizer, type Tokenizer } from '../tokenizer';
@@ -111,16 +111,8 @@ async function obtainTokenizer(config: TrainerConfig, configDir: string, trainTe
   if (config.data.tokenizer) return loadTokenizer(resolve(configDir, config.data.tokenizer));
   if (config.model.from_pretrained) {
     const dir = resolve(configDir, config.model.from_pretrained);
-    if (await exists(join(dir, TOKENIZER_FILE))) return loadTokenizer(dir);
+    if (existsSync(join(dir, TOKENIZER_FILE))) return loadTokenizer(dir);
   }
   return WordTokenizer.build(trainTexts, { vocabSize: config.model.vocab_size, lowercase: config.data.lowercase });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

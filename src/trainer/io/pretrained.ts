@@ -1,4 +1,5 @@
-import { access, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelConfig } from '../../config/schema';
 import type { ModelDims } from '../models';
@@ -13,10 +14,10 @@ import { CONFIG_FILE, loadModel, WEIGHTS_FILE } from './model-files';
  */
 export async function fromPretrained(dir: string, config: ModelConfig, dims: ModelDims, seed: number): Promise<TrainableModel> {
   const overrides = { numLabels: dims.numLabels, freeze: config.freeze, seed };
-  if ((await exists(join(dir, CONFIG_FILE))) && (await exists(join(dir, WEIGHTS_FILE)))) {
+  if (existsSync(join(dir, CONFIG_FILE)) && existsSync(join(dir, WEIGHTS_FILE))) {
     return (await loadModel(dir, overrides)).model;
   }
-  if (await exists(join(dir, LAYERS_MODEL_FILE))) return loadLayersModel(dir, overrides);
+  if (existsSync(join(dir, LAYERS_MODEL_FILE))) return loadLayersModel(dir, overrides);
   const found = await readdir(dir).catch(() => undefined);
   throw new Error(
     `model.from_pretrained: ${dir} ${found ? `holds ${found.length ? found.join(', ') : 'no files'}` : 'does not exist'}; ` +
@@ -24,11 +25,3 @@ export async function fromPretrained(dir: string, config: ModelConfig, dims: Mod
   );
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
