@@ -6,12 +6,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readSafetensors, writeSafetensors, type SafetensorEntry } from './io/safetensors';
-import type { NamedWeight, SerializedState } from './types';
+import type { SerializedState } from './types';
 import type { TrainerStateJson } from './state';
 
 export const CHECKPOINT_PREFIX = 'checkpoint-';
 export const TRAINER_STATE_FILE = 'trainer_state.json';
-export const MODEL_WEIGHTS_FILE = 'model.safetensors';
 
 /** Where the loop was, so a resumed run replays the same data order and loss accounting. */
 export interface LoopPosition {
@@ -68,15 +67,6 @@ export function checkpointGlobalStep(dir: string): number | undefined {
 
 export function latestCheckpoint(outputDir: string): string | undefined {
   return listCheckpoints(outputDir).at(-1);
-}
-
-/** Writes the weights alone (model.safetensors): the default when no richer model writer is given. */
-export async function writeWeights(weights: NamedWeight[], path: string): Promise<void> {
-  const tensors: Record<string, SafetensorEntry> = {};
-  for (const { name, variable } of weights) {
-    tensors[name] = { dtype: 'F32', shape: variable.shape.slice(), data: (await variable.data()) as Float32Array };
-  }
-  await writeSafetensors(path, tensors);
 }
 
 function writeJson(path: string, value: unknown): void {

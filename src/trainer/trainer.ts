@@ -12,16 +12,14 @@ import { CallbackHandler, EarlyStoppingCallback, type TrainerCallback } from './
 import {
   latestCheckpoint,
   readCheckpoint,
-  writeWeights,
   rotateCheckpoints,
   writeCheckpoint,
-  MODEL_WEIGHTS_FILE,
   type LoopPosition,
 } from './checkpoints';
 import { IGNORE_INDEX, type TensorDataset } from './data';
 import type { EventSink } from './event-sink';
 import { gradNormAndClipCoefficient } from './gradients';
-import { loadWeightsInto } from './io/model-files';
+import { loadWeightsInto, saveWeights } from './io/model-files';
 import { createLoss } from './losses';
 import { computeBuiltinMetrics } from './metrics';
 import { ModelInMode } from './model-mode';
@@ -134,7 +132,7 @@ export class Trainer {
     this.computeLossFunc = options.computeLossFunc;
     this.metricNames = options.metricNames ?? [];
     this.events = options.events;
-    this.saveModel = options.saveModel ?? ((dir) => writeWeights(this.model.weights(), join(dir, MODEL_WEIGHTS_FILE)));
+    this.saveModel = options.saveModel ?? ((dir) => saveWeights(this.model, dir));
     this.now = options.now ?? (() => performance.now());
     this.optimizer = options.optimizers?.[0];
     this.lrScheduler = options.optimizers?.[1];

@@ -32,14 +32,19 @@ interface StudioSection {
   feature_stats?: FeatureStats;
 }
 
-/** Writes `model.safetensors` and an HF-like `config.json` into `dir` (created if needed). */
-export async function saveModel(model: TrainableModel, dir: string, info: ModelInfo): Promise<void> {
-  await mkdir(dir, { recursive: true });
+/** Writes the model's weights alone as `dir/model.safetensors` (dir must exist). */
+export async function saveWeights(model: TrainableModel, dir: string): Promise<void> {
   const tensors: Record<string, SafetensorEntry> = {};
   for (const { name, variable } of model.weights()) {
     tensors[name] = { dtype: 'F32', shape: [...variable.shape], data: (await variable.data()) as Float32Array };
   }
   await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'pt', producer: 'finetune-studio' });
+}
+
+/** Writes `model.safetensors` and an HF-like `config.json` into `dir` (created if needed). */
+export async function saveModel(model: TrainableModel, dir: string, info: ModelInfo): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await saveWeights(model, dir);
   await writeFile(join(dir, CONFIG_FILE), JSON.stringify(configJson(model, info), null, 2) + '\n');
 }
 
