@@ -16,8 +16,8 @@ import {
 } from '../src/protocol/webview';
 import { renderDashboardHtml } from '../webview/html';
 import { readResolvedConfig, readRunEvents, runDirOf, summarizeRun, METRICS_FILE } from './run-history';
-import { listCheckpoints } from '../src/trainer/checkpoints';
 import { CONFIG_GLOB } from '../src/protocol/config-files';
+import { authorizeDashboardMessage, nodeFileFacts, type AuthorizationContext } from './dashboard-authorization';
 import type { RunManager, RunState } from './run-manager';
 
 export const DASHBOARD_VIEW_TYPE = 'finetuneStudio.dashboard';
@@ -46,6 +46,7 @@ export class DashboardPanel implements vscode.Disposable {
   /** The runs last listed to the webview, by id: the only runs its messages may refer to. */
   private knownRuns = new Map<string, RunSummary>();
   private readonly historyInFlight = new Set<string>();
+  private readonly files = nodeFileFacts();
   private readonly renderedListeners = new Set<(message: RenderedMessage) => void>();
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
@@ -176,8 +177,24 @@ export class DashboardPanel implements vscode.Disposable {
     if (this.ready && this.pending.has(runId)) this.flush();
   }
 
+  /** The facts authorization needs; the workspace search for configs only where a command needs it. */
+  private async authorizationContext(message: WebviewToHostMessage): Promise<AuthorizationContext> {
+    const needsConfigs = message.type === 'command' && message.command !== 'stop';
+    const configs = needsConfigs ? await vscode.workspace.findFiles(CONFIG_GLOB, '**/node_modules/**', 500) : [];
+    return {
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      knownRuns: this.knownRuns,
+      workspaceConfigs: configs.map((uri) => uri.fsPath),
+      files: this.files,
+    };
+  }
+
   private async onMessage(message: WebviewToHostMessage): Promise<void> {
-    switch (message.type) {
+    const decision = authorizeDashboardMessage(message, await this.authorizationContext(message));
+    switch (decision.action) {
+      case 'refuse':
+        this.host.log(decision.reason);
+        break;
       case 'ready': {
         // Also after a reload: start over, so history and live events line up again.
         this.ready = false;
@@ -194,64 +211,37 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       }
       case 'rendered':
-        for (const listener of [...this.renderedListeners]) listener(message);
+        if (message.type === 'rendered') for (const listener of [...this.renderedListeners]) listener(message);
         break;
       case 'selectRuns':
-        for (const runId of message.runIds) if (this.knownRuns.has(runId)) await this.sendHistory(runId);
+        for (const runId of decision.runIds) await this.sendHistory(runId);
         break;
-      case 'requestConfigDiff': {
-        if (!message.runIds.every((id) => this.knownRuns.has(id))) return;
+      case 'configDiff': {
+        const { runIds } = decision;
         try {
-          const configs: [unknown, unknown] = [readResolvedConfig(message.runIds[0]), readResolvedConfig(message.runIds[1])];
-          this.post({ type: 'configDiff', runIds: message.runIds, configs });
+          const configs: [unknown, unknown] = [readResolvedConfig(runIds[0]), readResolvedConfig(runIds[1])];
+          this.post({ type: 'configDiff', runIds, configs });
         } catch (error) {
-          this.post({ type: 'configDiff', runIds: message.runIds, error: (error as Error).message });
+          this.post({ type: 'configDiff', runIds, error: (error as Error).message });
         }
         break;
       }
-      case 'openLocation': {
-        // Only files of this workspace (a failure's location is the user's config, data or trainer module).
-        if (!existsSync(message.file) || !vscode.workspace.getWorkspaceFolder(vscode.Uri.file(message.file))) return;
-        const position = new vscode.Position(message.line - 1, message.column - 1);
-        await vscode.window.showTextDocument(vscode.Uri.file(message.file), { selection: new vscode.Range(position, position), viewColumn: vscode.ViewColumn.One });
+      case 'open': {
+        const position = new vscode.Position(decision.line - 1, decision.column - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(decision.file), { selection: new vscode.Range(position, position), viewColumn: vscode.ViewColumn.One });
         break;
       }
-      case 'command':
-        await this.onCommand(message);
+      case 'stop': {
+        const active = this.host.runManager.active().find((r) => r.outputDir === decision.runId);
+        if (active) await this.host.stopTraining(active.id);
+        break;
+      }
+      case 'start':
+        await this.host.startTraining(decision.configPath);
+        break;
+      case 'resume':
+        await this.host.resumeTraining(decision.configPath, decision.checkpoint);
         break;
     }
-  }
-
-  /**
-   * Buttons act only on what the dashboard listed: a known run's config, a trainer config of the
-   * workspace, a checkpoint of that run. Paths from the webview are never taken on trust.
-   */
-  private async onCommand(message: Extract<WebviewToHostMessage, { type: 'command' }>): Promise<void> {
-    const run = message.runId ? this.knownRuns.get(message.runId) : undefined;
-    if (message.command === 'stop') {
-      const active = this.host.runManager.active().find((r) => r.outputDir === message.runId);
-      if (active) await this.host.stopTraining(active.id);
-      return;
-    }
-    const configPath = message.configPath ?? run?.configPath;
-    if (!configPath || !(await this.isWorkspaceConfig(configPath, run))) {
-      this.host.log(`Dashboard: ignored ${message.command} for ${configPath ?? 'no config'}, which is not a trainer config of this workspace.`);
-      return;
-    }
-    if (message.command === 'start') await this.host.startTraining(configPath);
-    else {
-      const checkpoint = message.checkpoint;
-      if (checkpoint !== undefined && !(run && listCheckpoints(run.outputDir).includes(checkpoint))) {
-        this.host.log(`Dashboard: ignored resume from ${checkpoint}, which is not a checkpoint of the selected run.`);
-        return;
-      }
-      await this.host.resumeTraining(configPath, checkpoint);
-    }
-  }
-
-  private async isWorkspaceConfig(configPath: string, run: RunSummary | undefined): Promise<boolean> {
-    if (run?.configPath === configPath) return true;
-    const configs = await vscode.workspace.findFiles(CONFIG_GLOB, '**/node_modules/**', 500);
-    return configs.some((uri) => uri.fsPath === configPath);
   }
 }
