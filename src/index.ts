@@ -29,5 +29,6 @@ export type {
   SerializedState,
 } from './trainer/types';
 export type { TensorDataset } from './trainer/data';
+export type { TrainingStepOptions } from './trainer/loop-state';
 export type { TrainerConfig, TrainingArguments, ModelConfig, DataConfig, LossKwargs } from './config/schema';
 export type * from './protocol/events';

@@ -8,7 +8,7 @@ import { computeTotalSteps, resolveBestModelMetric, type TotalSteps } from '../c
 import type { LossKwargs, TrainingArguments } from '../config/schema';
 import type { CheckpointEvent, EvalEvent, LogEvent } from '../protocol/events';
 import { microBatchesForUpdate } from './batching';
-import { CallbackHandler, EarlyStoppingCallback, type TrainerCallback } from './callbacks';
+import { CallbackHandler, EarlyStoppingCallback, type CallbackContext, type TrainerCallback } from './callbacks';
 import {
   latestCheckpoint,
   readCheckpoint,
@@ -20,6 +20,7 @@ import { IGNORE_INDEX, type TensorDataset } from './data';
 import type { EventSink } from './event-sink';
 import { gradNormAndClipCoefficient } from './gradients';
 import { loadWeightsInto, saveWeights } from './io/model-files';
+import { createLoopState, startPosition, type LoopState, type TrainingStepOptions } from './loop-state';
 import { createLoss } from './losses';
 import { computeBuiltinMetrics } from './metrics';
 import { ModelInMode } from './model-mode';
@@ -234,229 +235,243 @@ export class Trainer {
   }
 
   async train(options: { resumeFromCheckpoint?: string | boolean } = {}): Promise<TrainOutput> {
+    const loop = await this.startLoop(options.resumeFromCheckpoint ?? this.args.resume_from_checkpoint ?? undefined);
+    await this.callbackHandler.call('onTrainBegin', this.callbackContext());
+    let status: TrainOutput['status'] = 'completed';
+    let stopCheckpoint: string | undefined;
+    try {
+      for (let epoch = loop.position.epoch; epoch < loop.plan.numEpochs && this.state.globalStep < loop.plan.totalSteps; epoch++) {
+        if (!(await this.runEpoch(loop, epoch))) break;
+      }
+      await this.flushLosses(loop);
+      if (this.stopRequested) {
+        status = 'stopped';
+        if (this.state.globalStep === loop.startStep) stopCheckpoint = loop.resumeFrom; // stopped before any step: nothing new to save
+        else stopCheckpoint = loop.lastSavedStep === this.state.globalStep ? this.checkpointDir(this.state.globalStep) : await this.saveFromLoop(loop);
+      }
+    } finally {
+      tf.dispose(loop.pendingLosses);
+      loop.lastGradNorm?.dispose();
+      this.resetPast();
+    }
+
+    if (status === 'completed' && this.args.load_best_model_at_end && this.state.bestModelCheckpoint) {
+      await loadWeightsInto(this.model, this.state.bestModelCheckpoint);
+      this.events?.emit({ type: 'message', time: Date.now(), level: 'info', text: `Loaded the best model from ${this.state.bestModelCheckpoint}` });
+    }
+
+    const runtime = (this.now() - loop.startTime) / 1000;
+    const trainingLoss = this.state.globalStep > 0 ? loop.position.totalLossSum / this.state.globalStep : 0;
+    const metrics = {
+      train_runtime: round(runtime),
+      train_samples_per_second: round(loop.samplesSeen / Math.max(runtime, 1e-9)),
+      train_steps_per_second: round((this.state.globalStep - loop.startStep) / Math.max(runtime, 1e-9)),
+      train_loss: trainingLoss,
+      epoch: round(this.state.epoch),
+    };
+    if (status === 'completed') this.state.logHistory.push({ ...metrics, step: this.state.globalStep });
+    await this.callbackHandler.call('onTrainEnd', this.callbackContext());
+    return { status, globalStep: this.state.globalStep, trainingLoss, metrics, stopCheckpoint };
+  }
+
+  /** Sets up a train() call: optimizer, scheduler, the state's plan, and the checkpoint it resumes from. */
+  private async startLoop(resumeRequest: string | boolean | undefined): Promise<LoopState> {
     const dataset = this.requireTrainDataset();
     const args = this.args;
     const plan = this.totalSteps();
-    const { totalSteps, numEpochs } = plan;
     const optimizer = this.createOptimizer();
-    const scheduler = this.createScheduler(totalSteps);
+    const scheduler = this.createScheduler(plan.totalSteps);
     const weights = this.model.trainableWeights();
-    const variableToWeight = new Map(weights.map((w) => [w.variable.name, w.name]));
-    const variables = weights.map((w) => w.variable);
-    const normalisesByItems = this.lossNormalisesByItems();
-    const dataSeed = args.data_seed ?? args.seed;
 
-    this.state.maxSteps = totalSteps;
-    this.state.numTrainEpochs = numEpochs;
+    this.state.maxSteps = plan.totalSteps;
+    this.state.numTrainEpochs = plan.numEpochs;
     this.state.loggingSteps = args.logging_steps;
     this.state.evalSteps = args.eval_steps ?? args.logging_steps;
     this.state.saveSteps = args.save_steps;
     this.state.trainBatchSize = args.per_device_train_batch_size;
 
-    let position: LoopPosition = { epoch: 0, updateInEpoch: 0, lossSinceLog: 0, stepsSinceLog: 0, totalLossSum: 0 };
-    const resumeFrom = this.resolveResumeCheckpoint(options.resumeFromCheckpoint ?? args.resume_from_checkpoint ?? undefined);
-    if (resumeFrom) position = await this.loadCheckpointState(resumeFrom, optimizer, scheduler);
+    const resumeFrom = this.resolveResumeCheckpoint(resumeRequest);
+    const position = resumeFrom ? await this.loadCheckpointState(resumeFrom, optimizer, scheduler) : startPosition();
+    return createLoopState({
+      plan,
+      dataSeed: args.data_seed ?? args.seed,
+      step: {
+        dataset,
+        variables: weights.map((w) => w.variable),
+        variableToWeight: new Map(weights.map((w) => [w.variable.name, w.name])),
+        optimizer,
+        scheduler,
+        normalisesByItems: this.lossNormalisesByItems(),
+      },
+      position,
+      resumeFrom,
+      startTime: this.now(),
+      startStep: this.state.globalStep,
+    });
+  }
 
-    const startTime = this.now();
-    const startStep = this.state.globalStep;
-    let lastYield = startTime;
-    let lastProgress = 0;
-    let samplesSeen = 0;
-    let stepLosses: tf.Scalar[] = [];
-    let lastGradNorm: tf.Scalar | undefined;
-    let lastLogTime = startTime;
-    let lastLogStep = this.state.globalStep;
-    let samplesSinceLog = 0;
-    let lastSavedStep = resumeFrom ? this.state.globalStep : -1;
-    let status: TrainOutput['status'] = 'completed';
-    let stopCheckpoint: string | undefined;
-
-    const context = () => ({ args, state: this.state, control: this.control });
-    await this.callbackHandler.call('onTrainBegin', context());
-
-    const flushLog = async (): Promise<void> => {
-      // The only read of the loss in the loop: once per logging step, asynchronously.
-      const losses = stepLosses;
-      stepLosses = [];
-      if (losses.length > 0) {
-        const stacked = tf.stack(losses);
-        const values = await stacked.data();
-        tf.dispose([stacked, ...losses]);
-        const firstBad = values.findIndex((v) => !Number.isFinite(v));
-        if (firstBad >= 0) {
-          const step = this.state.globalStep - losses.length + firstBad + 1;
-          throw new TrainerError(
-            `The loss is ${values[firstBad]} at step ${step}. Lower learning_rate, check the data for bad values, or check computeLoss.`,
-          );
-        }
-        for (const v of values) position.lossSinceLog += v;
-        position.stepsSinceLog += losses.length;
-        for (const v of values) position.totalLossSum += v;
-      }
-    };
-
-    const log = async (): Promise<void> => {
-      await flushLog();
-      if (position.stepsSinceLog === 0) return;
-      const gradNorm = lastGradNorm ? (await lastGradNorm.data())[0] : undefined;
-      const elapsed = (this.now() - lastLogTime) / 1000;
-      const steps = this.state.globalStep - lastLogStep;
-      const entry = {
-        loss: round(position.lossSinceLog / position.stepsSinceLog),
-        ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}),
-        learning_rate: scheduler.currentLr(),
-        epoch: round(this.state.epoch),
-        step: this.state.globalStep,
-      };
-      position.lossSinceLog = 0;
-      position.stepsSinceLog = 0;
-      this.state.logHistory.push(entry);
-      const event: LogEvent = {
-        type: 'log',
-        time: Date.now(),
-        step: entry.step,
-        epoch: entry.epoch,
-        loss: entry.loss,
-        learning_rate: entry.learning_rate,
-        ...(gradNorm !== undefined && Number.isFinite(gradNorm) ? { grad_norm: gradNorm } : {}),
-        samples_per_second: elapsed > 0 ? samplesSinceLog / elapsed : 0,
-        steps_per_second: elapsed > 0 ? steps / elapsed : 0,
-      };
-      this.events?.emit(event);
-      lastLogTime = this.now();
-      lastLogStep = this.state.globalStep;
-      samplesSinceLog = 0;
-      await this.callbackHandler.call('onLog', { ...context(), logs: entry });
-    };
-
-    const save = async (): Promise<string> => {
-      await flushLog();
-      const dir = await this.saveCheckpoint(position, optimizer, scheduler);
-      lastSavedStep = this.state.globalStep;
-      return dir;
-    };
-
-    try {
-      for (let epoch = position.epoch; epoch < numEpochs && this.state.globalStep < totalSteps; epoch++) {
-        position.epoch = epoch;
-        const order = epochPermutation(dataset.size, dataSeed, epoch);
-        this.control.shouldEpochStop = false;
-        await this.callbackHandler.call('onEpochBegin', context());
-        for (let update = position.updateInEpoch; update < plan.stepsPerEpoch; update++) {
-          if (this.state.globalStep >= totalSteps || this.control.shouldTrainingStop || this.control.shouldEpochStop) break;
-          if (this.pausedUntil) await this.pausedUntil;
-          if (this.stopRequested) break;
-          this.control.resetStep();
-          await this.callbackHandler.call('onStepBegin', context());
-
-          const microBatches = microBatchesForUpdate(order, plan, args.per_device_train_batch_size, args.gradient_accumulation_steps, update);
-          const { loss, gradNorm } = this.trainingStep(microBatches, dataset, variables, variableToWeight, optimizer, scheduler, normalisesByItems);
-          scheduler.step();
-          if (this.state.globalStep === 0 && stepLosses.length === 0) await this.checkFirstLoss(loss);
-          stepLosses.push(loss);
-          // Without step logging, losses are still read (and NaN caught) every 100 steps.
-          if (stepLosses.length >= MAX_PENDING_LOSSES) await flushLog();
-          lastGradNorm?.dispose();
-          lastGradNorm = gradNorm;
-
-          const samples = microBatches.reduce((n, b) => n + b.length, 0);
-          samplesSeen += samples;
-          samplesSinceLog += samples;
-          this.state.globalStep += 1;
-          position.updateInEpoch = update + 1;
-          this.state.epoch = epoch + (update + 1) / plan.stepsPerEpoch;
-
-          this.decideStepActions();
-          if (this.saveRequested) {
-            this.control.shouldSave = true;
-            this.saveRequested = false;
-          }
-          await this.callbackHandler.call('onStepEnd', context());
-          if (this.control.shouldLog) await log();
-          if (this.control.shouldEvaluate) await this.evaluateAndTrack(scheduler);
-          if (this.control.shouldSave) await save();
-
-          const now = this.now();
-          if (now - lastProgress >= PROGRESS_INTERVAL_MS || this.state.globalStep === totalSteps) {
-            lastProgress = now;
-            const stepsDone = this.state.globalStep - startStep;
-            const rate = stepsDone / Math.max((now - startTime) / 1000, 1e-9);
-            this.events?.emit({
-              type: 'progress',
-              time: Date.now(),
-              step: this.state.globalStep,
-              totalSteps,
-              epoch: round(this.state.epoch),
-              eta: rate > 0 ? (totalSteps - this.state.globalStep) / rate : 0,
-            });
-          }
-          if (now - lastYield >= YIELD_INTERVAL_MS) {
-            // Let IPC and signal handlers run, so a stop is seen within one step.
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            lastYield = this.now();
-          }
-        }
-        if (this.stopRequested) break;
-        // HF runs the epoch-end flow also when max_steps or a callback ends the epoch early.
-        if (position.updateInEpoch >= plan.stepsPerEpoch) {
-          position.updateInEpoch = 0;
-          position.epoch = epoch + 1;
-        }
-        {
-          this.control.resetStep();
-          this.decideEpochActions();
-          await this.callbackHandler.call('onEpochEnd', context());
-          if (this.control.shouldLog) await log();
-          if (this.control.shouldEvaluate) await this.evaluateAndTrack(scheduler);
-          if (this.control.shouldSave && lastSavedStep !== this.state.globalStep) await save();
-        }
-        if (this.control.shouldTrainingStop) break;
-      }
-
-      await flushLog();
-      if (this.stopRequested) {
-        status = 'stopped';
-        if (this.state.globalStep === startStep) stopCheckpoint = resumeFrom; // stopped before any step: nothing new to save
-        else stopCheckpoint = lastSavedStep === this.state.globalStep ? this.checkpointDir(this.state.globalStep) : await save();
-      }
-    } finally {
-      tf.dispose(stepLosses);
-      lastGradNorm?.dispose();
-      this.resetPast();
+  /** One epoch's steps, then HF's epoch-end flow. False when training ends here (stop, callbacks). */
+  private async runEpoch(loop: LoopState, epoch: number): Promise<boolean> {
+    const { position, plan } = loop;
+    position.epoch = epoch;
+    const order = epochPermutation(loop.step.dataset.size, loop.dataSeed, epoch);
+    this.control.shouldEpochStop = false;
+    await this.callbackHandler.call('onEpochBegin', this.callbackContext());
+    for (let update = position.updateInEpoch; update < plan.stepsPerEpoch; update++) {
+      if (this.state.globalStep >= plan.totalSteps || this.control.shouldTrainingStop || this.control.shouldEpochStop) break;
+      if (this.pausedUntil) await this.pausedUntil;
+      if (this.stopRequested) break;
+      await this.runStep(loop, epoch, update, order);
     }
-
-    if (status === 'completed' && args.load_best_model_at_end && this.state.bestModelCheckpoint) {
-      await loadWeightsInto(this.model, this.state.bestModelCheckpoint);
-      this.events?.emit({ type: 'message', time: Date.now(), level: 'info', text: `Loaded the best model from ${this.state.bestModelCheckpoint}` });
+    if (this.stopRequested) return false;
+    // HF runs the epoch-end flow also when max_steps or a callback ends the epoch early.
+    if (position.updateInEpoch >= plan.stepsPerEpoch) {
+      position.updateInEpoch = 0;
+      position.epoch = epoch + 1;
     }
+    this.control.resetStep();
+    this.decideEpochActions();
+    await this.callbackHandler.call('onEpochEnd', this.callbackContext());
+    if (this.control.shouldLog) await this.logLosses(loop);
+    if (this.control.shouldEvaluate) await this.evaluateAndTrack(loop.step.scheduler);
+    if (this.control.shouldSave && loop.lastSavedStep !== this.state.globalStep) await this.saveFromLoop(loop);
+    return !this.control.shouldTrainingStop;
+  }
 
-    const runtime = (this.now() - startTime) / 1000;
-    const trainingLoss = this.state.globalStep > 0 ? position.totalLossSum / this.state.globalStep : 0;
-    const metrics = {
-      train_runtime: round(runtime),
-      train_samples_per_second: round(samplesSeen / Math.max(runtime, 1e-9)),
-      train_steps_per_second: round((this.state.globalStep - startStep) / Math.max(runtime, 1e-9)),
-      train_loss: trainingLoss,
+  /** One optimizer step and what follows it: callbacks, log, evaluation, save, progress. */
+  private async runStep(loop: LoopState, epoch: number, update: number, order: Int32Array): Promise<void> {
+    const { plan, position } = loop;
+    const args = this.args;
+    this.control.resetStep();
+    await this.callbackHandler.call('onStepBegin', this.callbackContext());
+
+    const microBatches = microBatchesForUpdate(order, plan, args.per_device_train_batch_size, args.gradient_accumulation_steps, update);
+    const { loss, gradNorm } = this.trainingStep({ ...loop.step, microBatches });
+    loop.step.scheduler.step();
+    if (this.state.globalStep === 0 && loop.pendingLosses.length === 0) await this.checkFirstLoss(loss);
+    loop.pendingLosses.push(loss);
+    // Without step logging, losses are still read (and NaN caught) every 100 steps.
+    if (loop.pendingLosses.length >= MAX_PENDING_LOSSES) await this.flushLosses(loop);
+    loop.lastGradNorm?.dispose();
+    loop.lastGradNorm = gradNorm;
+
+    const samples = microBatches.reduce((n, b) => n + b.length, 0);
+    loop.samplesSeen += samples;
+    loop.samplesSinceLog += samples;
+    this.state.globalStep += 1;
+    position.updateInEpoch = update + 1;
+    this.state.epoch = epoch + (update + 1) / plan.stepsPerEpoch;
+
+    this.decideStepActions();
+    if (this.saveRequested) {
+      this.control.shouldSave = true;
+      this.saveRequested = false;
+    }
+    await this.callbackHandler.call('onStepEnd', this.callbackContext());
+    if (this.control.shouldLog) await this.logLosses(loop);
+    if (this.control.shouldEvaluate) await this.evaluateAndTrack(loop.step.scheduler);
+    if (this.control.shouldSave) await this.saveFromLoop(loop);
+
+    const now = this.now();
+    if (now - loop.lastProgress >= PROGRESS_INTERVAL_MS || this.state.globalStep === plan.totalSteps) {
+      loop.lastProgress = now;
+      this.emitProgress(loop, now);
+    }
+    if (now - loop.lastYield >= YIELD_INTERVAL_MS) {
+      // Let IPC and signal handlers run, so a stop is seen within one step.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      loop.lastYield = this.now();
+    }
+  }
+
+  private emitProgress(loop: LoopState, now: number): void {
+    const totalSteps = loop.plan.totalSteps;
+    const stepsDone = this.state.globalStep - loop.startStep;
+    const rate = stepsDone / Math.max((now - loop.startTime) / 1000, 1e-9);
+    this.events?.emit({
+      type: 'progress',
+      time: Date.now(),
+      step: this.state.globalStep,
+      totalSteps,
       epoch: round(this.state.epoch),
+      eta: rate > 0 ? (totalSteps - this.state.globalStep) / rate : 0,
+    });
+  }
+
+  /** Reads the pending step losses: the only read of the loss in the loop, once per log, asynchronously. */
+  private async flushLosses(loop: LoopState): Promise<void> {
+    const losses = loop.pendingLosses;
+    loop.pendingLosses = [];
+    if (losses.length === 0) return;
+    const stacked = tf.stack(losses);
+    const values = await stacked.data();
+    tf.dispose([stacked, ...losses]);
+    const firstBad = values.findIndex((v) => !Number.isFinite(v));
+    if (firstBad >= 0) {
+      const step = this.state.globalStep - losses.length + firstBad + 1;
+      throw new TrainerError(
+        `The loss is ${values[firstBad]} at step ${step}. Lower learning_rate, check the data for bad values, or check computeLoss.`,
+      );
+    }
+    const position = loop.position;
+    for (const v of values) position.lossSinceLog += v;
+    position.stepsSinceLog += losses.length;
+    for (const v of values) position.totalLossSum += v;
+  }
+
+  /** HF's `_maybe_log_save_evaluate` logging part: the mean loss since the last log, as a `log` event. */
+  private async logLosses(loop: LoopState): Promise<void> {
+    await this.flushLosses(loop);
+    const position = loop.position;
+    if (position.stepsSinceLog === 0) return;
+    const gradNorm = loop.lastGradNorm ? (await loop.lastGradNorm.data())[0] : undefined;
+    const elapsed = (this.now() - loop.lastLogTime) / 1000;
+    const steps = this.state.globalStep - loop.lastLogStep;
+    const entry = {
+      loss: round(position.lossSinceLog / position.stepsSinceLog),
+      ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}),
+      learning_rate: loop.step.scheduler.currentLr(),
+      epoch: round(this.state.epoch),
+      step: this.state.globalStep,
     };
-    if (status === 'completed') this.state.logHistory.push({ ...metrics, step: this.state.globalStep });
-    await this.callbackHandler.call('onTrainEnd', context());
-    return { status, globalStep: this.state.globalStep, trainingLoss, metrics, stopCheckpoint };
+    position.lossSinceLog = 0;
+    position.stepsSinceLog = 0;
+    this.state.logHistory.push(entry);
+    const event: LogEvent = {
+      type: 'log',
+      time: Date.now(),
+      step: entry.step,
+      epoch: entry.epoch,
+      loss: entry.loss,
+      learning_rate: entry.learning_rate,
+      ...(gradNorm !== undefined && Number.isFinite(gradNorm) ? { grad_norm: gradNorm } : {}),
+      samples_per_second: elapsed > 0 ? loop.samplesSinceLog / elapsed : 0,
+      steps_per_second: elapsed > 0 ? steps / elapsed : 0,
+    };
+    this.events?.emit(event);
+    loop.lastLogTime = this.now();
+    loop.lastLogStep = this.state.globalStep;
+    loop.samplesSinceLog = 0;
+    await this.callbackHandler.call('onLog', { ...this.callbackContext(), logs: entry });
+  }
+
+  private async saveFromLoop(loop: LoopState): Promise<string> {
+    await this.flushLosses(loop);
+    const dir = await this.saveCheckpoint(loop.position, loop.step.optimizer, loop.step.scheduler);
+    loop.lastSavedStep = this.state.globalStep;
+    return dir;
+  }
+
+  private callbackContext(): CallbackContext {
+    return { args: this.args, state: this.state, control: this.control };
   }
 
   /**
    * One optimizer step over its micro-batches: gradients summed across micro-batches, clipped,
    * applied. Returns the step's loss and gradient norm as tensors (not read: no sync here).
    */
-  protected trainingStep(
-    microBatches: Int32Array[],
-    dataset: TensorDataset,
-    variables: tf.Variable[],
-    variableToWeight: Map<string, string>,
-    optimizer: TrainerOptimizer,
-    scheduler: LrScheduler,
-    normalisesByItems: boolean,
-  ): { loss: tf.Scalar; gradNorm: tf.Scalar } {
+  protected trainingStep(options: TrainingStepOptions): { loss: tf.Scalar; gradNorm: tf.Scalar } {
+    const { microBatches, dataset, variables, variableToWeight, optimizer, scheduler, normalisesByItems } = options;
     const numItemsInBatch = microBatches.reduce((n, b) => n + dataset.countLabelItems(b, this.ignoreIndex), 0);
     const divisor = normalisesByItems ? 1 : microBatches.length;
     let summed: Record<string, tf.Tensor> | undefined;
