@@ -1,12 +1,15 @@
-// Runs every test suite and prints one closing line summing them: "N passed, N failed".
+// Runs every test suite and prints one closing line summing them: "N passed, N failed, N skipped".
 // Unit suites: node:test over test/unit/**/*.test.ts (TypeScript through tsx).
 // Then test/browser and test/protocol (node:test), and the VS Code integration suite
-// (scripts/test-integration.ts, code-server offline), whose "integration: N passed, N failed"
-// line is added to the totals. --unit-only skips all but test/unit.
+// (scripts/test-integration.ts, code-server offline), whose "integration: N passed, N failed,
+// N skipped" line is added to the totals. --unit-only skips all but test/unit.
+// Skips are listed with their reasons. FTS_STRICT_SKIPS=1 (.ci/run) fails the run on a skip
+// outside ALLOWED_SKIPS (scripts/test-summary.mjs); FTS_NO_SKIPS=1 fails it on any skip.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closingLine, readIntegrationLine, readTap, unexpectedSkips } from './test-summary.mjs';
 
 const unitOnly = process.argv.includes('--unit-only');
 const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -21,9 +24,9 @@ function findTests(dir) {
   return found.sort();
 }
 
-/** Runs node:test over the files; returns {passed, failed} read from the TAP summary. */
+/** Runs node:test over the files; returns {passed, failed, skipped, skips} read from the TAP report. */
 function runNodeTests(label, files) {
-  if (files.length === 0) return { passed: 0, failed: 0 };
+  if (files.length === 0) return { passed: 0, failed: 0, skipped: 0, skips: [] };
   const tapFile = join(mkdtempSync(join(tmpdir(), 'fts-tap-')), 'report.tap');
   console.log(`\n=== ${label}: ${files.length} files`);
   const result = spawnSync(
@@ -35,18 +38,20 @@ function runNodeTests(label, files) {
       '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
-    { stdio: 'inherit', env: { ...process.env, FTS_TEST: '1' } },
+    { stdio: 'inherit' },
   );
-  const tap = readFileSync(tapFile, 'utf8');
-  const count = (key) => Number((tap.match(new RegExp(`^# ${key} (\\d+)$`, "m")) ?? [])[1] ?? 0);
-  const passed = count('pass');
-  let failed = count('fail') + count('cancelled');
-  if (result.status !== 0 && failed === 0) failed = 1; // a crash before any test reported
-  return { passed, failed };
+  const counts = readTap(readFileSync(tapFile, 'utf8'));
+  if (result.status !== 0 && counts.failed === 0) counts.failed = 1; // a crash before any test reported
+  return counts;
 }
 
-const totals = { passed: 0, failed: 0 };
-const add = (r) => { totals.passed += r.passed; totals.failed += r.failed; };
+const totals = { passed: 0, failed: 0, skipped: 0, skips: [] };
+const add = (r) => {
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  totals.skipped += r.skipped;
+  totals.skips.push(...r.skips);
+};
 
 let unitFiles = findTests('test/unit');
 if (filter.length) unitFiles = unitFiles.filter((f) => filter.some((p) => f.includes(p)));
@@ -73,16 +78,24 @@ function runIntegration() {
   });
   return new Promise((resolve) => {
     child.on('close', (status) => {
-      const match = /^integration: (\d+) passed, (\d+) failed$/m.exec(tail);
-      const passed = match ? Number(match[1]) : 0;
-      let failed = match ? Number(match[2]) : 0;
-      if (status !== 0 && failed === 0) failed = 1; // it crashed or timed out before counting
-      resolve({ passed, failed });
+      const counts = readIntegrationLine(tail) ?? { passed: 0, failed: 0, skipped: 0 };
+      if (status !== 0 && counts.failed === 0) counts.failed = 1; // it crashed or timed out before counting
+      resolve({ ...counts, skips: [] });
     });
   });
 }
 
 if (!unitOnly && filter.length === 0) add(await runIntegration());
 
-console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
-process.exit(totals.failed > 0 ? 1 : 0);
+if (totals.skips.length > 0) {
+  console.log(`\nSkipped:`);
+  for (const s of totals.skips) console.log(`  ${s.name} (${s.kind}${s.reason ? `: ${s.reason}` : ''})`);
+}
+const unexpected = unexpectedSkips(totals, { strict: process.env.FTS_STRICT_SKIPS === '1', noSkips: process.env.FTS_NO_SKIPS === '1' });
+if (unexpected.length > 0) {
+  const why = process.env.FTS_NO_SKIPS === '1' ? 'FTS_NO_SKIPS=1 allows no skip' : 'FTS_STRICT_SKIPS=1: these suites must run here (see ALLOWED_SKIPS in scripts/test-summary.mjs)';
+  console.log(`\nUnexpected skips (${why}):`);
+  for (const line of unexpected) console.log(`  ${line}`);
+}
+console.log(`\n${closingLine(totals)}`);
+process.exit(totals.failed > 0 || unexpected.length > 0 ? 1 : 0);

@@ -8,7 +8,8 @@
  *   4. launch `installed`: the .vsix installed into a fresh extensions folder, Workspace Trust on
  *      (the folder is untrusted): smoke test of the installed extension and the trust refusal
  *
- * Prints every test, then a line `integration: N passed, N failed` that scripts/run-tests.mjs sums.
+ * Prints every test, then a line `integration: N passed, N failed, N skipped` (skipped: mocha's
+ * pending) that scripts/run-tests.mjs sums.
  * Exits non-zero when a test fails, a launch crashes, or the overall timeout passes.
  *
  * Options: --keep (keep each launch's temporary state folder), --only=dev|installed.
@@ -40,7 +41,7 @@ function onCleanup(cleanup: () => Promise<void>): () => void {
 async function abort(reason: string, code: number): Promise<never> {
   console.log(`integration: ${reason}`);
   await Promise.allSettled([...cleanups].map((c) => c()));
-  console.log('integration: 0 passed, 1 failed');
+  console.log('integration: 0 passed, 1 failed, 0 skipped');
   process.exit(code);
 }
 
@@ -75,8 +76,9 @@ async function main(): Promise<void> {
   }
   const passed = reports.reduce((n, r) => n + r.passed, 0);
   const failed = reports.reduce((n, r) => n + r.failed, 0);
+  const skipped = reports.reduce((n, r) => n + r.pending, 0);
   console.log(`integration: total ${seconds(started)}`);
-  console.log(`integration: ${passed} passed, ${failed} failed`);
+  console.log(`integration: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed > 0 ? 1 : 0);
 }
 

@@ -10,7 +10,7 @@ import type { WebGpuOpsResult } from './fixtures/webgpu-ops';
  * WebGPU runs where Dawn finds an adapter: a GPU, or lavapipe (software Vulkan) when FTS_LAVAPIPE_DIR
  * names the folder scripts/setup-lavapipe.sh prepared (.ci/run sets it). Each check runs in a child
  * process that gets the Vulkan variables; without an adapter the checks skip, saying why. With
- * FTS_LAVAPIPE_DIR set, a backend that does not start is a failure.
+ * FTS_LAVAPIPE_DIR or FTS_REQUIRE_WEBGPU=1 set, a backend that does not start is a failure.
  */
 
 /** Losses are logged rounded to 6 decimals; float32 sums in another order differ far less than this. */
@@ -26,6 +26,8 @@ describe('webgpu backend', () => {
     if (ops.ok) return;
     assert.match(ops.reason, /^backend: webgpu is not available: .*(npm install|adapter|Vulkan)/);
     assert.equal(process.env.FTS_LAVAPIPE_DIR, undefined, `lavapipe is set up but webgpu did not start: ${ops.reason}`);
+    // CI (.ci/run) requires WebGPU: a skip there would pass a broken setup as green.
+    assert.notEqual(process.env.FTS_REQUIRE_WEBGPU, '1', `FTS_REQUIRE_WEBGPU=1 but webgpu did not start: ${ops.reason}`);
     unavailable = `${ops.reason.split('.')[0]} (run scripts/setup-lavapipe.sh and set FTS_LAVAPIPE_DIR)`;
   });
 
