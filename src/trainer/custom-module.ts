@@ -12,7 +12,8 @@ import { runInThisContext } from 'node:vm';
 import type { SourceLocation } from '../protocol/events';
 import type { TrainerCallback } from './callbacks';
 import { TrainerError } from './errors';
-import { declaredParameterCount, Trainer, type ComputeLossFunc } from './trainer';
+import { ACCEPTS_LOSS_KWARGS } from './loss-contract';
+import { Trainer, type ComputeLossFunc } from './trainer';
 import type { ComputeMetrics } from './types';
 
 /** Module specifiers that resolve to the running core rather than to files. */
@@ -113,11 +114,11 @@ function inspectExports(
   const defaultExport = exports.default;
   if (typeof defaultExport === 'function' && defaultExport.prototype instanceof Trainer) {
     found.trainerClass = defaultExport as typeof Trainer;
-    const override = found.trainerClass.prototype.computeLoss;
-    const count = declaredParameterCount(override);
-    if (override !== Trainer.prototype.computeLoss && (count < 2 || count > 4)) {
+    // The signature is the editor's to check (FTS801); here only the declared loss contract is.
+    const declared: unknown = found.trainerClass.acceptsLossKwargs;
+    if (declared !== undefined && typeof declared !== 'boolean') {
       throw new TrainerError(
-        `${sourceFile}: computeLoss declares ${count} parameters; it must be computeLoss(model, inputs, returnOutputs = false, numItemsInBatch?).`,
+        `${sourceFile}: static ${ACCEPTS_LOSS_KWARGS} must be true or false (it is ${typeof declared}): true when computeLoss divides by numItemsInBatch itself.`,
         { file: sourceFile, line: 1, column: 1 },
       );
     }

@@ -20,6 +20,7 @@ import { IGNORE_INDEX, type TensorDataset } from './data';
 import type { EventSink } from './event-sink';
 import { gradNormAndClipCoefficient } from './gradients';
 import { loadWeightsInto, saveWeights } from './io/model-files';
+import { resolveLossContract, type LossContract } from './loss-contract';
 import { createLoopState, startPosition, type LoopState, type TrainingStepOptions } from './loop-state';
 import { createLoss } from './losses';
 import { computeBuiltinMetrics } from './metrics';
@@ -91,6 +92,13 @@ const PROGRESS_INTERVAL_MS = 500;
 const MAX_PENDING_LOSSES = 100;
 
 export class Trainer {
+  /**
+   * HF's `model_accepts_loss_kwargs`: true (the default) when computeLoss divides a summed loss by
+   * `numItemsInBatch` itself; declare `static override acceptsLossKwargs = false` when it returns a
+   * per-micro-batch mean, and the Trainer divides it by the micro-batch count. See loss-contract.ts.
+   */
+  static acceptsLossKwargs: boolean | undefined = undefined;
+
   readonly args: TrainingArguments;
   readonly model: TrainableModel;
   readonly trainDataset?: TensorDataset;
@@ -177,10 +185,10 @@ export class Trainer {
       loss = outputs.loss;
     } else if (this.computeLossFunc) {
       loss = this.computeLossFunc(outputs, labels, numItemsInBatch);
-    } else if (this.smoothingLoss) {
-      loss = this.smoothingLoss(outputs.logits, labels, { numItemsInBatch });
     } else {
-      loss = this.lossFunction(outputs.logits, labels, { numItemsInBatch });
+      // Declared acceptsLossKwargs = false: the Trainer rescales, so the built-in loss is a plain mean.
+      const items = this.lossContract().normalisesByItems ? numItemsInBatch : undefined;
+      loss = (this.smoothingLoss ?? this.lossFunction)(outputs.logits, labels, { numItemsInBatch: items });
     }
     return returnOutputs ? [loss, outputs] : loss;
   }
@@ -301,7 +309,7 @@ export class Trainer {
         variableToWeight: new Map(weights.map((w) => [w.variable.name, w.name])),
         optimizer,
         scheduler,
-        normalisesByItems: this.lossNormalisesByItems(),
+        normalisesByItems: this.lossContract().normalisesByItems,
       },
       position,
       resumeFrom,
@@ -597,15 +605,10 @@ export class Trainer {
     return this.trainDataset;
   }
 
-  /**
-   * Whether computeLoss divides by numItemsInBatch itself. The built-in loss does; a user
-   * override or compute_loss_func that does not declare the 4th parameter gets HF's fallback:
-   * the Trainer divides each micro-batch loss by the accumulation steps.
-   */
-  private lossNormalisesByItems(): boolean {
-    if (this.computeLossFunc) return declaredParameterCount(this.computeLossFunc) >= 3;
-    if (this.computeLoss === Trainer.prototype.computeLoss) return true;
-    return declaredParameterCount(this.computeLoss) >= 4;
+  /** Who scales the loss under accumulation: the one decision the editor shares (loss-contract.ts). */
+  protected lossContract(): LossContract {
+    const source = this.computeLossFunc ? 'function' : this.computeLoss === Trainer.prototype.computeLoss ? 'builtin' : 'override';
+    return resolveLossContract({ source, declared: (this.constructor as typeof Trainer).acceptsLossKwargs });
   }
 
   private checkedLoss(result: ComputeLossResult): tf.Scalar {
@@ -754,32 +757,6 @@ export class Trainer {
     if (checkpoint.position.earlyStopping) this.earlyStopping?.setState(checkpoint.position.earlyStopping);
     return checkpoint.position;
   }
-}
-
-/** Parameters a function declares, read from its source (esbuild keeps parameter lists). */
-export function declaredParameterCount(fn: (...args: never[]) => unknown): number {
-  const source = Function.prototype.toString.call(fn);
-  const open = source.indexOf('(');
-  if (open < 0) return fn.length;
-  let depth = 0;
-  let count = 0;
-  let sawToken = false;
-  for (let i = open; i < source.length; i++) {
-    const ch = source[i];
-    if (ch === '(' || ch === '[' || ch === '{') {
-      depth++;
-      if (depth > 1) sawToken = true;
-    } else if (ch === ')' || ch === ']' || ch === '}') {
-      depth--;
-      if (depth === 0) break;
-    } else if (ch === ',' && depth === 1) {
-      count++;
-      sawToken = false;
-    } else if (depth >= 1 && !/\s/.test(ch)) {
-      sawToken = true;
-    }
-  }
-  return count + (sawToken ? 1 : 0);
 }
 
 /** JSON (metrics.jsonl, IPC) cannot carry NaN or Infinity: such values are left out of events. */

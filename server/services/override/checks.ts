@@ -3,6 +3,7 @@
  * `computeLoss(model, inputs, returnOutputs?, numItemsInBatch?)`.
  */
 import ts from 'typescript';
+import { ACCEPTS_LOSS_KWARGS, resolveLossContract, UNDECLARED_ADVICE } from '../../../src/trainer/loss-contract';
 import { canCompleteNormally, emptyReturns } from './flow';
 import { findTensorLeaks } from './leaks';
 import type { ComputeLossSite } from './sites';
@@ -18,6 +19,8 @@ export const OVERRIDE_CODES = {
 } as const;
 
 export const EXPECTED_PARAMETERS = ['model', 'inputs', 'returnOutputs', 'numItemsInBatch'] as const;
+/** A module's exported computeLoss is HF's compute_loss_func: the Trainer calls it as (outputs, labels, numItemsInBatch). */
+export const FUNCTION_PARAMETERS = ['outputs', 'labels', 'numItemsInBatch'] as const;
 
 export interface OverrideProblem {
   start: number;
@@ -43,7 +46,6 @@ export interface CheckOptions {
 function normalise(name: string): string {
   return name.replaceAll('_', '').toLowerCase();
 }
-const EXPECTED_NORMALISED = EXPECTED_PARAMETERS.map(normalise);
 
 /** From the name of the override to the `)` closing its parameters: where signature problems go. */
 export function signatureSpan(site: ComputeLossSite, sf: ts.SourceFile): { start: number; end: number } {
@@ -99,52 +101,64 @@ const ALLOWED_KINDS: readonly (ReadonlySet<string> | undefined)[] = [
   new Set(['number', 'undefined']),
 ];
 const DESCRIBED_TYPES = ['a model', 'a record of named tensors (`Inputs`)', '`boolean`', '`number | undefined`'];
+const FUNCTION_ALLOWED_KINDS: readonly (ReadonlySet<string> | undefined)[] = [undefined, undefined, new Set(['number', 'undefined'])];
+const FUNCTION_DESCRIBED_TYPES = ['the model outputs (`ModelOutput`)', 'the labels tensor', '`number | undefined`'];
 
-function typeConflict(index: number, type: ts.TypeNode | undefined): boolean {
+/** The parameter contract a site is called with. */
+interface ParameterContract {
+  names: readonly string[];
+  allowed: readonly (ReadonlySet<string> | undefined)[];
+  described: readonly string[];
+}
+const METHOD_CONTRACT: ParameterContract = { names: EXPECTED_PARAMETERS, allowed: ALLOWED_KINDS, described: DESCRIBED_TYPES };
+const FUNCTION_PARAMETER_CONTRACT: ParameterContract = { names: FUNCTION_PARAMETERS, allowed: FUNCTION_ALLOWED_KINDS, described: FUNCTION_DESCRIBED_TYPES };
+
+function typeConflict(contract: ParameterContract, index: number, type: ts.TypeNode | undefined): boolean {
   if (!type) return false;
   const kinds = primitiveKinds(type);
   if (!kinds) return false;
-  const allowed = ALLOWED_KINDS[index];
+  const allowed = contract.allowed[index];
   if (!allowed) return true; // model and inputs are objects: no primitive fits
   return [...kinds].some((k) => !allowed.has(k));
 }
 
-function checkSignature(site: ComputeLossSite, sf: ts.SourceFile, problems: OverrideProblem[]): void {
+function checkSignature(site: ComputeLossSite, sf: ts.SourceFile, contract: ParameterContract, problems: OverrideProblem[]): void {
   const params = site.fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
-  const order = EXPECTED_PARAMETERS.join(', ');
+  const expected = contract.names;
+  const order = expected.join(', ');
   params.forEach((param, index) => {
     const span = { start: param.getStart(sf), end: param.end };
     if (param.dotDotDotToken) return;
-    if (index >= EXPECTED_PARAMETERS.length) {
+    if (index >= expected.length) {
       if (!param.questionToken && !param.initializer) {
         problems.push({
           ...span,
           severity: 'error',
           code: OVERRIDE_CODES.signature,
-          message: `computeLoss is called with at most ${EXPECTED_PARAMETERS.length} arguments (${order}); the required parameter \`${param.name.getText(sf)}\` would always be undefined.`,
+          message: `computeLoss is called with at most ${expected.length} arguments (${order}); the required parameter \`${param.name.getText(sf)}\` would always be undefined.`,
         });
       }
       return;
     }
     if (ts.isIdentifier(param.name)) {
-      const misplaced = EXPECTED_NORMALISED.indexOf(normalise(param.name.text));
+      const misplaced = expected.map(normalise).indexOf(normalise(param.name.text));
       if (misplaced >= 0 && misplaced !== index) {
         problems.push({
           ...span,
           severity: 'error',
           code: OVERRIDE_CODES.signature,
-          message: `\`${param.name.text}\` is parameter ${index + 1} here, but the Trainer passes ${EXPECTED_PARAMETERS[misplaced]} as argument ${misplaced + 1}: the order is (${order}).`,
+          message: `\`${param.name.text}\` is parameter ${index + 1} here, but the Trainer passes ${expected[misplaced]} as argument ${misplaced + 1}: the order is (${order}).`,
         });
         return;
       }
     }
-    if (typeConflict(index, param.type)) {
+    if (typeConflict(contract, index, param.type)) {
       problems.push({
         start: param.type ? param.type.getStart(sf) : span.start,
         end: param.type ? param.type.end : span.end,
         severity: 'error',
         code: OVERRIDE_CODES.signature,
-        message: `Parameter ${index + 1} of computeLoss receives ${DESCRIBED_TYPES[index]} (${EXPECTED_PARAMETERS[index]}), which conflicts with the declared type \`${param.type?.getText(sf)}\`.`,
+        message: `Parameter ${index + 1} of computeLoss receives ${contract.described[index]} (${expected[index]}), which conflicts with the declared type \`${param.type?.getText(sf)}\`.`,
       });
     }
   });
@@ -168,10 +182,11 @@ export function checkComputeLoss(site: ComputeLossSite, sf: ts.SourceFile, optio
   const params = fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
   const readsAll = readsArguments(body);
 
-  checkSignature(site, sf, problems);
+  const isFunction = site.moduleFunction === true;
+  checkSignature(site, sf, isFunction ? FUNCTION_PARAMETER_CONTRACT : METHOD_CONTRACT, problems);
 
-  // returnOutputs: evaluation asks for [loss, outputs].
-  const returnOutputs = readsAll ? 'read' : parameterState(params, 2, body);
+  // returnOutputs: evaluation asks for [loss, outputs] (a compute_loss_func has no such parameter).
+  const returnOutputs = readsAll || isFunction ? 'read' : parameterState(params, 2, body);
   if (returnOutputs === 'missing') {
     problems.push({
       ...signature,
@@ -190,24 +205,41 @@ export function checkComputeLoss(site: ComputeLossSite, sf: ts.SourceFile, optio
     });
   }
 
-  // numItemsInBatch: with accumulation, the per-micro-batch mean mis-scales the loss.
+  // numItemsInBatch: with accumulation, who divides is the Trainer's loss contract, decided as at run time.
   const accumulation = options.accumulation;
-  if (accumulation && accumulation.steps > 1 && !readsAll) {
-    const state = parameterState(params, 3, body);
-    if (state !== 'read') {
+  if (accumulation && accumulation.steps > 1 && !readsAll && !site.contractUnknown) {
+    const contract = resolveLossContract(site.contract);
+    const state = parameterState(params, isFunction ? 2 : 3, body);
+    const setting = `${accumulation.configName} sets training_args.gradient_accumulation_steps: ${accumulation.steps}`;
+    if (contract.normalisesByItems && state !== 'read') {
       const what = state === 'missing' ? 'computeLoss has no `numItemsInBatch` parameter' : '`numItemsInBatch` is never read';
+      const advice =
+        site.contract.source === 'function'
+          ? 'As HF\'s compute_loss_func, a module\'s computeLoss function is never rescaled by the Trainer: sum the per-item losses and divide by numItemsInBatch (the label count of the whole optimizer step).'
+          : `${contract.declared ? `\`static ${ACCEPTS_LOSS_KWARGS} = true\` says` : `Without \`static ${ACCEPTS_LOSS_KWARGS}\` the Trainer assumes (as HF's model_accepts_loss_kwargs)`} that computeLoss divides by numItemsInBatch, so the loss is not rescaled: ${UNDECLARED_ADVICE}.`;
+      problems.push({ ...signature, severity: 'warning', code: OVERRIDE_CODES.numItemsInBatch, message: `${what}, but ${setting}. ${advice}` });
+    } else if (!contract.normalisesByItems && state === 'read') {
       problems.push({
         ...signature,
         severity: 'warning',
         code: OVERRIDE_CODES.numItemsInBatch,
-        message: `${what}, but ${accumulation.configName} sets training_args.gradient_accumulation_steps: ${accumulation.steps}. A loss averaged per micro-batch is mis-scaled when micro-batches are accumulated: sum the per-item losses and divide by numItemsInBatch (the label count of the whole optimizer step).`,
+        message: `\`static ${ACCEPTS_LOSS_KWARGS} = false\` makes the Trainer divide each micro-batch loss by their count, and ${setting}: a loss already divided by numItemsInBatch is scaled down twice. Remove the declaration, or return a per-micro-batch mean.`,
       });
     }
   }
 
   // labels: a loss that never looks at the targets is almost certainly a bug.
   const inputs = params[1];
-  if (!readsAll && !params.slice(0, 2).some((p) => p.dotDotDotToken)) {
+  if (isFunction) {
+    if (!readsAll && parameterState(params, 1, body) !== 'read') {
+      problems.push({
+        ...(inputs ? { start: inputs.name.getStart(sf), end: inputs.name.end } : signature),
+        severity: 'warning',
+        code: OVERRIDE_CODES.labels,
+        message: 'The `labels` parameter (argument 2 of a computeLoss function, as HF\'s compute_loss_func(outputs, labels, numItemsInBatch)) is never read: the loss does not depend on the targets.',
+      });
+    }
+  } else if (!readsAll && !params.slice(0, 2).some((p) => p.dotDotDotToken)) {
     if (!inputs) {
       problems.push({
         ...signature,

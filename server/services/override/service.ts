@@ -157,6 +157,7 @@ export const COMPUTE_LOSS_CONTRACT = [
   '- `inputs`: named tensors of the batch, `labels` among them; pass the rest to `model.forward`.',
   '- `returnOutputs`: true during evaluation; return `[loss, outputs]` so metrics can use the logits.',
   '- `numItemsInBatch`: label items in the whole optimizer step. With `gradient_accumulation_steps` > 1, sum the per-item losses and divide by it, or accumulated steps are mis-scaled.',
+  '- `static acceptsLossKwargs = false` (HF\'s `model_accepts_loss_kwargs`): declare it when computeLoss returns a per-micro-batch mean instead; the Trainer then divides each micro-batch loss by their count.',
   '- Return a scalar loss tensor. Gradients are taken through it; intermediate tensors are freed by the step\'s `tf.tidy`.',
 ].join('\n');
 

@@ -4,6 +4,7 @@
  * `computeLoss` function in a module that imports 'finetune-studio' or that a config names as `trainer`.
  */
 import ts from 'typescript';
+import { ACCEPTS_LOSS_KWARGS, type LossContractInput } from '../../../src/trainer/loss-contract';
 
 export const PACKAGE_NAME = 'finetune-studio';
 export const TF_MODULES: readonly string[] = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
@@ -16,6 +17,12 @@ export interface ComputeLossSite {
   name: ts.Node;
   /** The class (or the function itself for a module-level computeLoss); code lenses go on its line. */
   owner: ts.Node;
+  /** What the Trainer's loss contract (src/trainer/loss-contract) is given for this site at run time. */
+  contract: LossContractInput;
+  /** A module's exported computeLoss function (HF's compute_loss_func), called as (outputs, labels, numItemsInBatch). */
+  moduleFunction?: boolean;
+  /** `static acceptsLossKwargs` is set to something other than a boolean literal: its value is unknown here. */
+  contractUnknown?: boolean;
 }
 
 /** Names the file imports from our package and from tfjs. */
@@ -97,13 +104,42 @@ function isFunctionInitializer(node: ts.Expression | undefined): node is ts.Arro
   return node !== undefined && (ts.isArrowFunction(node) || ts.isFunctionExpression(node));
 }
 
-function classSites(cls: ts.ClassLikeDeclaration): ComputeLossSite[] {
+type Declared = { value: boolean | undefined; unknown: boolean };
+
+/** The class's own `static acceptsLossKwargs = true|false`, if it declares one. */
+function ownDeclaration(cls: ts.ClassLikeDeclaration): Declared | undefined {
+  for (const member of cls.members) {
+    if (!ts.isPropertyDeclaration(member) || propertyNameText(member.name) !== ACCEPTS_LOSS_KWARGS) continue;
+    if (!(ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) continue;
+    const init = member.initializer;
+    if (init?.kind === ts.SyntaxKind.TrueKeyword) return { value: true, unknown: false };
+    if (init?.kind === ts.SyntaxKind.FalseKeyword) return { value: false, unknown: false };
+    if (init === undefined || init.kind === ts.SyntaxKind.UndefinedKeyword) return { value: undefined, unknown: false };
+    return { value: undefined, unknown: true };
+  }
+  return undefined;
+}
+
+/** The declaration a class inherits: its own, else its local base class's (statics are inherited). */
+function inheritedDeclaration(cls: ts.ClassLikeDeclaration, byName: Map<string, ts.ClassLikeDeclaration>, seen = new Set<ts.ClassLikeDeclaration>()): Declared {
+  const own = ownDeclaration(cls);
+  if (own) return own;
+  seen.add(cls);
+  const base = heritageBase(cls);
+  const parent = base && ts.isIdentifier(base) ? byName.get(base.text) : undefined;
+  return parent && !seen.has(parent) ? inheritedDeclaration(parent, byName, seen) : { value: undefined, unknown: false };
+}
+
+function classSites(cls: ts.ClassLikeDeclaration, declared: Declared, moduleFunction: boolean): ComputeLossSite[] {
   const sites: ComputeLossSite[] = [];
+  // A module that also exports a computeLoss function runs it as compute_loss_func, which decides the scaling.
+  const contract: LossContractInput = { source: moduleFunction ? 'function' : 'override', declared: declared.value };
+  const unknown = declared.unknown && !moduleFunction;
   for (const member of cls.members) {
     if (propertyNameText(member.name) !== 'computeLoss') continue;
-    if (ts.isMethodDeclaration(member) && member.body) sites.push({ fn: member, name: member.name, owner: cls });
+    if (ts.isMethodDeclaration(member) && member.body) sites.push({ fn: member, name: member.name, owner: cls, contract, contractUnknown: unknown });
     if (ts.isPropertyDeclaration(member) && isFunctionInitializer(member.initializer)) {
-      sites.push({ fn: member.initializer, name: member.name, owner: cls });
+      sites.push({ fn: member.initializer, name: member.name, owner: cls, contract, contractUnknown: unknown });
     }
   }
   return sites;
@@ -113,16 +149,18 @@ function hasExportModifier(node: ts.Node): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 }
 
+const FUNCTION_CONTRACT: LossContractInput = { source: 'function', declared: undefined };
+
 function moduleLevelSites(sf: ts.SourceFile): ComputeLossSite[] {
   const sites: ComputeLossSite[] = [];
   for (const statement of sf.statements) {
     if (ts.isFunctionDeclaration(statement) && statement.name?.text === 'computeLoss' && statement.body && hasExportModifier(statement)) {
-      sites.push({ fn: statement, name: statement.name, owner: statement });
+      sites.push({ fn: statement, name: statement.name, owner: statement, contract: FUNCTION_CONTRACT, moduleFunction: true });
     }
     if (ts.isVariableStatement(statement) && hasExportModifier(statement)) {
       for (const decl of statement.declarationList.declarations) {
         if (ts.isIdentifier(decl.name) && decl.name.text === 'computeLoss' && isFunctionInitializer(decl.initializer)) {
-          sites.push({ fn: decl.initializer, name: decl.name, owner: statement });
+          sites.push({ fn: decl.initializer, name: decl.name, owner: statement, contract: FUNCTION_CONTRACT, moduleFunction: true });
         }
       }
     }
@@ -158,7 +196,12 @@ export function findComputeLossSites(sf: ts.SourceFile, imports: ImportedNames, 
     }
   }
 
-  const sites = classes.filter((c) => trainerClasses.has(c)).flatMap(classSites);
-  if (imports.importsPackage || referencedByConfig) sites.push(...moduleLevelSites(sf));
+  const moduleSites = imports.importsPackage || referencedByConfig ? moduleLevelSites(sf) : [];
+  const byName = new Map<string, ts.ClassLikeDeclaration>();
+  for (const cls of classes) if (cls.name) byName.set(cls.name.text, cls);
+  const sites = classes
+    .filter((c) => trainerClasses.has(c))
+    .flatMap((c) => classSites(c, inheritedDeclaration(c, byName), moduleSites.length > 0));
+  sites.push(...moduleSites);
   return sites;
 }

@@ -61,6 +61,43 @@ describe('computeLoss override checks', () => {
     assert.deepEqual(diagnose(text, [ref(2)]).map((d) => d.code), ['FTS803']);
   });
 
+  it('decides the scaling from static acceptsLossKwargs, with the runtime\'s contract (src/trainer/loss-contract)', () => {
+    const meanLoss = `computeLoss(model, inputs, returnOutputs) {
+    const outputs = model.forward(inputs);
+    const loss = tf.losses.softmaxCrossEntropy(inputs.labels, outputs.logits);
+    return returnOutputs ? [loss, outputs] : loss;
+  }`;
+    // Declared false: the Trainer divides by the accumulation steps, so a per-micro-batch mean is right.
+    assert.deepEqual(diagnose(trainer(`static override acceptsLossKwargs = false;\n  override ${meanLoss}`), [ref(4)]), []);
+    // Inherited from a local base class, as statics are at run time.
+    const inherited = `${HEADER}class Base extends Trainer { static override acceptsLossKwargs = false; }\nexport default class My extends Base { ${meanLoss} }`;
+    assert.deepEqual(diagnose(inherited, [ref(4)]), []);
+    // Declared true: as the HF default, the warning names the declaration.
+    const declaredTrue = diagnose(trainer(`static acceptsLossKwargs = true;\n  ${meanLoss}`), [ref(4)]);
+    assert.deepEqual(declaredTrue.map((d) => d.code), ['FTS803']);
+    assert.match(declaredTrue[0].message, /static acceptsLossKwargs = true/);
+    // Declared false but dividing by numItemsInBatch too: scaled down twice.
+    const twice = diagnose(trainer(`static acceptsLossKwargs = false;\n  ${GOOD.slice(GOOD.indexOf('override computeLoss'), GOOD.lastIndexOf('}'))}`), [ref(4)]);
+    assert.deepEqual(twice.map((d) => d.code), ['FTS803']);
+    assert.match(twice[0].message, /scaled down twice/);
+    // A value the editor cannot read is left to the runtime.
+    assert.deepEqual(diagnose(trainer(`static acceptsLossKwargs = someFlag();\n  ${meanLoss}`), [ref(4)]), []);
+  });
+
+  it('accepts computeLoss(...args) without a signature error, as the runtime does', () => {
+    const rest = trainer(`override computeLoss(...args) { return super.computeLoss(...args); }`);
+    assert.deepEqual(diagnose(rest, [ref(4)]), []);
+    const restAfter = trainer(`override computeLoss(model, inputs, ...rest) { return super.computeLoss(model, inputs, ...rest); }`);
+    assert.deepEqual(diagnose(restAfter, [ref(4)]), []);
+  });
+
+  it('tells a module-level computeLoss (compute_loss_func) to divide by numItemsInBatch itself', () => {
+    const fn = `${HEADER}export function computeLoss(outputs, labels) { return tf.losses.softmaxCrossEntropy(labels, outputs.logits); }`;
+    const diags = diagnose(fn, [ref(2)]).filter((d) => d.code === 'FTS803');
+    assert.equal(diags.length, 1);
+    assert.match(diags[0].message, /compute_loss_func/);
+  });
+
   it('reports missing and unread returnOutputs', () => {
     const missing = trainer(`computeLoss(model, inputs) { return model.forward(inputs).loss; }`);
     assert.deepEqual(diagnose(missing).map((d) => d.code), ['FTS802']);
@@ -139,8 +176,13 @@ describe('computeLoss override checks', () => {
   it('follows local subclasses, namespace imports and module-level computeLoss', () => {
     const chained = `import * as fts from 'finetune-studio';\nclass A extends fts.Trainer {}\nclass B extends A { computeLoss(model, inputs) { return inputs.labels; } }`;
     assert.deepEqual(diagnose(chained).map((d) => d.code), ['FTS802']);
-    const fn = `${HEADER}export function computeLoss(model, inputs, returnOutputs) { return inputs.labels; }`;
-    assert.deepEqual(diagnose(fn).map((d) => d.code), ['FTS802']);
+    // A module-level computeLoss is compute_loss_func(outputs, labels, numItemsInBatch), as the Trainer calls it.
+    const fn = `${HEADER}export function computeLoss(outputs, labels) { return tf.mean(outputs.logits); }`;
+    assert.deepEqual(diagnose(fn).map((d) => d.code), ['FTS804']);
+    const good = `${HEADER}export function computeLoss(outputs, labels, numItemsInBatch) { return tf.div(tf.sum(tf.sub(outputs.logits, labels)), numItemsInBatch); }`;
+    assert.deepEqual(diagnose(good, [ref(4)]), []);
+    const swapped = `${HEADER}export function computeLoss(labels, outputs) { return tf.mean(tf.sub(outputs.logits, labels)); }`;
+    assert.deepEqual(diagnose(swapped).map((d) => d.code), ['FTS801', 'FTS801']);
   });
 });
 

@@ -39,30 +39,42 @@ test('accumulating k micro-batches gives the gradients of one k-times larger bat
   big.losses.forEach((loss, i) => assert.ok(Math.abs(loss - accumulated.losses[i]) < 1e-5, `loss ${i}: ${loss} vs ${accumulated.losses[i]}`));
 });
 
-test('an override that ignores numItemsInBatch gets the HF fallback: the loss is divided by the accumulation steps', async () => {
-  class MeanLossTrainer extends Trainer {
-    override computeLoss(model: TrainableModel, inputs: Inputs, returnOutputs = false) {
-      const { labels, ...features } = inputs;
-      const outputs = model.forward(features);
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, 3), outputs.logits);
-      return returnOutputs ? ([loss, outputs] as [tf.Tensor, typeof outputs]) : loss;
-    }
+/** A computeLoss that returns a per-micro-batch mean and ignores numItemsInBatch. */
+class MeanLossTrainer extends Trainer {
+  override computeLoss(model: TrainableModel, inputs: Inputs, returnOutputs = false) {
+    const { labels, ...features } = inputs;
+    const outputs = model.forward(features);
+    const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, 3), outputs.logits);
+    return returnOutputs ? ([loss, outputs] as [tf.Tensor, typeof outputs]) : loss;
   }
-  const data = tabularDataset(64, 2);
-  const run = async (batch: number, accumulation: number) => {
-    const model = mlp(5);
-    const trainer = new MeanLossTrainer({
-      model,
-      args: trainingArgs({ per_device_train_batch_size: batch, gradient_accumulation_steps: accumulation, max_steps: 4, learning_rate: 0.05, optim: 'sgd', max_grad_norm: 0, save_strategy: 'no', output_dir: tempDir() }),
-      trainDataset: data,
-    });
-    await trainer.train();
-    const weights = await weightValues(model);
-    model.dispose();
-    return weights;
-  };
+}
+
+async function sgdWeights(TrainerClass: typeof Trainer, batch: number, accumulation: number, learningRate = 0.05) {
+  const model = mlp(5);
+  const trainer = new TrainerClass({
+    model,
+    args: trainingArgs({ per_device_train_batch_size: batch, gradient_accumulation_steps: accumulation, max_steps: 4, learning_rate: learningRate, optim: 'sgd', max_grad_norm: 0, save_strategy: 'no', output_dir: tempDir() }),
+    trainDataset: tabularDataset(64, 2),
+  });
+  await trainer.train();
+  const weights = await weightValues(model);
+  model.dispose();
+  return weights;
+}
+
+test('static acceptsLossKwargs = false gets the HF fallback: the loss is divided by the accumulation steps', async () => {
+  class DeclaredMeanLossTrainer extends MeanLossTrainer {
+    static override acceptsLossKwargs = false;
+  }
   // Equal-sized micro-batches without ignored labels: mean of means equals the big-batch mean.
-  assert.ok(maxAbsDifference(await run(16, 1), await run(8, 2)) < 1e-5);
+  assert.ok(maxAbsDifference(await sgdWeights(DeclaredMeanLossTrainer, 16, 1), await sgdWeights(DeclaredMeanLossTrainer, 8, 2)) < 1e-5);
+});
+
+test('an undeclared override gets HF\'s default (model_accepts_loss_kwargs): not rescaled, whatever its parameter list says', async () => {
+  // Two summed micro-batch means: the SGD step of one batch at twice the learning rate.
+  const accumulated = await sgdWeights(MeanLossTrainer, 8, 2);
+  assert.ok(maxAbsDifference(await sgdWeights(MeanLossTrainer, 16, 1, 0.1), accumulated) < 1e-5);
+  assert.ok(maxAbsDifference(await sgdWeights(MeanLossTrainer, 16, 1), accumulated) > 1e-3);
 });
 
 test('training leaks no tensors: tf.memory().numTensors stays flat across steps', async () => {

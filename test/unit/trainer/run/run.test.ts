@@ -51,6 +51,13 @@ test('a module exporting computeLoss and computeMetrics functions is used as com
   assert.equal(evaluation.metrics.eval_rows_seen, 40);
 });
 
+test('computeLoss(...args) is accepted at run time, as the editor accepts it (no parameter counting)', async () => {
+  const { path } = writeConfig({ trainer: 'rest_args_trainer.ts', trainingArgs: { max_steps: 3 } });
+  const { end } = await run(path);
+  assert.equal(end.status, 'completed', end.error?.message);
+  assert.equal(end.step, 3);
+});
+
 test("an exception in user code is reported at the user's file and line", async () => {
   const { path } = writeConfig({ trainer: 'throwing_trainer.ts' });
   const { end } = await run(path);
