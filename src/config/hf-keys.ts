@@ -35,7 +35,7 @@ const HUB = 'the Hugging Face Hub is not used; runs stay in `output_dir`';
 const COMPILE = 'there is no torch.compile or kernel fusion in TensorFlow.js';
 const LOADER = 'data is read in the training process; there are no dataloader workers';
 const DEVICE = 'the device follows the `backend` setting (top level), not a TrainingArguments flag';
-const REPORTING = 'metrics go to `metrics.jsonl`, the dashboard and the CLI; external trackers are not supported';
+const REPORTING = 'metrics go to `metrics.jsonl`, the dashboard, the CLI and TensorBoard (`report_to`); trackio is not supported';
 const SCRIPT = 'only used by HF example scripts, not by the Trainer; the CLI command chooses what runs';
 
 const unsupported = (reason: string, offValues: readonly JsonValue[], ...keys: string[]): UnsupportedHfKey[] =>
@@ -57,8 +57,7 @@ export const UNSUPPORTED_HF_KEYS: readonly UnsupportedHfKey[] = [
   ...unsupported('batches are shuffled uniformly (seeded by `data_seed`); length grouping and other samplers are not available', [false, 'random', 'length'], 'group_by_length', 'train_sampling_strategy', 'length_column_name'),
   ...unsupported('columns are chosen by `data.text_column`, `data.label_column` and `data.feature_columns`', [true, null], 'remove_unused_columns', 'label_names'),
   ...unsupported(DEVICE, [false], 'use_cpu', 'no_cuda', 'use_mps_device'),
-  ...unsupported(REPORTING, ['none', [], ['none'], null], 'report_to'),
-  ...unsupported(REPORTING, [null, 'huggingface', 'trackio'], 'logging_dir', 'project', 'trackio_space_id'),
+  ...unsupported(REPORTING, [null, 'huggingface', 'trackio'], 'project', 'trackio_space_id'),
   ...unsupported('logging follows `logging_strategy`/`logging_steps`; log levels are not configurable', [true, 'passive', 'warning', null], 'log_level', 'log_level_replica', 'logging_nan_inf_filter'),
   ...unsupported('evaluation always computes the loss and the configured `metrics` over the whole eval file', [false, true, null, []], 'prediction_loss_only', 'include_inputs_for_metrics', 'include_for_metrics', 'batch_eval_metrics', 'eval_do_concat_batches', 'eval_use_gather_object', 'eval_accumulation_steps', 'include_num_input_tokens_seen', 'include_tokens_per_second', 'skip_memory_metrics'),
   ...unsupported('evaluation follows `eval_strategy`; delays and start-up evaluation are not available', [0, false], 'eval_delay', 'eval_on_start'),

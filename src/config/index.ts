@@ -19,10 +19,12 @@ export type { RuleInfo, RuleCode } from './rules-table';
 export { RULES, ruleInfo } from './rules-table';
 export type { ConfigHost } from './host';
 export { createNullConfigHost } from './host';
-export type { TotalSteps, BestModelSelection } from './resolve';
+export type { TotalSteps, BestModelSelection, ReportTargets } from './resolve';
 export {
   computeTotalSteps,
   resolveMetricNames,
+  resolveReportTo,
+  SUPPORTED_REPORT_INTEGRATIONS,
   resolveLossName,
   resolveBestModelMetric,
   effectiveEvalSteps,

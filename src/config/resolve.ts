@@ -2,7 +2,7 @@
  * Values derived from a config that the Trainer and the editor must compute the same way:
  * the loss and metrics in effect, the evaluation interval, the best-model metric, total steps.
  */
-import { LOSS_ALIASES, type LossName, type MetricName, type TrainerConfig, type TrainingArguments } from './schema';
+import { LOSS_ALIASES, REPORT_TO, type LossName, type MetricName, type ReportIntegration, type TrainerConfig, type TrainingArguments } from './schema';
 
 /** Regression when the model has one output (HF's `problem_type` rule for `num_labels == 1`). */
 export function isRegression(config: Pick<TrainerConfig, 'model'>): boolean {
@@ -96,4 +96,30 @@ export function computeTotalSteps(
     numEpochs: Math.ceil(args.num_train_epochs),
     batchesPerEpoch,
   };
+}
+
+/** Integrations this trainer offers (`all` means these). */
+export const SUPPORTED_REPORT_INTEGRATIONS: readonly ReportIntegration[] = Object.keys(REPORT_TO).filter(
+  (k): k is ReportIntegration => k !== 'none' && k !== 'all',
+);
+
+export interface ReportTargets {
+  /** What the run writes, each once. */
+  integrations: ReportIntegration[];
+  /** Names given that this trainer does not offer (wandb, mlflow, typos), in the order written. */
+  unsupported: string[];
+}
+
+/** `report_to` as HF's TrainingArguments reads it: `none` or `["none"]` is nothing, `all` every offered integration, a string one. */
+export function resolveReportTo(args: Pick<TrainingArguments, 'report_to'>): ReportTargets {
+  const names = typeof args.report_to === 'string' ? [args.report_to] : [...args.report_to];
+  const integrations = new Set<ReportIntegration>();
+  const unsupported: string[] = [];
+  for (const name of names) {
+    if (name === 'none') continue;
+    if (name === 'all') SUPPORTED_REPORT_INTEGRATIONS.forEach((i) => integrations.add(i));
+    else if ((SUPPORTED_REPORT_INTEGRATIONS as readonly string[]).includes(name)) integrations.add(name as ReportIntegration);
+    else unsupported.push(name);
+  }
+  return { integrations: [...integrations], unsupported };
 }

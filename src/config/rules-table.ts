@@ -48,6 +48,7 @@ export const RULES = [
   rule('FTS212', 'loss-task-mismatch', 'warning', 'Loss does not fit the task', 'A classification loss with `num_labels: 1` (regression), or a regression loss with several classes. The loss is then meaningless or fails on shapes. Also `label_smoothing_factor` with regression or a loss other than CrossEntropy: it replaces the loss with smoothed cross-entropy, as HF does.'),
   rule('FTS213', 'metric-task-mismatch', 'warning', 'Metric does not fit the task', 'A classification metric (accuracy, f1, precision, recall) for regression, or a regression metric (mse, mae) for classification.'),
   rule('FTS214', 'column-not-found', 'error', 'Column not in the data', '`data.text_column`, `data.label_column` or a `data.feature_columns` entry names a column the training file does not have (checked against the first JSONL record or the CSV header). The message lists the columns and suggests the closest.'),
+  rule('FTS215', 'unsupported-report-integration', 'warning', '`report_to` names an integration this trainer does not offer', 'Hugging Face reports to wandb, mlflow, comet_ml and others; this trainer writes TensorBoard event files only (`report_to: tensorboard`, or `all`). Other names are ignored, so the run is not tracked there: the warning says so rather than dropping them silently. `none` reports nowhere but `metrics.jsonl` and the dashboard.'),
 ] as const satisfies readonly RuleInfo[];
 
 export type RuleCode = (typeof RULES)[number]['code'];

@@ -7,7 +7,7 @@ import type { ConfigHost } from './host';
 import type { ParsedConfig } from './parsed';
 import type { Range } from './position';
 import type { Problem, ProblemFix, TextEdit } from './problems';
-import { computedMetricKeys, computeTotalSteps, effectiveEvalSteps, isRegression, resolveLossName, resolveMetricNames } from './resolve';
+import { computedMetricKeys, computeTotalSteps, effectiveEvalSteps, isRegression, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS } from './resolve';
 import { ruleInfo, type RuleCode } from './rules-table';
 import type { TrainerConfig } from './schema';
 import { closestMatch } from './suggest';
@@ -342,6 +342,29 @@ const columnsExist: CrossFieldRule = (context, report) => {
   });
 };
 
+/** HF's reporting integrations (transformers 5 `INTEGRATION_TO_CALLBACK`), to tell "not offered here" from a typo. */
+const HF_REPORT_INTEGRATIONS = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub', 'dvclive', 'flyte', 'kubeflow', 'mlflow', 'neptune', 'swanlab', 'tensorboard', 'trackio', 'wandb'];
+
+const reportToSupported: CrossFieldRule = (context, report) => {
+  if (!context.usable(`${TA}.report_to`)) return;
+  const { unsupported } = resolveReportTo(context.config.training_args);
+  if (unsupported.length === 0) return;
+  const node = context.written(`${TA}.report_to`)?.value;
+  const supported = [...SUPPORTED_REPORT_INTEGRATIONS, 'all', 'none'].map((n) => `\`${n}\``).join(', ');
+  for (const name of new Set(unsupported)) {
+    const item = node?.type === 'array' ? node.items.find((i) => i.type === 'scalar' && i.value === name) : undefined;
+    const known = HF_REPORT_INTEGRATIONS.includes(name);
+    const suggestion = known ? undefined : closestMatch(name, [...SUPPORTED_REPORT_INTEGRATIONS, 'all', 'none']);
+    const target = item ?? (node?.type === 'scalar' ? node : undefined);
+    report({
+      code: 'FTS215',
+      range: item?.range ?? valueRange(context, `${TA}.report_to`),
+      message: `\`report_to\` names \`${name}\`, ${known ? 'a Hugging Face integration this trainer does not offer' : 'which is not a reporting integration'}; it is ignored. Supported: ${supported}${suggestion ? `. Did you mean \`${suggestion}\`?` : ''}`,
+      ...optionalFix(suggestion && target ? fixOf(`Change to \`${suggestion}\``, replaceValueEdit(context.parsed, target, suggestion)) : undefined),
+    });
+  }
+};
+
 export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   bestModelNeedsMatchingStrategies,
   metricMustBeComputed,
@@ -356,6 +379,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   lossFitsTask,
   metricsFitTask,
   columnsExist,
+  reportToSupported,
 ];
 
 /** Runs every cross-field rule; a rule that throws becomes nothing rather than breaking validation. */

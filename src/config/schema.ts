@@ -62,6 +62,14 @@ export const SCHEDULERS = {
   reduce_lr_on_plateau: 'Multiply by `factor` (0.1) after `patience` (10) evaluations without improvement.',
 } as const;
 
+/** `report_to` values with a meaning here. HF's other integrations (wandb, mlflow, ...) are a warning (FTS215). */
+export const REPORT_TO = {
+  none: 'No integration (HF default since transformers 5): metrics go to `metrics.jsonl`, the dashboard and the CLI only.',
+  all: 'Every integration this trainer offers: TensorBoard.',
+  tensorboard: 'TensorBoard event files in `logging_dir`, tagged as HF\'s `TensorBoardCallback` tags them (`train/loss`, `eval/accuracy`, ...).',
+} as const;
+export type ReportIntegration = Exclude<keyof typeof REPORT_TO, 'none' | 'all'>;
+
 export const BACKENDS = {
   auto: 'Fastest that loads: a GPU backend, then native `tensorflow`, then `wasm`, then `cpu`.',
   tensorflow: 'Native TensorFlow through the optional `@tensorflow/tfjs-node`.',
@@ -258,6 +266,28 @@ export const TrainingArgumentsSchema = Type.Object(
       'HF also takes a float below 1 as a fraction of the total steps; here it is a whole number of steps.',
     ),
     logging_first_step: Type.Boolean({ default: false, markdownDescription: 'Also log after the first step.' }),
+    report_to: Type.Union(
+      [
+        StringEnum(REPORT_TO, { markdownDescription: 'An integration, `all` or `none`.' }),
+        Type.String(),
+        Type.Array(Type.Union([StringEnum(REPORT_TO, { markdownDescription: 'An integration.' }), Type.String()])),
+      ],
+      {
+        default: 'none',
+        markdownDescription:
+          'Where logs are reported besides `metrics.jsonl` and the dashboard: `tensorboard`, `all`, `none`, or a list. Default `none`, as in transformers 5.',
+        hfDiff:
+          'HF\'s `all` means every integration whose package is installed (wandb, mlflow, comet_ml, ...); here only `tensorboard` is offered, so `all` means TensorBoard, and any other name is a warning (FTS215) and ignored.',
+        examples: ['tensorboard', ['tensorboard']],
+      },
+    ),
+    logging_dir: Nullable(Type.String(), {
+      markdownDescription:
+        'TensorBoard log folder, relative to the config file. Default: `TENSORBOARD_LOGGING_DIR` if set, else `<output_dir>/runs/<Mon DD_HH-MM-SS>_<hostname>`, a new folder per run, as HF.',
+      hfDiff:
+        'transformers 5 removed `TrainingArguments.logging_dir` (its `TensorBoardCallback` reads `TENSORBOARD_LOGGING_DIR`, else uses the same default); here the field is still accepted and wins over the variable.',
+      examples: ['runs/tensorboard'],
+    }),
     eval_strategy: StringEnum(STRATEGIES, { default: 'no', markdownDescription: 'When to evaluate on `data.eval_file`.' }),
     eval_steps: Nullable(PositiveInt(1, 'Evaluate every N steps.'), {
       markdownDescription: 'Evaluate every N steps (with the `steps` strategy). Defaults to `logging_steps`.',

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadConfigFile } from '../cli/config-host';
-import { formatProblem, hasErrors, resolveLossName, resolveMetricNames, type TrainerConfig } from '../config';
-import { PROTOCOL_VERSION, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
+import { formatProblem, hasErrors, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS, type TrainerConfig } from '../config';
+import { PROTOCOL_VERSION, type LogMessageEvent, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
 import { initBackend, type BackendName } from './backends';
 import { checkpointGlobalStep, latestCheckpoint, listCheckpoints } from './checkpoints';
 import { loadTrainerModule, type CoreModules, type TrainerModule } from './custom-module';
@@ -16,6 +16,7 @@ import { TrainerError } from './errors';
 import { FanOutSink, JsonlEventLog, type EventSink } from './event-sink';
 import { fromPretrained, readModelInfo, saveModel, type ModelInfo } from './io';
 import { createModel } from './models';
+import { resolveLoggingDir, TensorBoardSink } from './reporting';
 import { loadTokenizer } from './tokenizer';
 import { Trainer } from './trainer';
 import type { TrainableModel } from './types';
@@ -48,6 +49,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
   const started = Date.now();
   const sink = new FanOutSink().add(options.events);
   let metricsLog: JsonlEventLog | undefined;
+  let tensorBoard: TensorBoardSink | undefined;
   let trainerModule: TrainerModule | undefined;
   let trainer: Trainer | undefined;
   let model: TrainableModel | undefined;
@@ -98,8 +100,12 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     prepareOutputDir(outputDir, config, resumeFrom);
 
     metricsLog = new JsonlEventLog(join(outputDir, 'metrics.jsonl'));
-    // On disk first: whoever hears of an event can then find it in metrics.jsonl.
+    const reporting = createReporting(config, { configDir, outputDir, started }, (text) => sink.emit({ type: 'message', time: Date.now(), level: 'warning', text }));
+    tensorBoard = reporting.tensorBoard;
+    // On disk first (metrics.jsonl, then TensorBoard): whoever hears of an event can then find it there.
+    if (tensorBoard) sink.addFirst(tensorBoard);
     sink.addFirst(metricsLog);
+    for (const note of reporting.notes) sink.emit(note);
 
     const backend = await initBackend({ backend: config.backend, threads: config.threads }, (text) =>
       sink.emit({ type: 'message', time: Date.now(), level: text.startsWith('backend auto: skipped') ? 'debug' : 'warning', text }),
@@ -182,10 +188,31 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
   } catch (error) {
     return end('failed', { error: describeError(error, trainerModule) });
   } finally {
+    tensorBoard?.close();
     metricsLog?.close();
     model?.dispose();
     trainer?.optimizer?.dispose();
   }
+}
+
+/**
+ * `report_to`: the TensorBoard sink when asked for, and what the run log should say about it;
+ * names this trainer does not offer (wandb, mlflow, ...) are a warning there too, never dropped silently.
+ */
+function createReporting(
+  config: TrainerConfig,
+  run: { configDir: string; outputDir: string; started: number },
+  warn: (text: string) => void,
+): { tensorBoard?: TensorBoardSink; notes: LogMessageEvent[] } {
+  const note = (level: LogMessageEvent['level'], text: string): LogMessageEvent => ({ type: 'message', time: Date.now(), level, text });
+  const { integrations, unsupported } = resolveReportTo(config.training_args);
+  const notes = unsupported.map((name) =>
+    note('warning', `report_to: \`${name}\` is not offered by this trainer and is ignored; supported: ${SUPPORTED_REPORT_INTEGRATIONS.join(', ')} [FTS215]`),
+  );
+  if (!integrations.includes('tensorboard')) return { notes };
+  const logDir = resolveLoggingDir({ loggingDir: config.training_args.logging_dir, configDir: run.configDir, outputDir: run.outputDir, startTime: new Date(run.started) });
+  notes.push(note('info', `TensorBoard event files go to ${logDir} (view with: tensorboard --logdir ${dirname(logDir)})`));
+  return { tensorBoard: new TensorBoardSink({ logDir: () => logDir, onError: warn }), notes };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeTotalSteps, effectiveEvalSteps, resolveBestModelMetric, resolveLossName, resolveMetricNames } from '../../../src/config/resolve';
-import { LOSSES } from '../../../src/config/schema';
+import { computeTotalSteps, effectiveEvalSteps, resolveBestModelMetric, resolveLossName, resolveMetricNames, resolveReportTo } from '../../../src/config/resolve';
+import { LOSSES, TrainingArgumentsSchema } from '../../../src/config/schema';
 
 const args = (overrides: Partial<Parameters<typeof computeTotalSteps>[0]['training_args']> = {}) => ({
   training_args: { per_device_train_batch_size: 8, gradient_accumulation_steps: 1, dataloader_drop_last: false, num_train_epochs: 3, max_steps: -1, ...overrides },
@@ -59,4 +59,17 @@ test('eval_steps defaults to logging_steps; best-model metric defaults to loss, 
   assert.deepEqual(resolveBestModelMetric({ ...base, metric_for_best_model: 'eval_accuracy' }), { metric: 'accuracy', logKey: 'eval_accuracy', greaterIsBetter: true });
   assert.equal(resolveBestModelMetric({ ...base, metric_for_best_model: 'mse' })?.greaterIsBetter, false);
   assert.equal(resolveBestModelMetric({ ...base, metric_for_best_model: 'accuracy', greater_is_better: false })?.greaterIsBetter, false);
+});
+
+test('resolveReportTo reads report_to as HF does: none, all, a name or a list', () => {
+  assert.deepEqual(resolveReportTo({ report_to: 'none' }), { integrations: [], unsupported: [] });
+  assert.deepEqual(resolveReportTo({ report_to: ['none'] }), { integrations: [], unsupported: [] });
+  assert.deepEqual(resolveReportTo({ report_to: 'all' }), { integrations: ['tensorboard'], unsupported: [] });
+  assert.deepEqual(resolveReportTo({ report_to: 'tensorboard' }), { integrations: ['tensorboard'], unsupported: [] });
+  assert.deepEqual(resolveReportTo({ report_to: ['wandb', 'tensorboard', 'all'] }), { integrations: ['tensorboard'], unsupported: ['wandb'] });
+});
+
+test('report_to defaults to none, as in transformers 5', () => {
+  assert.equal(TrainingArgumentsSchema.properties.report_to.default, 'none');
+  assert.equal(TrainingArgumentsSchema.properties.logging_dir.default, null);
 });

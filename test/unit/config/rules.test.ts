@@ -170,3 +170,18 @@ test('FTS214: columns must exist in the training file, with a did-you-mean fix',
   const wrong = mlp('[x1, x3]');
   assert.equal(rangeText(wrong.parsed, only(wrong.problems, 'FTS214')), 'x3');
 });
+
+test('FTS215: report_to names an integration this trainer does not offer (a warning naming what is supported)', () => {
+  const wandb = fires(['report_to: wandb'], 'FTS215');
+  assert.equal(wandb.problem.severity, 'warning');
+  assert.equal(rangeText(wandb.parsed, wandb.problem), 'wandb');
+  assert.match(wandb.problem.message, /`wandb`, a Hugging Face integration this trainer does not offer; it is ignored\. Supported: `tensorboard`, `all`, `none`/);
+  assert.ok(wandb.config, 'a warning does not block the run');
+  const listed = check(yamlConfig(['report_to: [tensorboard, mlflow, comet_ml]']));
+  const warnings = listed.problems.filter((p) => p.code === 'FTS215');
+  assert.deepEqual(warnings.map((p) => rangeText(listed.parsed, p)), ['mlflow', 'comet_ml'], 'each unsupported item, at its own position');
+  const typo = fires(['report_to: tensorbaord'], 'FTS215');
+  assert.match(typo.problem.message, /not a reporting integration.*Did you mean `tensorboard`\?/);
+  assert.match(applyFix(typo.parsed, typo.problem), /report_to: tensorboard\n/);
+  for (const ok of ['report_to: tensorboard', 'report_to: all', 'report_to: none', 'report_to: [tensorboard]', 'report_to: []']) quiet([ok], 'FTS215');
+});

@@ -137,7 +137,7 @@ test('unsupported HF keys: "not supported by this trainer" with the reason and a
     ['fp16: true', /float32/],
     ['deepspeed: ds_config.json', /one process/],
     ['push_to_hub: true', /Hub/],
-    ['report_to: wandb', /metrics\.jsonl/],
+    ['trackio_space_id: my/space', /trackio/],
     ['gradient_checkpointing: true', /memory/],
     ['dataloader_num_workers: 4', /dataloader workers/],
     ['torch_compile: true', /torch\.compile/],
@@ -158,7 +158,7 @@ test('unsupported HF keys: "not supported by this trainer" with the reason and a
 });
 
 test('unsupported HF keys set to their off value are only information', () => {
-  for (const line of ['fp16: false', 'report_to: none', 'push_to_hub: false', 'dataloader_num_workers: 0']) {
+  for (const line of ['fp16: false', 'project: huggingface', 'push_to_hub: false', 'dataloader_num_workers: 0']) {
     const result = check(yamlConfig([line]));
     const problem = only(result.problems, 'FTS121');
     assert.equal(problem.severity, 'information');
