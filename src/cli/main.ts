@@ -9,6 +9,8 @@ Commands:
   train <config> [--json] [--resume[=<ckpt>]] [--overwrite-output-dir]
                 [--max-steps N] [--backend B]
                                     run a training job (Ctrl-C: checkpoint and stop)
+  download <org/name[@rev]> [--revision R] [--offline] [--json]
+                                    fetch a Hub model into the Hugging Face cache
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -18,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./validate')).runValidate(rest);
     case 'train':
       return (await import('./train')).runTrain(rest);
+    case 'download':
+      return (await import('./download')).runDownload(rest);
     case undefined:
     case '-h':
     case '--help':
