@@ -60,7 +60,7 @@ export const UNSUPPORTED_HF_KEYS: readonly UnsupportedHfKey[] = [
   ...unsupported(REPORTING, [null, 'huggingface', 'trackio'], 'project', 'trackio_space_id'),
   ...unsupported('logging follows `logging_strategy`/`logging_steps`; log levels are not configurable', [true, 'passive', 'warning', null], 'log_level', 'log_level_replica', 'logging_nan_inf_filter'),
   ...unsupported('evaluation always computes the loss and the configured `metrics` over the whole eval file', [false, true, null, []], 'prediction_loss_only', 'include_inputs_for_metrics', 'include_for_metrics', 'batch_eval_metrics', 'eval_do_concat_batches', 'eval_use_gather_object', 'eval_accumulation_steps', 'include_num_input_tokens_seen', 'include_tokens_per_second', 'skip_memory_metrics'),
-  ...unsupported('evaluation follows `eval_strategy`; delays and start-up evaluation are not available', [0, false], 'eval_delay', 'eval_on_start'),
+  ...unsupported('evaluation follows `eval_strategy` (and `eval_on_start`); a delay is not available', [0], 'eval_delay'),
   ...unsupported(SCRIPT, [false, null], 'do_train', 'do_eval', 'do_predict'),
   ...unsupported('checkpoints always hold model, optimizer, scheduler and RNG state, written as safetensors', [false, true, null], 'save_only_model', 'save_safetensors', 'enable_jit_checkpoint', 'restore_callback_states_from_checkpoint', 'ignore_data_skip'),
   ...unsupported('the optimizer is chosen with `optim`; Adafactor, 8-bit, GaLore and similar optimizers are not available', [false, null], 'adafactor', 'optim_target_modules'),

@@ -141,12 +141,21 @@ const metricMustBeComputed: CrossFieldRule = (context, report) => {
 
 const evalNeedsEvalFile: CrossFieldRule = (context, report) => {
   const { training_args: args, data } = context.config;
-  if (args.eval_strategy === 'no' || data.eval_file !== undefined || !context.usable(`${TA}.eval_strategy`, 'data.eval_file')) return;
-  report({
-    code: 'FTS204',
-    range: valueRange(context, `${TA}.eval_strategy`),
-    message: `\`eval_strategy\` is \`${args.eval_strategy}\` but there is no evaluation data; set \`data.eval_file\``,
-  });
+  if (data.eval_file !== undefined) return;
+  if (args.eval_strategy !== 'no' && context.usable(`${TA}.eval_strategy`, 'data.eval_file')) {
+    report({
+      code: 'FTS204',
+      range: valueRange(context, `${TA}.eval_strategy`),
+      message: `\`eval_strategy\` is \`${args.eval_strategy}\` but there is no evaluation data; set \`data.eval_file\``,
+    });
+  }
+  if (args.eval_on_start && context.usable(`${TA}.eval_on_start`, 'data.eval_file')) {
+    report({
+      code: 'FTS204',
+      range: valueRange(context, `${TA}.eval_on_start`),
+      message: '`eval_on_start` is true but there is no evaluation data; set `data.eval_file`',
+    });
+  }
 };
 
 const warmupBoth: CrossFieldRule = (context, report) => {

@@ -36,6 +36,9 @@ export const ARCHITECTURES = {
     'A small Transformer encoder (multi-head self-attention, layer norm, feed-forward) with a classification head.',
 } as const;
 
+/** Tokens per row of the built-in text architectures when `model.max_length` is not set. */
+export const DEFAULT_MAX_LENGTH = 64;
+
 export const STRATEGIES = {
   no: 'Never.',
   steps: 'Every `*_steps` optimizer steps.',
@@ -139,10 +142,25 @@ export const ModelSchema = Type.Object(
     from_pretrained: Type.Optional(
       Type.String({
         markdownDescription:
-          'Folder with a saved tfjs LayersModel (`model.json` + weights) or a checkpoint of this Trainer to fine-tune. Relative to the config file.',
-        hfDiff: 'HF downloads from the Hub; here only local folders are read.',
-        examples: ['runs/base/checkpoint-500'],
+          'Checkpoint to fine-tune, a folder relative to the config file: a Hugging Face model folder (`config.json` with `model_type` ' +
+          '`bert`, `roberta` or `distilbert`, `model.safetensors` or its shards, `tokenizer.json`), a checkpoint of this Trainer, ' +
+          'or a saved tfjs LayersModel (`model.json`). A Hugging Face folder decides the architecture; `model.architecture` is then not used.',
+        hfDiff: 'HF also downloads from the Hub; here a folder is read (a Hub id resolves only through the local Hugging Face cache).',
+        examples: ['models/bert-mini', 'runs/base/checkpoint-500'],
       }),
+    ),
+    problem_type: Type.Optional(
+      StringEnum(
+        {
+          single_label_classification: 'One class per row; CrossEntropy.',
+          multi_label_classification: 'A list of labels per row; one sigmoid output per label, BCEWithLogits.',
+          regression: 'A number per row (`num_labels: 1`); MSE.',
+        },
+        {
+          markdownDescription:
+            'Task of a Hugging Face checkpoint\'s classification head, as `config.json`\'s `problem_type`. Default: the checkpoint\'s, else regression for `num_labels: 1` and single-label otherwise.',
+        },
+      ),
     ),
     freeze: Type.Array(Type.String(), {
       default: [],
@@ -159,7 +177,14 @@ export const ModelSchema = Type.Object(
       default: 5000,
       markdownDescription: 'Text models: maximum vocabulary of the tokenizer built from the training data.',
     }),
-    max_length: Type.Integer({ minimum: 1, default: 64, markdownDescription: 'Text models: tokens per example (padded or truncated).' }),
+    max_length: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        markdownDescription:
+          'Text models: tokens per example; longer rows are truncated. Built-in architectures pad every row to it (default 64). ' +
+          'A Hugging Face checkpoint pads each batch to its longest row, and defaults to the smaller of the tokenizer\'s `model_max_length` and `max_position_embeddings`.',
+      }),
+    ),
     num_heads: Type.Integer({ minimum: 1, default: 4, markdownDescription: '`transformer-encoder`: attention heads (must divide `embedding_dim`).' }),
     num_layers: Type.Integer({ minimum: 1, default: 1, markdownDescription: '`transformer-encoder`: encoder blocks.' }),
     ff_dim: Type.Integer({ minimum: 1, default: 128, markdownDescription: '`transformer-encoder`: feed-forward width.' }),
@@ -187,6 +212,13 @@ export const DataSchema = Type.Object(
     tokenizer: Type.Optional(
       Type.String({
         markdownDescription: 'Folder with a Hugging Face `tokenizer.json` to use instead of building a word tokenizer from the training data.',
+      }),
+    ),
+    text_pair_column: Type.Optional(
+      Type.String({
+        markdownDescription:
+          'Column holding the second text of a sentence pair (e.g. the hypothesis of an NLI pair); a Hugging Face tokenizer joins the pair with its special tokens and token-type ids.',
+        examples: ['hypothesis'],
       }),
     ),
     lowercase: Type.Boolean({ default: true, markdownDescription: 'Lower-case text before the built-in tokenizer splits it.' }),
@@ -287,6 +319,10 @@ export const TrainingArgumentsSchema = Type.Object(
       hfDiff:
         'transformers 5 removed `TrainingArguments.logging_dir` (its `TensorBoardCallback` reads `TENSORBOARD_LOGGING_DIR`, else uses the same default); here the field is still accepted and wins over the variable.',
       examples: ['runs/tensorboard'],
+    }),
+    eval_on_start: Type.Boolean({
+      default: false,
+      markdownDescription: 'Evaluate once before the first training step (the baseline of a fine-tune); it is logged at step 0.',
     }),
     eval_strategy: StringEnum(STRATEGIES, { default: 'no', markdownDescription: 'When to evaluate on `data.eval_file`.' }),
     eval_steps: Nullable(PositiveInt(1, 'Evaluate every N steps.'), {

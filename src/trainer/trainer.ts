@@ -245,6 +245,8 @@ export class Trainer {
   async train(options: { resumeFromCheckpoint?: string | boolean } = {}): Promise<TrainOutput> {
     const loop = await this.startLoop(options.resumeFromCheckpoint ?? this.args.resume_from_checkpoint ?? undefined);
     await this.callbackHandler.call('onTrainBegin', this.callbackContext());
+    // HF's eval_on_start: a baseline evaluation that neither picks a best model nor steps the scheduler.
+    if (this.args.eval_on_start && this.evalDataset) await this.evaluateAndTrack(loop.step.scheduler, { trackBest: false });
     let status: TrainOutput['status'] = 'completed';
     let stopCheckpoint: string | undefined;
     try {
@@ -668,7 +670,7 @@ export class Trainer {
     return resolveBestModelMetric(this.args)?.greaterIsBetter ?? false;
   }
 
-  private async evaluateAndTrack(scheduler: LrScheduler): Promise<void> {
+  private async evaluateAndTrack(scheduler: LrScheduler, options: { trackBest?: boolean } = {}): Promise<void> {
     const metrics = await this.evaluate();
     const entry = { ...metrics, epoch: round(this.state.epoch), step: this.state.globalStep };
     this.state.logHistory.push(entry);
@@ -676,6 +678,7 @@ export class Trainer {
     this.events?.emit(event);
     // HF calls on_evaluate before it updates the best metric: callbacks compare against the previous best.
     await this.callbackHandler.call('onEvaluate', { args: this.args, state: this.state, control: this.control, metrics });
+    if (options.trackBest === false) return;
     const selection = resolveBestModelMetric(this.args);
     if (selection) {
       const value = metrics[selection.logKey];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { TrainerConfig } from '../../config/schema';
+import { DEFAULT_MAX_LENGTH, type TrainerConfig } from '../../config/schema';
 import { loadTokenizer, TOKENIZER_FILE, WordTokenizer, type Tokenizer } from '../tokenizer';
 import { BlockDataset, type TensorDataset } from './dataset';
 import { computeFeatureStats, detectNumericColumns, readFeatureMatrix, standardize, type FeatureStats } from './features';
@@ -74,7 +74,7 @@ export async function prepareData(config: TrainerConfig, configDir: string, opti
   const trainTexts = readTexts(train, data.text_column);
   const tokenizer = options.tokenizer ?? (await obtainTokenizer(config, configDir, trainTexts));
   const toDataset = (table: RawTable, texts: string[]) => {
-    const length = model.max_length;
+    const length = model.max_length ?? DEFAULT_MAX_LENGTH;
     const ids = new Int32Array(texts.length * length);
     const mask = new Float32Array(texts.length * length);
     texts.forEach((text, row) => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../../config/schema';
+import { DEFAULT_MAX_LENGTH, type ModelConfig } from '../../config/schema';
 import type { FunctionalModelSpec } from './functional-model';
 import { glorotUniform, normal, ones, zeros } from './init';
 import { dense, embed, gelu, layerNorm, maskedMaxPool, maskedMeanPool } from './ops';
@@ -84,7 +84,8 @@ export function buildTextClassifier(config: ModelConfig, dims: ModelDims, store:
 
 export function buildTransformerEncoder(config: ModelConfig, dims: ModelDims, store: WeightStore): FunctionalModelSpec {
   const vocabSize = requireDim(dims.vocabSize, 'vocabSize', 'transformer-encoder');
-  const { embedding_dim: dim, num_heads: heads, max_length: maxLength, ff_dim: ffDim, dropout: rate } = config;
+  const { embedding_dim: dim, num_heads: heads, ff_dim: ffDim, dropout: rate } = config;
+  const maxLength = config.max_length ?? DEFAULT_MAX_LENGTH;
   if (dim % heads !== 0) {
     throw new Error(`createModel: model.num_heads (${heads}) must divide model.embedding_dim (${dim})`);
   }

@@ -63,6 +63,12 @@ test('FTS204: evaluation needs data.eval_file', () => {
   assert.ok(!codes(check(yamlConfig([]).replace('  eval_file: data/valid.jsonl\n', '')).problems).includes('FTS204'));
 });
 
+test('FTS204: eval_on_start needs data.eval_file too', () => {
+  const result = check(yamlConfig(['eval_on_start: true']).replace('  eval_file: data/valid.jsonl\n', ''));
+  assert.equal(rangeText(result.parsed, only(result.problems, 'FTS204')), 'true');
+  quiet(['eval_on_start: true'], 'FTS204');
+});
+
 test('FTS205: warmup_steps and warmup_ratio both set is a warning', () => {
   const { problem } = fires(['warmup_steps: 10', 'warmup_ratio: 0.1'], 'FTS205');
   assert.equal(problem.severity, 'warning');

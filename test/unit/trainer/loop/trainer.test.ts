@@ -292,3 +292,23 @@ test('a stop requested before the first step ends the run without writing an unt
   assert.deepEqual(listCheckpoints(outputDir), []);
   model.dispose();
 });
+
+test('eval_on_start evaluates before the first step: log_history has the baseline at step 0, and it picks no best model', async () => {
+  const model = mlp(4);
+  const evals: number[] = [];
+  const trainer = new Trainer({
+    model,
+    args: trainingArgs({ per_device_train_batch_size: 16, max_steps: 2, eval_on_start: true, eval_strategy: 'no', save_strategy: 'no', metric_for_best_model: 'loss', output_dir: tempDir() }),
+    trainDataset: tabularDataset(32, 5),
+    evalDataset: tabularDataset(16, 6),
+    callbacks: [{ onEvaluate: ({ state }) => void evals.push(state.globalStep) }],
+  });
+  const baseline = await trainer.evaluate();
+  await trainer.train();
+  assert.deepEqual(evals, [0]);
+  const first = trainer.state.logHistory[0];
+  assert.equal(first.step, 0);
+  assert.equal(first.eval_loss, baseline.eval_loss);
+  assert.equal(trainer.state.bestMetric, undefined);
+  model.dispose();
+});
