@@ -55,35 +55,57 @@ export async function readSafetensors(path: string): Promise<SafetensorsFile> {
   return decodeSafetensors(await readFile(path), path);
 }
 
+/** A header larger than this is not a real one (the reference reader caps it at 100 MB). */
+const MAX_HEADER_BYTES = 100_000_000;
+
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
   const fail = (why: string) => new Error(`${source}: not a valid safetensors file: ${why}`);
-  if (bytes.length < 8) throw fail('shorter than its 8-byte header length');
+  if (bytes.length < 8) throw fail(`${bytes.length} bytes, shorter than its 8-byte header length (a truncated download?)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.length) throw fail(`header length ${headerLength} exceeds the file size ${bytes.length}`);
+  if (headerLength > MAX_HEADER_BYTES) throw fail(`header length ${headerLength} is above the ${MAX_HEADER_BYTES}-byte limit`);
+  if (8 + headerLength > bytes.length) throw fail(`header length ${headerLength} exceeds the file size ${bytes.length} (a truncated download?)`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
     throw fail(`header is not JSON (${(error as Error).message})`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('header is not a JSON object');
   const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
   const tensors: Record<string, SafetensorEntry> = {};
   let metadata: Record<string, string> = {};
+  const ranges: Array<{ name: string; begin: number; end: number }> = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       metadata = value as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: offsets } = value as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const width = ELEMENT_BYTES[dtype];
-    if (!width) throw fail(`"${name}" has dtype ${dtype}; supported: ${Object.keys(ELEMENT_BYTES).join(', ')}`);
-    const count = shape.reduce((a, b) => a * b, 1);
-    const [begin, end] = offsets;
-    if (end - begin !== count * width || dataStart + end > bytes.length) throw fail(`"${name}" has a byte range that does not fit its shape or the file`);
+    const { dtype, shape, data_offsets: offsets } = (value ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const width = typeof dtype === 'string' ? ELEMENT_BYTES[dtype] : undefined;
+    if (!width) throw fail(`tensor "${name}" has dtype ${JSON.stringify(dtype)}; readable dtypes: ${Object.keys(ELEMENT_BYTES).join(', ')}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`tensor "${name}" has shape ${JSON.stringify(shape)}, not a list of sizes`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
+      throw fail(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}, not [begin, end]`);
+    }
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    const [begin, end] = offsets as [number, number];
+    if (end - begin !== count * width) {
+      throw fail(`tensor "${name}" claims bytes [${begin}, ${end}) but ${dtype} [${shape.join(', ')}] needs ${count * width} bytes`);
+    }
+    if (end > dataLength) throw fail(`tensor "${name}" ends at byte ${end} of the data but the file holds only ${dataLength} (a truncated download?)`);
+    ranges.push({ name, begin, end });
     // Copy: the data may not be aligned for a typed-array view, and the result must not alias the file buffer.
     const raw = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end)); // a copy (Buffer.slice would alias)
-    tensors[name] = { dtype: dtype.startsWith('I') ? 'I32' : 'F32', shape: [...shape], data: convert(dtype, raw, count) };
+    tensors[name] = { dtype: (dtype as string).startsWith('I') ? 'I32' : 'F32', shape: [...(shape as number[])], data: convert(dtype as string, raw, count) };
+  }
+  // The reference reader requires the tensors to tile the data exactly: no overlaps, no gaps.
+  ranges.sort((a, b) => a.begin - b.begin);
+  let expected = 0;
+  for (const range of ranges) {
+    if (range.begin !== expected) throw fail(`tensor "${range.name}" starts at byte ${range.begin} of the data, expected ${expected} (overlapping or missing data)`);
+    expected = range.end;
   }
   return { tensors, metadata };
 }
