@@ -65,9 +65,9 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
     }
   };
 
-  const stop = async (argument?: unknown): Promise<void> => {
+  /** The run a command acts on: a run id (the dashboard), a config (editor title, explorer), the only active run, or a pick. */
+  const pickActiveRun = async (argument: unknown, title: string): Promise<RunState | undefined> => {
     const active = host.runManager.active();
-    // A run id (the dashboard), or a config (editor title, explorer): its active run.
     let run =
       typeof argument === 'string'
         ? host.runManager.get(argument)
@@ -78,17 +78,29 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
     if (!run && active.length > 1) {
       const picked = await vscode.window.showQuickPick(
         active.map((r) => ({ label: vscode.workspace.asRelativePath(r.configPath), description: `step ${r.step}/${r.totalSteps}`, run: r })),
-        { title: 'Stop training', placeHolder: 'Pick the run to stop' },
+        { title, placeHolder: 'Pick the run' },
       );
       run = picked?.run;
     }
-    if (!run) {
-      if (active.length === 0) void vscode.window.showInformationMessage('No training run is active.');
-      return;
-    }
+    if (!run && active.length === 0) void vscode.window.showInformationMessage('No training run is active.');
+    return run;
+  };
+
+  const stop = async (argument?: unknown): Promise<void> => {
+    const run = await pickActiveRun(argument, 'Stop training');
+    if (!run) return;
     host.output.info(`Stopping ${run.id} (a checkpoint is written first)…`);
     const end = await host.runManager.stop(run.id);
     if (end?.checkpoint) void vscode.window.showInformationMessage(`Training stopped at step ${end.step}; checkpoint ${basename(end.checkpoint)} saved.`);
+  };
+
+  /** Pause, continue or save-now: sent to the run's trainer, which acts between steps. */
+  const control = (type: 'pause' | 'resume' | 'save', verb: string) => async (argument?: unknown): Promise<boolean> => {
+    const run = await pickActiveRun(argument, `${verb} training`);
+    if (!run) return false;
+    const sent = host.runManager.control(run.id, type);
+    host.output.info(sent ? `${verb}: ${run.id} at step ${run.step}` : `${verb}: ${run.id} has no running trainer`);
+    return sent;
   };
 
   const resumeFromCheckpoint = async (argument?: unknown, checkpoint?: unknown): Promise<RunState | undefined> => {
@@ -121,6 +133,9 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
     vscode.commands.registerCommand(Commands.startTraining, (argument?: unknown) => start(argument)),
     vscode.commands.registerCommand(Commands.stopTraining, stop),
     vscode.commands.registerCommand(Commands.resumeTraining, resumeFromCheckpoint),
+    vscode.commands.registerCommand(Commands.pauseTraining, control('pause', 'Pause')),
+    vscode.commands.registerCommand(Commands.continueTraining, control('resume', 'Continue')),
+    vscode.commands.registerCommand(Commands.saveCheckpoint, control('save', 'Save checkpoint')),
     vscode.commands.registerCommand(Commands.openDashboard, () => host.openDashboard()),
     vscode.commands.registerCommand(Commands.validateConfig, validate),
     vscode.commands.registerCommand(Commands.newTrainerConfig, newTrainerConfig),

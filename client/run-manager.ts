@@ -4,7 +4,7 @@
  * disposed. No vscode import: the extension wraps it, and tests drive it directly.
  */
 import { EventEmitter } from 'node:events';
-import type { BackendInfo, RunEndEvent, TrainerEvent } from '../src/protocol/events';
+import type { BackendInfo, ControlMessage, RunEndEvent, TrainerEvent } from '../src/protocol/events';
 import { TrainingProcess, type StartOptions, type TrainerEntry } from './training-process';
 
 export type RunPhase = 'starting' | 'running' | 'stopping' | 'completed' | 'stopped' | 'failed';
@@ -15,6 +15,8 @@ export interface RunState {
   /** The output folder: given by the caller at start (from the config), confirmed by runStart. */
   outputDir?: string;
   phase: RunPhase;
+  /** Set while the trainer holds before its next step (pause sent, continue not yet). */
+  paused: boolean;
   step: number;
   totalSteps: number;
   epoch: number;
@@ -84,6 +86,7 @@ export class RunManager extends EventEmitter<ManagerEvents> {
       configPath: options.configPath,
       outputDir: options.outputDir,
       phase: 'starting',
+      paused: false,
       step: 0,
       totalSteps: 0,
       epoch: 0,
@@ -108,6 +111,21 @@ export class RunManager extends EventEmitter<ManagerEvents> {
     state.phase = 'stopping';
     this.emit('changed', state);
     return child.stop(this.options.stopGraceMs ?? 30_000);
+  }
+
+  /**
+   * Pause (hold before the next step), continue, or save a checkpoint now and go on. False when
+   * the run has no live trainer to tell.
+   */
+  control(id: string, type: Exclude<ControlMessage['type'], 'stop'>): boolean {
+    const child = this.processes.get(id);
+    const state = this.runs.get(id);
+    if (!child || !state || !child.send({ type })) return false;
+    if (type === 'pause' || type === 'resume') {
+      state.paused = type === 'pause';
+      this.emit('changed', state);
+    }
+    return true;
   }
 
   /** Resolves when the run has ended (at once if it already has). */
@@ -145,6 +163,7 @@ export class RunManager extends EventEmitter<ManagerEvents> {
         break;
       case 'runEnd':
         state.phase = event.status;
+        state.paused = false;
         state.end = event;
         state.step = Math.max(state.step, event.step);
         break;

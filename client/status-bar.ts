@@ -16,8 +16,9 @@ export function formatEta(seconds: number | undefined): string {
 export function statusText(run: RunState): string {
   if (run.phase === 'starting') return '$(loading~spin) Fine-Tune: starting…';
   const loss = run.loss !== undefined ? ` · loss ${run.loss.toFixed(4)}` : '';
-  const verb = run.phase === 'stopping' ? 'stopping' : `${run.step}/${run.totalSteps}`;
-  return `$(loading~spin) Fine-Tune ${verb}${loss} · ETA ${formatEta(run.eta)}`;
+  if (run.phase === 'stopping') return `$(loading~spin) Fine-Tune stopping${loss}`;
+  if (run.paused) return `$(debug-pause) Fine-Tune ${run.step}/${run.totalSteps} paused${loss}`;
+  return `$(loading~spin) Fine-Tune ${run.step}/${run.totalSteps}${loss} · ETA ${formatEta(run.eta)}`;
 }
 
 export class TrainingStatusBar implements vscode.Disposable {

@@ -26,12 +26,11 @@ export interface StartOptions {
   cwd: string;
 }
 
-/** Environment passed to the trainer: only what Node and tfjs need, plus the chosen backend. */
-export function trainerEnvironment(source: NodeJS.ProcessEnv, backend?: string): NodeJS.ProcessEnv {
+/** Environment passed to the trainer: only what Node and tfjs need (the backend goes as --backend). */
+export function trainerEnvironment(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'USERPROFILE', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'SYSTEMROOT', 'NODE_PATH', 'LD_LIBRARY_PATH', 'VK_ICD_FILENAMES', 'CUDA_VISIBLE_DEVICES'];
   const env: NodeJS.ProcessEnv = {};
   for (const key of keep) if (source[key] !== undefined) env[key] = source[key];
-  if (backend) env.FTS_BACKEND = backend;
   // The extension host is Electron; the child must run as plain Node.
   env.ELECTRON_RUN_AS_NODE = '1';
   return env;
@@ -67,7 +66,7 @@ export class TrainingProcess extends EventEmitter<ProcessEvents> {
   private killTimer?: NodeJS.Timeout;
   readonly exited: Promise<RunEndEvent>;
 
-  constructor(entry: TrainerEntry, options: StartOptions, env: NodeJS.ProcessEnv = trainerEnvironment(process.env, options.backend)) {
+  constructor(entry: TrainerEntry, options: StartOptions, env: NodeJS.ProcessEnv = trainerEnvironment(process.env)) {
     super();
     this.child = fork(entry.modulePath, trainArguments(options), {
       cwd: options.cwd,

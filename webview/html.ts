@@ -9,8 +9,6 @@ export interface DashboardHtmlOptions {
   scriptUri: string;
   /** webview.asWebviewUri of dist/webview/main.css. */
   styleUri: string;
-  /** Codicon stylesheet (@vscode/codicons/dist/codicon.css) if shipped; vscode-icon finds it by id. */
-  codiconsUri?: string;
   /** webview.cspSource. */
   cspSource: string;
   /** A fresh random nonce per render (base64 or hex, at least 128 bits). */
@@ -33,12 +31,9 @@ function escapeAttr(value: string): string {
 }
 
 export function renderDashboardHtml(options: DashboardHtmlOptions): string {
-  const { scriptUri, styleUri, codiconsUri, cspSource, nonce } = options;
+  const { scriptUri, styleUri, cspSource, nonce } = options;
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error('renderDashboardHtml: nonce must be 16+ base64/hex characters');
   const a = escapeAttr;
-  const codicons = codiconsUri
-    ? `\n    <link rel="stylesheet" id="vscode-codicon-stylesheet" href="${a(codiconsUri)}" nonce="${a(nonce)}">`
-    : '';
   return `<!DOCTYPE html>
 <html lang="en">
   <head>
@@ -46,7 +41,7 @@ export function renderDashboardHtml(options: DashboardHtmlOptions): string {
     <meta http-equiv="Content-Security-Policy" content="${a(dashboardCsp(cspSource, nonce))}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
     <title>Fine-Tune Studio</title>
-    <link rel="stylesheet" href="${a(styleUri)}" nonce="${a(nonce)}">${codicons}
+    <link rel="stylesheet" href="${a(styleUri)}" nonce="${a(nonce)}">
   </head>
   <body>
     <main id="app" aria-busy="true"></main>

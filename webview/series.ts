@@ -64,10 +64,6 @@ export function appendPoint(s: Series, x: number, y: number): Series {
   return { xs, ys, length: base.length + 1 };
 }
 
-export function lastX(s: Series): number | undefined {
-  return s.length > 0 ? s.xs[s.length - 1] : undefined;
-}
-
 export function lastY(s: Series): number | undefined {
   return s.length > 0 ? s.ys[s.length - 1] : undefined;
 }

@@ -58,9 +58,6 @@ export function isRunSummary(x: unknown): x is RunSummary {
   );
 }
 
-export type ThemeKind = 'light' | 'dark' | 'highContrast' | 'highContrastLight';
-export const isThemeKind = isOneOf(['light', 'dark', 'highContrast', 'highContrastLight'] as const);
-
 // ---- host → webview ----
 
 /** First message after `ready`: the known runs and which one to show. */
@@ -68,8 +65,6 @@ export interface InitMessage {
   type: 'init';
   runs: RunSummary[];
   activeRunId?: string;
-  /** Informational; the webview follows the body's vscode-* class and CSS variables. */
-  theme?: ThemeKind;
 }
 /** Live events of one run, batched by the host (e.g. every 100 ms). */
 export interface EventsMessage {
@@ -164,7 +159,7 @@ function isStringPair(x: unknown): x is [string, string] {
 }
 
 const hostCheckers = {
-  init: (x: Fields) => isArrayOf(x.runs, isRunSummary) && isOptional(x.activeRunId, isString) && isOptional(x.theme, isThemeKind),
+  init: (x: Fields) => isArrayOf(x.runs, isRunSummary) && isOptional(x.activeRunId, isString),
   events: (x: Fields) => isString(x.runId) && isArrayOf(x.events, isTrainerEvent),
   runList: (x: Fields) => isArrayOf(x.runs, isRunSummary),
   runHistory: (x: Fields) => isString(x.runId) && isArrayOf(x.events, isTrainerEvent),

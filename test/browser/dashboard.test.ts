@@ -70,7 +70,6 @@ describe('dashboard webview', { skip: chromiumMissing && `no Chromium at ${CHROM
       type: 'init',
       runs: [summary(A, 'sentiment', { status: 'running', lastStep: 0, startedAt: 1717236000000 }), summary(B, 'sentiment-lr1e-3')],
       activeRunId: A,
-      theme: 'dark',
     });
     await page.waitForFunction(() => window.__fts.posted.some((m) => (m as { type: string }).type === 'selectRuns'));
     const msgs = await posted(page);

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { RunManager, type RunState } from '../../../client/run-manager';
 import { trainArguments, trainerEnvironment } from '../../../client/training-process';
 import { isTrainerEvent } from '../../../src/protocol/guards';
+import type { TrainerEvent } from '../../../src/protocol/events';
 import { writeConfig } from '../trainer/run/fixtures';
 
 // The child runs in the config's folder, so tsx is named by absolute URL rather than resolved from there.
@@ -90,6 +91,36 @@ test('the child gets argument arrays and a clean environment', () => {
     'train', '/a b/c.trainer.yaml', '--ipc', '--resume=/x/checkpoint-4', '--backend', 'wasm',
   ]);
   assert.deepEqual(trainArguments({ configPath: 'c.trainer.yaml', cwd: '/' }), ['train', 'c.trainer.yaml', '--ipc', '--no-user-code']);
-  const env = trainerEnvironment({ PATH: '/bin', SECRET_TOKEN: 'x', HOME: '/root' }, 'cpu');
-  assert.deepEqual(env, { PATH: '/bin', HOME: '/root', FTS_BACKEND: 'cpu', ELECTRON_RUN_AS_NODE: '1' });
+  const env = trainerEnvironment({ PATH: '/bin', SECRET_TOKEN: 'x', HOME: '/root' });
+  assert.deepEqual(env, { PATH: '/bin', HOME: '/root', ELECTRON_RUN_AS_NODE: '1' });
+});
+
+test('pause holds the trainer between steps, save writes a checkpoint and goes on, continue resumes', async () => {
+  const { dir, path, outputDir } = writeConfig({ trainingArgs: longRun });
+  const manager = new RunManager({ entry, stopGraceMs: 20_000 });
+  const run = manager.start({ configPath: path, outputDir, cwd: dir });
+  await untilEvent(manager, (r) => r.id === run.id && r.step >= 2);
+
+  const saved = new Promise<TrainerEvent>((done) => manager.on('event', (r, e) => r.id === run.id && e.type === 'checkpoint' && done(e)));
+  assert.equal(manager.control(run.id, 'save'), true);
+  const checkpoint = await saved;
+  assert.ok(checkpoint.type === 'checkpoint' && existsSync(join(checkpoint.path, 'trainer_state.json')));
+  assert.equal(run.phase, 'running');
+
+  assert.equal(manager.control(run.id, 'pause'), true);
+  assert.equal(run.paused, true);
+  await new Promise((r) => setTimeout(r, 700)); // the step in flight finishes
+  const heldAt = run.step;
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(run.step, heldAt, 'a paused run took steps');
+
+  assert.equal(manager.control(run.id, 'resume'), true);
+  assert.equal(run.paused, false);
+  await untilEvent(manager, (r) => r.id === run.id && r.step > heldAt);
+  // A paused run stops too (stop releases the pause).
+  manager.control(run.id, 'pause');
+  const end = await manager.stop(run.id);
+  assert.equal(end?.status, 'stopped');
+  assert.equal(run.paused, false);
+  assert.equal(manager.control(run.id, 'save'), false, 'no trainer left to tell');
 });

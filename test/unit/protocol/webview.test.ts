@@ -19,7 +19,7 @@ const log: LogEvent = { type: 'log', time: 2, step: 1, epoch: 0.02, loss: 0.69, 
 
 test('host → webview messages: valid ones pass, malformed are rejected', () => {
   const good: HostToWebviewMessage[] = [
-    { type: 'init', runs: [run], activeRunId: run.id, theme: 'dark' },
+    { type: 'init', runs: [run], activeRunId: run.id },
     { type: 'init', runs: [] },
     { type: 'events', runId: run.id, events: [log] },
     { type: 'runList', runs: [run, { ...run, id: 'b', status: 'unknown', backend: undefined }] },
@@ -31,7 +31,6 @@ test('host → webview messages: valid ones pass, malformed are rejected', () =>
   const bad: unknown[] = [
     { type: 'init' },
     { type: 'init', runs: [{ ...run, status: 'paused' }] },
-    { type: 'init', runs: [], theme: 'sepia' },
     { type: 'events', runId: run.id, events: [{ ...log, loss: 'x' }] },
     { type: 'events', events: [] },
     { type: 'runList', runs: [{ ...run, startedAt: 'yesterday' }] },
