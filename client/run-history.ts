@@ -6,7 +6,8 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseTrainerEventLine } from '../src/protocol/guards';
-import type { TrainerEvent } from '../src/protocol/events';
+import type { RunStartEvent, TrainerEvent } from '../src/protocol/events';
+import { foldProgressAll } from '../src/protocol/progress';
 import type { RunListStatus, RunSummary } from '../src/protocol/webview';
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -26,43 +27,23 @@ export async function readRunEvents(outputDir: string): Promise<TrainerEvent[]> 
 
 /** Summary of one run directory's events; `live` marks the run as running regardless of its file. */
 export function summarizeRun(outputDir: string, events: readonly TrainerEvent[], live = false): RunSummary {
-  let summary: RunSummary = {
+  const progress = foldProgressAll(events);
+  const starts = events.filter((e): e is RunStartEvent => e.type === 'runStart');
+  const latest = starts.at(-1);
+  // A file whose last run has no runEnd: it crashed or is still being written by someone else.
+  const status: RunListStatus = live ? 'running' : progress.status === 'running' ? 'unknown' : progress.status;
+  return {
     id: outputDir,
-    name: basename(outputDir),
+    name: (latest && runName(latest.config)) ?? basename(outputDir),
     outputDir,
-    configPath: '',
-    status: live ? 'running' : 'unknown',
-    lastStep: 0,
-    totalSteps: 0,
-    startedAt: 0,
+    configPath: latest?.configPath ?? '',
+    status,
+    lastStep: progress.step,
+    totalSteps: progress.totalSteps,
+    ...(progress.backend ? { backend: progress.backend } : {}),
+    ...(progress.bestMetric !== undefined ? { bestMetric: progress.bestMetric } : {}),
+    startedAt: starts[0]?.time ?? 0,
   };
-  for (const event of events) {
-    switch (event.type) {
-      case 'runStart':
-        summary = {
-          ...summary,
-          configPath: event.configPath,
-          totalSteps: event.totalSteps,
-          backend: event.backend,
-          startedAt: summary.startedAt || event.time,
-          status: live ? 'running' : 'unknown',
-          name: runName(event.config) ?? summary.name,
-        };
-        break;
-      case 'log':
-      case 'progress':
-        summary.lastStep = Math.max(summary.lastStep, event.step);
-        break;
-      case 'runEnd':
-        summary.lastStep = Math.max(summary.lastStep, event.step);
-        if (!live) summary.status = event.status as RunListStatus;
-        if (event.bestMetric !== undefined) summary.bestMetric = event.bestMetric;
-        break;
-      default:
-        break;
-    }
-  }
-  return summary;
 }
 
 function runName(config: unknown): string | undefined {

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { BackendInfo, ControlMessage, RunEndEvent, TrainerEvent } from '../src/protocol/events';
+import { foldProgress, INITIAL_PROGRESS, type RunProgress } from '../src/protocol/progress';
 import { TrainingProcess, type StartOptions, type TrainerEntry } from './training-process';
 
 export type RunPhase = 'starting' | 'running' | 'stopping' | 'completed' | 'stopped' | 'failed';
@@ -17,6 +18,8 @@ export interface RunState {
   phase: RunPhase;
   /** Set while the trainer holds before its next step (pause sent, continue not yet). */
   paused: boolean;
+  /** Folded from the events (src/protocol/progress); the fields below are read from it. */
+  progress: RunProgress;
   step: number;
   totalSteps: number;
   epoch: number;
@@ -87,6 +90,7 @@ export class RunManager extends EventEmitter<ManagerEvents> {
       outputDir: options.outputDir,
       phase: 'starting',
       paused: false,
+      progress: INITIAL_PROGRESS,
       step: 0,
       totalSteps: 0,
       epoch: 0,
@@ -142,33 +146,21 @@ export class RunManager extends EventEmitter<ManagerEvents> {
 
   private onEvent(state: RunState, event: TrainerEvent): void {
     state.events.push(event);
-    switch (event.type) {
-      case 'runStart':
-        state.phase = state.phase === 'stopping' ? 'stopping' : 'running';
-        state.outputDir = event.outputDir;
-        state.totalSteps = event.totalSteps;
-        state.step = event.resumedStep ?? 0;
-        state.backend = event.backend;
-        break;
-      case 'progress':
-        state.step = event.step;
-        state.totalSteps = event.totalSteps;
-        state.epoch = event.epoch;
-        state.eta = event.eta;
-        break;
-      case 'log':
-        state.step = event.step;
-        state.epoch = event.epoch;
-        state.loss = event.loss;
-        break;
-      case 'runEnd':
-        state.phase = event.status;
-        state.paused = false;
-        state.end = event;
-        state.step = Math.max(state.step, event.step);
-        break;
-      default:
-        break;
+    const progress = foldProgress(state.progress, event);
+    state.progress = progress;
+    state.step = progress.step;
+    state.totalSteps = progress.totalSteps;
+    state.epoch = progress.epoch;
+    state.loss = progress.loss;
+    state.eta = progress.eta;
+    state.backend = progress.backend;
+    if (event.type === 'runStart') {
+      state.outputDir = event.outputDir;
+      if (state.phase === 'starting') state.phase = 'running';
+    } else if (event.type === 'runEnd') {
+      state.phase = event.status;
+      state.paused = false;
+      state.end = event;
     }
     this.emit('event', state, event);
     this.emit('changed', state);

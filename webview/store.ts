@@ -15,23 +15,15 @@ import type {
   RunListStatus,
   RunSummary,
 } from '../src/protocol/webview';
+import { foldProgress, INITIAL_PROGRESS, type RunProgress } from '../src/protocol/progress';
 import { diffConfigs, type ConfigDiffRow } from './configDiff';
 import { appendPoint, EMPTY_SERIES, truncateAfter, type Series } from './series';
 
 /** Series keys of a training log; eval series use the metric's own key (eval_loss, ...). */
 export const TRAIN_SERIES = ['loss', 'learning_rate', 'grad_norm'] as const;
 
-export interface ProgressView {
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  numEpochs: number;
-  samplesPerSecond?: number;
-  stepsPerSecond?: number;
-  /** Seconds left, as of `etaTime` (epoch ms). */
-  eta?: number;
-  etaTime?: number;
-}
+/** The run's progress, folded by src/protocol/progress (as the run manager and CLI fold it). */
+export type ProgressView = RunProgress;
 
 export interface CheckpointView {
   step: number;
@@ -50,6 +42,7 @@ export interface RunView {
   runId: string;
   /** The latest runStart: config, backend, dataset sizes, resume point. */
   start?: RunStartEvent;
+  /** progress.status and progress.bestMetric, where the views read them. */
   status: RunListStatus;
   progress: ProgressView;
   /** step → value, per metric: loss, learning_rate, grad_norm, eval_* keys. */
@@ -110,7 +103,7 @@ export function emptyRunView(runId: string): RunView {
   return {
     runId,
     status: 'unknown',
-    progress: { step: 0, totalSteps: 0, epoch: 0, numEpochs: 0 },
+    progress: INITIAL_PROGRESS,
     series: {},
     checkpoints: [],
     messages: [],
@@ -140,14 +133,16 @@ function markBest(list: readonly CheckpointView[], best: string | undefined): re
 }
 
 export function reduceRunEvent(view: RunView, e: TrainerEvent): RunView {
+  const next = reduceRunDetails(view, e);
+  const progress = foldProgress(view.progress, e);
+  if (progress === view.progress && next === view) return view;
+  return { ...next, progress, status: progress.status, bestMetric: progress.bestMetric };
+}
+
+/** Everything but progress: series, checkpoints, messages, the failure. */
+function reduceRunDetails(view: RunView, e: TrainerEvent): RunView {
   switch (e.type) {
     case 'runStart': {
-      const progress: ProgressView = {
-        step: e.resumedStep ?? 0,
-        totalSteps: e.totalSteps,
-        epoch: e.stepsPerEpoch > 0 ? (e.resumedStep ?? 0) / e.stepsPerEpoch : 0,
-        numEpochs: e.numEpochs,
-      };
       // A fresh start in the same run starts over; a resume keeps what came before its step.
       const base = e.resumedStep === undefined ? emptyRunView(view.runId) : view;
       const cut = e.resumedStep;
@@ -156,7 +151,7 @@ export function reduceRunEvent(view: RunView, e: TrainerEvent): RunView {
           ? base.series
           : Object.fromEntries(Object.entries(base.series).map(([k, s]) => [k, truncateAfter(s, cut)]));
       const lastEval = base.lastEval && cut !== undefined && base.lastEval.step > cut ? undefined : base.lastEval;
-      return { ...base, start: e, status: 'running', progress, series, lastEval, failure: undefined, end: undefined };
+      return { ...base, start: e, series, lastEval, failure: undefined, end: undefined };
     }
     case 'log': {
       const points: [string, number][] = [
@@ -164,23 +159,7 @@ export function reduceRunEvent(view: RunView, e: TrainerEvent): RunView {
         ['learning_rate', e.learning_rate],
       ];
       if (e.grad_norm !== undefined) points.push(['grad_norm', e.grad_norm]);
-      const p = view.progress;
-      const left = p.totalSteps - e.step;
-      return {
-        ...view,
-        status: view.status === 'unknown' ? 'running' : view.status,
-        series: appendTo(view.series, points, e.step),
-        progress: {
-          ...p,
-          step: e.step,
-          epoch: e.epoch,
-          samplesPerSecond: e.samples_per_second,
-          stepsPerSecond: e.steps_per_second,
-          // Until a progress event says better, estimate from the logged step rate.
-          eta: e.steps_per_second > 0 && left >= 0 ? left / e.steps_per_second : p.eta,
-          etaTime: e.time,
-        },
-      };
+      return { ...view, series: appendTo(view.series, points, e.step) };
     }
     case 'eval':
       return {
@@ -191,28 +170,15 @@ export function reduceRunEvent(view: RunView, e: TrainerEvent): RunView {
     case 'checkpoint':
       return { ...view, checkpoints: onCheckpoint(view.checkpoints, e) };
     case 'progress':
-      return {
-        ...view,
-        progress: { ...view.progress, step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, eta: e.eta, etaTime: e.time },
-      };
+      return view;
     case 'message': {
       // Debug details (e.g. backends `auto` skipped) belong in the Output channel, not the dashboard.
       if (e.level === 'debug') return view;
       const messages = [...view.messages, { time: e.time, level: e.level, text: e.text }];
       return { ...view, messages: messages.length > MAX_MESSAGES ? messages.slice(-MAX_MESSAGES) : messages };
     }
-    case 'runEnd': {
-      const checkpoints = markBest(view.checkpoints, e.bestCheckpoint);
-      return {
-        ...view,
-        status: e.status,
-        end: e,
-        failure: e.error,
-        bestMetric: e.bestMetric ?? view.bestMetric,
-        checkpoints,
-        progress: { ...view.progress, step: e.step, epoch: e.epoch, eta: undefined, etaTime: undefined },
-      };
-    }
+    case 'runEnd':
+      return { ...view, end: e, failure: e.error, checkpoints: markBest(view.checkpoints, e.bestCheckpoint) };
   }
 }
 

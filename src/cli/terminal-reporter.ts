@@ -4,6 +4,7 @@
  */
 import { relative } from 'node:path';
 import type { TrainerEvent } from '../protocol/events';
+import { foldProgress, INITIAL_PROGRESS, type RunProgress } from '../protocol/progress';
 
 interface Output {
   write(text: string): boolean;
@@ -12,13 +13,7 @@ interface Output {
 }
 
 export class TerminalReporter {
-  private totalSteps = 0;
-  private step = 0;
-  private epoch = 0;
-  private loss?: number;
-  private lr?: number;
-  private stepsPerSecond = 0;
-  private eta = 0;
+  private progress: RunProgress = INITIAL_PROGRESS;
   private barShown = false;
   /** training_args.disable_tqdm: plain lines instead of the bar, also on a terminal. */
   private barDisabled = false;
@@ -29,11 +24,10 @@ export class TerminalReporter {
   ) {}
 
   handle(event: TrainerEvent): void {
+    this.progress = foldProgress(this.progress, event);
     switch (event.type) {
       case 'runStart':
         this.barDisabled = (event.config as { training_args?: { disable_tqdm?: boolean } } | undefined)?.training_args?.disable_tqdm === true;
-        this.totalSteps = event.totalSteps;
-        this.step = event.resumedStep ?? 0;
         this.line(
           `Training ${relative(process.cwd(), event.configPath) || event.configPath}\n` +
             `  backend   ${event.backend.name} (${event.backend.device})\n` +
@@ -44,20 +38,11 @@ export class TerminalReporter {
         );
         break;
       case 'progress':
-        this.step = event.step;
-        this.totalSteps = event.totalSteps;
-        this.epoch = event.epoch;
-        this.eta = event.eta;
         this.drawBar();
         break;
       case 'log':
-        this.step = event.step;
-        this.epoch = event.epoch;
-        this.loss = event.loss;
-        this.lr = event.learning_rate;
-        this.stepsPerSecond = event.steps_per_second;
         if (this.showsBar()) this.drawBar();
-        else this.line(`step ${event.step}/${this.totalSteps}  epoch ${event.epoch.toFixed(2)}  loss ${event.loss.toFixed(4)}  lr ${event.learning_rate.toExponential(2)}`);
+        else this.line(`step ${event.step}/${this.progress.totalSteps}  epoch ${event.epoch.toFixed(2)}  loss ${event.loss.toFixed(4)}  lr ${event.learning_rate.toExponential(2)}`);
         break;
       case 'eval': {
         const rows = Object.entries(event.metrics)
@@ -92,17 +77,18 @@ export class TerminalReporter {
 
   private drawBar(): void {
     if (!this.showsBar()) return;
+    const { step, totalSteps, epoch, loss, learningRate, stepsPerSecond, eta } = this.progress;
     const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 70));
-    const fraction = this.totalSteps > 0 ? Math.min(1, this.step / this.totalSteps) : 0;
+    const fraction = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;
     const filled = Math.round(fraction * width);
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
     const parts = [
-      `${bar} ${this.step}/${this.totalSteps}`,
-      `ep ${this.epoch.toFixed(2)}`,
-      this.loss !== undefined ? `loss ${this.loss.toFixed(4)}` : '',
-      this.lr !== undefined ? `lr ${this.lr.toExponential(1)}` : '',
-      this.stepsPerSecond > 0 ? `${this.stepsPerSecond.toFixed(1)} it/s` : '',
-      `ETA ${formatDuration(this.eta)}`,
+      `${bar} ${step}/${totalSteps}`,
+      `ep ${epoch.toFixed(2)}`,
+      loss !== undefined ? `loss ${loss.toFixed(4)}` : '',
+      learningRate !== undefined ? `lr ${learningRate.toExponential(1)}` : '',
+      stepsPerSecond !== undefined && stepsPerSecond > 0 ? `${stepsPerSecond.toFixed(1)} it/s` : '',
+      `ETA ${formatDuration(eta)}`,
     ].filter(Boolean);
     this.out.write(`\r\x1b[2K${parts.join('  ')}`);
     this.barShown = true;
@@ -119,8 +105,8 @@ function formatNumber(value: number): string {
   return Math.abs(value) >= 1000 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toFixed(4);
 }
 
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
+function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
