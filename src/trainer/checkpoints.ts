@@ -23,6 +23,8 @@ export interface LoopPosition {
   totalLossSum: number;
   earlyStopping?: { badEvaluations: number; best: number | null };
   bestGlobalStep?: number;
+  /** Training examples of the run that saved it (the epoch's shuffle depends on it). */
+  trainRows?: number;
 }
 
 export interface CheckpointContents {
@@ -121,6 +123,8 @@ export interface LoadedCheckpoint {
   scheduler: Record<string, unknown>;
   position: LoopPosition;
   trainerState: TrainerStateJson;
+  /** training_args.json, when the checkpoint has one. */
+  trainingArgs: Record<string, unknown> | undefined;
 }
 
 /** Reads everything but the weights (the caller loads those with loadWeightsInto). */
@@ -142,6 +146,7 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     scheduler: readJson(join(dir, 'scheduler.json')),
     position: readJson(join(dir, 'rng_state.json')),
     trainerState,
+    trainingArgs: existsSync(join(dir, 'training_args.json')) ? readJson(join(dir, 'training_args.json')) : undefined,
   };
 }
 

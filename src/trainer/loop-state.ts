@@ -45,8 +45,8 @@ export interface LoopState {
   lastYield: number;
 }
 
-export function startPosition(): LoopPosition {
-  return { epoch: 0, updateInEpoch: 0, lossSinceLog: 0, stepsSinceLog: 0, totalLossSum: 0 };
+export function startPosition(trainRows: number): LoopPosition {
+  return { epoch: 0, updateInEpoch: 0, lossSinceLog: 0, stepsSinceLog: 0, totalLossSum: 0, trainRows };
 }
 
 export function createLoopState(init: Pick<LoopState, 'plan' | 'dataSeed' | 'step' | 'resumeFrom' | 'startTime' | 'startStep' | 'position'>): LoopState {

@@ -21,6 +21,7 @@ import type { EventSink } from './event-sink';
 import { gradNormAndClipCoefficient } from './gradients';
 import { loadWeightsInto, saveWeights } from './io/model-files';
 import { resolveLossContract, type LossContract } from './loss-contract';
+import { planResume, type SavedRun } from './resume-plan';
 import { createLoopState, startPosition, type LoopState, type TrainingStepOptions } from './loop-state';
 import { createLoss } from './losses';
 import { computeBuiltinMetrics } from './metrics';
@@ -301,7 +302,13 @@ export class Trainer {
     this.state.trainBatchSize = args.per_device_train_batch_size;
 
     const resumeFrom = this.resolveResumeCheckpoint(resumeRequest);
-    const position = resumeFrom ? await this.loadCheckpointState(resumeFrom, optimizer, scheduler) : startPosition();
+    let position = startPosition(dataset.size);
+    if (resumeFrom) {
+      const saved = await this.loadCheckpointState(resumeFrom, optimizer, scheduler);
+      const resume = planResume(saved, { args, trainRows: dataset.size, plan });
+      for (const text of resume.warnings) this.events?.emit({ type: 'message', time: Date.now(), level: 'warning', text });
+      position = { ...resume.position, trainRows: dataset.size };
+    }
     return createLoopState({
       plan,
       dataSeed: args.data_seed ?? args.seed,
@@ -745,7 +752,7 @@ export class Trainer {
     return request;
   }
 
-  private async loadCheckpointState(dir: string, optimizer: TrainerOptimizer, scheduler: LrScheduler): Promise<LoopPosition> {
+  private async loadCheckpointState(dir: string, optimizer: TrainerOptimizer, scheduler: LrScheduler): Promise<SavedRun> {
     const checkpoint = await readCheckpoint(dir);
     await loadWeightsInto(this.model, dir);
     optimizer.setState(checkpoint.optimizer);
@@ -758,7 +765,13 @@ export class Trainer {
     this.state.logHistory = restored.logHistory;
     this.bestGlobalStep = checkpoint.position.bestGlobalStep;
     if (checkpoint.position.earlyStopping) this.earlyStopping?.setState(checkpoint.position.earlyStopping);
-    return checkpoint.position;
+    return {
+      checkpoint: dir,
+      args: checkpoint.trainingArgs as Partial<TrainingArguments> | undefined,
+      trainBatchSize: restored.trainBatchSize,
+      globalStep: restored.globalStep,
+      position: checkpoint.position,
+    };
   }
 }
 

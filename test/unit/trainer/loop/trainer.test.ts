@@ -312,3 +312,45 @@ test('eval_on_start evaluates before the first step: log_history has the baselin
   assert.equal(trainer.state.bestMetric, undefined);
   model.dispose();
 });
+
+test('resuming with another batch size says what changed and where it resumes, and refuses a position it cannot honour', async () => {
+  const data = tabularDataset(512, 16);
+  const args = (outputDir: string, batch: number) =>
+    trainingArgs({ per_device_train_batch_size: batch, num_train_epochs: 3, logging_steps: 5, save_strategy: 'no', output_dir: outputDir, seed: 5 });
+  const stopAt = async (outputDir: string, step: number) => {
+    const model = mlp(4);
+    const trainer = new Trainer({
+      model,
+      args: args(outputDir, 16),
+      trainDataset: data,
+      callbacks: [{ onStepEnd: ({ state }) => void (state.globalStep === step && trainer.requestStop()) }],
+    });
+    assert.equal((await trainer.train()).status, 'stopped');
+    model.dispose();
+  };
+  const resume = async (outputDir: string, batch: number) => {
+    const sink = new MemorySink();
+    const model = mlp(4);
+    const trainer = new Trainer({ model, args: args(outputDir, batch), trainDataset: data, events: sink });
+    try {
+      return { output: await trainer.train({ resumeFromCheckpoint: true }), warnings: sink.events.flatMap((e) => (e.type === 'message' && e.level === 'warning' ? [e.text] : [])) };
+    } finally {
+      model.dispose();
+    }
+  };
+
+  // The reported case: stopped at step 30 of 96 with batches of 16 (480 examples into the epoch);
+  // batches of 64 make 24 steps in all, and 480 is not a whole number of 64-example steps.
+  const stuck = tempDir();
+  await stopAt(stuck, 30);
+  await assert.rejects(resume(stuck, 64), /checkpoint-30 was saved with other batches than this run \(per_device_train_batch_size: 16 → 64\)\. It stopped 480 examples into epoch 1/);
+
+  // 128 examples in: exactly 2 steps of 64, so the run resumes there and says so.
+  const honoured = tempDir();
+  await stopAt(honoured, 8);
+  const { output, warnings } = await resume(honoured, 64);
+  assert.equal(output.status, 'completed');
+  assert.equal(output.globalStep, 24);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /per_device_train_batch_size: 16 → 64\)\. Resuming at epoch 1, step 2 of 8 in that epoch.*global_step stays 8, the run now ends at step 24/);
+});
