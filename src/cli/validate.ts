@@ -20,7 +20,7 @@ export async function runValidate(argv: string[]): Promise<number> {
   const all: Problem[] = [];
   for (const file of files) {
     const { problems } = await loadConfigFile(file, host);
-    all.push(...problems);
+    for (const problem of problems) all.push(problem);
     if (!json) for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
     if (problems.length === 0) process.stderr.write(`${file}: OK\n`);
   }

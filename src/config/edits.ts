@@ -70,12 +70,11 @@ function skipSpaces(text: string, offset: number, sameLine: boolean): number {
  * lines; in JSON and flow maps the comma that separated it goes too (two edits when that comma
  * is on an earlier line, so comments after it survive).
  */
-export function removePropertyEdits(source: EditSource, parent: ObjectNode, property: PropertyNode): TextEdit[] {
+export function removePropertyEdits(source: EditSource, parent: ObjectNode, property: PropertyNode, index = parent.properties.indexOf(property)): TextEdit[] {
   const { text, lines } = source;
   const start = property.offset;
   let end = property.offset + property.length;
   const flow = isFlow(source, parent);
-  const index = parent.properties.indexOf(property);
   const previous = index > 0 ? parent.properties[index - 1] : undefined;
   const next = index >= 0 && index + 1 < parent.properties.length ? parent.properties[index + 1] : undefined;
 

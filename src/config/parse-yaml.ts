@@ -1,5 +1,5 @@
 /** YAML text to the config tree, using `yaml`'s document API, which keeps every node's range. */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, type Document, type Node as YamlNode, type Pair } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, visit, type Alias, type Document, type Node as YamlNode, type Pair } from 'yaml';
 import { rangeOf, type LineIndex } from './position';
 import type { ConfigNode, ObjectNode, PropertyNode, ScalarValue } from './tree';
 import type { RawSyntaxError } from './parse-errors';
@@ -7,11 +7,35 @@ import type { RawSyntaxError } from './parse-errors';
 /** Beyond this depth the tree is cut off and a problem reported: real configs are 3 levels deep. */
 export const MAX_DEPTH = 64;
 
+/**
+ * Aliases may add at most this many nodes to the tree, in all. Without a cap, a few hundred bytes
+ * of nested aliases (`l1: &a1 [*a0, *a0, ...]`, ten levels) expand to billions of nodes; the
+ * `yaml` package guards its own toJS the same way (maxAliasCount). Real configs alias a few small
+ * sections.
+ */
+export const MAX_ALIAS_NODES = 10_000;
+
+/** Expanded size of a converted node: its node count and how many levels it nests. */
+interface Extent {
+  nodes: number;
+  height: number;
+}
+
 interface YamlContext {
   doc: Document;
   lines: LineIndex;
   text: string;
   errors: RawSyntaxError[];
+  /** Each alias's anchored node, found in one pass over the document on the first alias. */
+  aliasTargets?: Map<Alias, YamlNode | undefined>;
+  /** Anchored nodes already converted: every alias of one anchor shares its converted tree. */
+  anchored: Map<YamlNode, ConfigNode | undefined>;
+  /** Anchored collections being converted: an alias to one of them is a cycle. */
+  converting: Set<YamlNode>;
+  extents: WeakMap<ConfigNode, Extent>;
+  /** Nodes aliases have added so far (see MAX_ALIAS_NODES). */
+  aliasNodes: number;
+  aliasLimitReported: boolean;
 }
 
 export function parseYamlTree(text: string, lines: LineIndex): { root: ConfigNode | undefined; errors: RawSyntaxError[] } {
@@ -20,7 +44,7 @@ export function parseYamlTree(text: string, lines: LineIndex): { root: ConfigNod
   for (const error of doc.errors) {
     errors.push({ offset: error.pos[0], length: error.pos[1] - error.pos[0], message: yamlMessage(error.code, error.message) });
   }
-  const context: YamlContext = { doc, lines, text, errors };
+  const context: YamlContext = { doc, lines, text, errors, anchored: new Map(), converting: new Set(), extents: new WeakMap(), aliasNodes: 0, aliasLimitReported: false };
   const root = convert(doc.contents, context, 0);
   return { root, errors };
 }
@@ -49,15 +73,19 @@ function convert(node: unknown, context: YamlContext, depth: number): ConfigNode
     context.errors.push({ ...span, message: `nesting deeper than ${MAX_DEPTH} levels is not supported`, code: 'FTS004' });
     return undefined;
   }
+  if (isAlias(node)) return convertAlias(node, context, depth);
+  const anchored = isNodeWithRange(node) && typeof node.anchor === 'string' && node.anchor !== '';
+  if (!anchored) return measured(convertNode(node, context, depth), context);
+  if (context.anchored.has(node)) return context.anchored.get(node);
+  context.converting.add(node);
+  const converted = measured(convertNode(node, context, depth), context);
+  context.converting.delete(node);
+  context.anchored.set(node, converted);
+  return converted;
+}
+
+function convertNode(node: unknown, context: YamlContext, depth: number): ConfigNode | undefined {
   if (isScalar(node)) return convertScalar(node, context);
-  if (isAlias(node)) {
-    const target = node.resolve(context.doc);
-    const converted = convert(target, context, depth + 1);
-    if (!converted) return undefined;
-    // Problems in an alias point at the alias, where the value is used.
-    const span = nodeSpan(node);
-    return { ...converted, ...span, range: rangeOf(context.lines, span.offset, span.length) };
-  }
   if (isMap(node)) {
     const span = nodeSpan(node);
     const properties: PropertyNode[] = [];
@@ -77,6 +105,79 @@ function convert(node: unknown, context: YamlContext, depth: number): ConfigNode
     return { type: 'array', items, ...span, range: rangeOf(context.lines, span.offset, span.length) };
   }
   return undefined;
+}
+
+/**
+ * An alias shares the converted tree of its anchor (so converting is linear in the text), and
+ * adds that tree's size to the document's alias budget: consumers walk the expanded tree.
+ */
+function convertAlias(node: Alias, context: YamlContext, depth: number): ConfigNode | undefined {
+  const span = nodeSpan(node);
+  const target = aliasTarget(node, context);
+  if (!target) {
+    context.errors.push({ ...span, message: `unknown alias \`*${node.source}\`: no anchor \`&${node.source}\` comes before it` });
+    return undefined;
+  }
+  if (context.converting.has(target)) {
+    context.errors.push({ ...span, message: `alias \`*${node.source}\` lies inside the value it refers to, which would repeat forever; refer to another anchor`, code: 'FTS006' });
+    return undefined;
+  }
+  const converted = convert(target, context, depth + 1);
+  if (!converted) return undefined;
+  const extent = context.extents.get(converted) ?? { nodes: 1, height: 0 };
+  if (depth + extent.height > MAX_DEPTH) {
+    context.errors.push({ ...span, message: `this alias nests its value deeper than ${MAX_DEPTH} levels, which is not supported`, code: 'FTS004' });
+    return undefined;
+  }
+  if (context.aliasNodes + extent.nodes > MAX_ALIAS_NODES) {
+    if (!context.aliasLimitReported) {
+      context.aliasLimitReported = true;
+      context.errors.push({
+        ...span,
+        message: `aliases expand to more than ${MAX_ALIAS_NODES.toLocaleString('en-US')} values from here on (nested aliases multiply); this and later large aliases are ignored: write the values out or use fewer aliases`,
+        code: 'FTS006',
+      });
+    }
+    return undefined;
+  }
+  context.aliasNodes += extent.nodes;
+  // Problems in an alias point at the alias, where the value is used.
+  const aliased: ConfigNode = { ...converted, ...span, range: rangeOf(context.lines, span.offset, span.length) };
+  context.extents.set(aliased, extent);
+  return aliased;
+}
+
+/** The last node anchored `&name` before the alias, as `yaml` resolves it; one pass over the document, on the first alias. */
+function aliasTarget(alias: Alias, context: YamlContext): YamlNode | undefined {
+  if (!context.aliasTargets) {
+    const targets = new Map<Alias, YamlNode | undefined>();
+    const latest = new Map<string, YamlNode>();
+    visit(context.doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) targets.set(node, latest.get(node.source));
+        else if (typeof node.anchor === 'string' && node.anchor !== '') latest.set(node.anchor, node);
+      },
+    });
+    context.aliasTargets = targets;
+  }
+  return context.aliasTargets.get(alias);
+}
+
+/** Records the expanded size of a converted node, from its children's (computed when they were converted). */
+function measured(node: ConfigNode | undefined, context: YamlContext): ConfigNode | undefined {
+  if (!node) return undefined;
+  let nodes = 1;
+  let height = 0;
+  const add = (child: ConfigNode | undefined) => {
+    if (!child) return;
+    const extent = context.extents.get(child) ?? { nodes: 1, height: 0 };
+    nodes += extent.nodes;
+    height = Math.max(height, extent.height + 1);
+  };
+  if (node.type === 'object') for (const property of node.properties) add(property.value);
+  else if (node.type === 'array') for (const item of node.items) add(item);
+  context.extents.set(node, { nodes, height });
+  return node;
 }
 
 function isNodeWithRange(node: unknown): node is YamlNode {

@@ -8,7 +8,7 @@ import type { RawSyntaxError } from './parse-errors';
 import { parseJsonTree } from './parse-json';
 import { parseYamlTree } from './parse-yaml';
 import { createLineIndex, rangeOf } from './position';
-import type { Problem } from './problems';
+import { MAX_PROBLEMS_PER_FILE } from './problems';
 import type { ConfigNode, ObjectNode } from './tree';
 
 export function parseConfigText(text: string, fileName: string): ParsedConfig {
@@ -21,6 +21,7 @@ export function parseConfigText(text: string, fileName: string): ParsedConfig {
     text: safeText,
     root: undefined,
     problems: [],
+    omittedProblems: 0,
     lines,
     positionAt: (offset) => lines.positionAt(offset),
     offsetAt: (position) => lines.offsetAt(position),
@@ -48,7 +49,7 @@ export function parseConfigText(text: string, fileName: string): ParsedConfig {
       message: error.message,
     });
   }
-  reportDuplicateKeys(parsed, parsed.root, parsed.problems);
+  reportDuplicateKeys(parsed, parsed.root);
   return parsed;
 }
 
@@ -80,31 +81,40 @@ function firstOffsetBeyondFlowDepth(text: string, limit: number): number | undef
 }
 
 /** A key given twice: the last one wins (as in YAML and JSON.parse), which is rarely what was meant. */
-function reportDuplicateKeys(parsed: ParsedConfig, node: ConfigNode | undefined, problems: Problem[]): void {
+function reportDuplicateKeys(parsed: ParsedConfig, node: ConfigNode | undefined): void {
+  // An explicit stack, pushed one by one: lists can hold 100,000s of items (no spread into a call).
   const stack: ConfigNode[] = node ? [node] : [];
+  // Aliases share nodes; each shared object is checked once.
+  const seen = new Set<ConfigNode>();
   while (stack.length > 0) {
     const current = stack.pop() as ConfigNode;
-    if (current.type === 'array') stack.push(...current.items);
+    if (seen.has(current)) continue;
+    seen.add(current);
+    if (current.type === 'array') for (const item of current.items) stack.push(item);
     if (current.type !== 'object') continue;
-    reportDuplicatesIn(parsed, current, problems);
+    reportDuplicatesIn(parsed, current);
     for (const property of current.properties) if (property.value) stack.push(property.value);
   }
 }
 
-function reportDuplicatesIn(parsed: ParsedConfig, node: ObjectNode, problems: Problem[]): void {
+function reportDuplicatesIn(parsed: ParsedConfig, node: ObjectNode): void {
   const lastIndex = new Map<string, number>();
   node.properties.forEach((property, index) => lastIndex.set(property.key, index));
   node.properties.forEach((property, index) => {
     const last = lastIndex.get(property.key) as number;
     if (last === index) return;
+    if (parsed.problems.length >= MAX_PROBLEMS_PER_FILE) {
+      parsed.omittedProblems++;
+      return;
+    }
     const winner = node.properties[last];
-    problems.push({
+    parsed.problems.push({
       file: parsed.fileName,
       range: property.keyRange,
       severity: 'error',
       code: 'FTS002',
       message: `duplicate key \`${property.key}\`: the one on line ${winner.keyRange.start.line + 1} wins and this one is ignored; remove one of them`,
-      fix: { title: `Remove this \`${property.key}\``, edits: removePropertyEdits(parsed, node, property) },
+      fix: { title: `Remove this \`${property.key}\``, edits: removePropertyEdits(parsed, node, property, index) },
     });
   });
 }

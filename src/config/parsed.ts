@@ -13,6 +13,8 @@ export interface ParsedConfig {
   root: ConfigNode | undefined;
   /** Syntax problems (code FTS001..FTS009); validation adds schema and rule problems. */
   problems: Problem[];
+  /** Syntax problems not built because the file already had MAX_PROBLEMS_PER_FILE (they are errors). */
+  omittedProblems: number;
   positionAt(offset: number): Position;
   offsetAt(position: Position): number;
   /** Line arithmetic for edits and cursor analysis. */

@@ -22,6 +22,8 @@ export const RULES = [
   rule('FTS003', 'not-a-config', 'error', 'Not a config object', 'The document is empty or its top level is not a mapping. A config needs at least `data.train_file`.'),
   rule('FTS004', 'too-deep', 'error', 'Nesting too deep', 'The document nests deeper than any config can; it is probably not a trainer config.'),
   rule('FTS005', 'unreadable', 'error', 'Config file unreadable', 'The config file does not exist or cannot be read.'),
+  rule('FTS006', 'alias-expansion', 'error', 'Aliases expand too far', 'YAML aliases (`*name`) repeat the value anchored as `&name`. Nested aliases multiply: ten lines of them can stand for billions of values. Aliases may add at most 10,000 values to a config (the `yaml` package guards against the same attack with `maxAliasCount`); an alias inside the value it names, which would repeat forever, is refused too.'),
+  rule('FTS007', 'too-many-problems', 'error', 'More problems than are listed', 'At most 1,000 problems are listed per file (a generated or hostile file can hold one per line). The last one listed says how many more there are; fix the listed ones first. It is an error when any problem left out is.'),
   rule('FTS100', 'unknown-key', 'error', 'Unknown key', 'The key is not part of the schema. When a known key is close (a typo), the message suggests it and a quick fix renames it.'),
   rule('FTS101', 'wrong-type', 'error', 'Wrong value type', 'The value has the wrong type, e.g. `num_train_epochs: "three"`. A quoted number or a YAML 1.1 boolean (`yes`) gets a quick fix.'),
   rule('FTS102', 'out-of-range', 'error', 'Value out of range', 'A number is below the minimum or above the maximum the field allows (for example a batch size of 0).'),

@@ -7,7 +7,7 @@ import { insertPropertyAfterEdit, removePropertyEdits, renameKeyEdit, replaceVal
 import { findRenamedHfKey, findUnsupportedHfKey, isOffValue } from './hf-keys';
 import type { ParsedConfig } from './parsed';
 import type { Range } from './position';
-import type { Problem, ProblemFix, Severity } from './problems';
+import { MAX_PROBLEMS_PER_FILE, type Problem, type ProblemFix, type Severity } from './problems';
 import type { RuleCode } from './rules-table';
 import { describeBounds, describeSchema, effectivelyRequired, withinBounds, type SchemaShape } from './schema-shape';
 import { closestMatch } from './suggest';
@@ -20,6 +20,8 @@ export interface WalkResult {
   invalidPaths: Set<string>;
   /** Where each accepted key was written (renamed keys map to their new path). */
   sourceProperties: Map<string, PropertyNode>;
+  /** Problems found but not built: the file already had MAX_PROBLEMS_PER_FILE (see `alreadyReported`). */
+  omitted: number;
 }
 
 /** The sections of the config, for "this key belongs under ..." messages. */
@@ -33,13 +35,18 @@ interface WalkContext {
   root: SchemaShape;
   sections: readonly SectionInfo[];
   result: WalkResult;
+  /** Problems counted before this walk (the parser's, and an enclosing walk's for union trials). */
+  before: number;
 }
 
 export const pathKey = (path: readonly (string | number)[]): string => path.join('.');
 
-export function walkConfig(parsed: ParsedConfig, schema: SchemaShape, sections: readonly SectionInfo[]): WalkResult {
-  const result: WalkResult = { value: undefined, problems: [], invalidPaths: new Set(), sourceProperties: new Map() };
-  const context: WalkContext = { parsed, root: schema, sections, result };
+const emptyResult = (): WalkResult => ({ value: undefined, problems: [], invalidPaths: new Set(), sourceProperties: new Map(), omitted: 0 });
+
+/** `alreadyReported`: problems the file has before the walk (they count towards MAX_PROBLEMS_PER_FILE). */
+export function walkConfig(parsed: ParsedConfig, schema: SchemaShape, sections: readonly SectionInfo[], alreadyReported = parsed.problems.length): WalkResult {
+  const result = emptyResult();
+  const context: WalkContext = { parsed, root: schema, sections, result, before: alreadyReported };
   const root = parsed.root;
   if (root === undefined || (root.type === 'scalar' && root.value === null)) {
     if (!parsed.problems.some((p) => p.severity === 'error')) {
@@ -58,7 +65,20 @@ export function walkConfig(parsed: ParsedConfig, schema: SchemaShape, sections: 
 }
 
 function report(context: WalkContext, range: Range, code: RuleCode, severity: Severity, message: string, fix?: ProblemFix): void {
-  context.result.problems.push({ file: context.parsed.fileName, range, severity, code, message, ...(fix ? { fix } : {}) });
+  if (isFull(context)) omit(context);
+  else context.result.problems.push({ file: context.parsed.fileName, range, severity, code, message, ...(fix ? { fix } : {}) });
+}
+
+/**
+ * Over the per-file cap, problems are only counted. Callers check this before costly messages
+ * (suggestions, fixes), so a file with 100,000 bad keys costs what one with a thousand does.
+ */
+function isFull(context: WalkContext): boolean {
+  return context.before + context.result.problems.length >= MAX_PROBLEMS_PER_FILE;
+}
+
+function omit(context: WalkContext): void {
+  context.result.omitted++;
 }
 
 function invalid(context: WalkContext, path: ConfigPath): undefined {
@@ -107,9 +127,9 @@ function typeFits(node: ConfigNode, schema: SchemaShape): boolean {
 function walkUnion(context: WalkContext, node: ConfigNode, schema: SchemaShape, path: ConfigPath, owner: PropertyNode | undefined): JsonValue | undefined {
   const branches = schema.anyOf ?? [];
   for (const branch of branches) {
-    const trial: WalkContext = { ...context, result: { value: undefined, problems: [], invalidPaths: new Set(), sourceProperties: new Map() } };
+    const trial: WalkContext = { ...context, result: emptyResult(), before: context.before + context.result.problems.length };
     const value = walkNode(trial, node, branch, path, owner);
-    if (trial.result.problems.length === 0 && trial.result.invalidPaths.size === 0) {
+    if (trial.result.problems.length === 0 && trial.result.omitted === 0 && trial.result.invalidPaths.size === 0) {
       trial.result.sourceProperties.forEach((v, k) => context.result.sourceProperties.set(k, v));
       return value;
     }
@@ -155,6 +175,10 @@ function walkScalar(context: WalkContext, node: ConfigNode, schema: SchemaShape,
     return invalid(context, path);
   }
   if (schema.enum && !schema.enum.includes(value)) {
+    if (isFull(context)) {
+      omit(context);
+      return invalid(context, path);
+    }
     const allowed = schema.enum.map(String);
     const suggestion = typeof value === 'string' ? closestMatch(value, allowed) : undefined;
     const fix = suggestion !== undefined ? { title: `Change to \`${suggestion}\``, edits: [replaceValueEdit(context.parsed, node, suggestion)] } : undefined;
@@ -235,6 +259,12 @@ function walkObject(context: WalkContext, node: ConfigNode, schema: SchemaShape,
     }
     if (schema.additionalProperties !== false) {
       set(property.key, toPlainValue(property.value) ?? null);
+      continue;
+    }
+    if (isFull(context)) {
+      // Over the cap, an extra key is only counted: naming it would cost a suggestion and a fix.
+      omit(context);
+      invalid(context, [...path, property.key]);
       continue;
     }
     const renamed = extraKey(context, node, property, schema, path);

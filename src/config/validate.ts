@@ -2,7 +2,7 @@
 import type { ConfigHost } from './host';
 import { parseConfigText } from './parse';
 import type { ParsedConfig } from './parsed';
-import { hasErrors, sortProblems, type Problem } from './problems';
+import { capProblems, hasErrors, type Problem } from './problems';
 import { resolveLossName, resolveMetricNames } from './resolve';
 import { runCrossFieldRules } from './rules';
 import { DataSchema, LossKwargsSchema, ModelSchema, TrainerConfigSchema, TrainingArgumentsSchema, type TrainerConfig } from './schema';
@@ -26,8 +26,11 @@ const SECTIONS: readonly SectionInfo[] = [
 export function validateParsedConfig(parsed: ParsedConfig, host: ConfigHost): ValidationResult {
   const problems: Problem[] = [...parsed.problems];
   const walk = walkConfig(parsed, shapeOf(TrainerConfigSchema), SECTIONS);
-  problems.push(...walk.problems);
-  if (walk.invalidPaths.has('') || walk.value === undefined) return { config: undefined, problems: sortProblems(problems) };
+  // Appended one by one: a hostile file can have more problems than a call takes arguments.
+  for (const problem of walk.problems) problems.push(problem);
+  const omitted = parsed.omittedProblems + walk.omitted;
+  const finish = (config: TrainerConfig | undefined): ValidationResult => ({ config, problems: capProblems(problems, omitted, parsed.fileName) });
+  if (walk.invalidPaths.has('') || walk.value === undefined) return finish(undefined);
 
   const withDefaults = applyDefaults(shapeOf(TrainerConfigSchema), walk.value) as TrainerConfig;
   const usable = (...paths: string[]) =>
@@ -35,11 +38,11 @@ export function validateParsedConfig(parsed: ParsedConfig, host: ConfigHost): Va
       const segments = path.split('.');
       return segments.every((_, i) => !walk.invalidPaths.has(pathKey(segments.slice(0, i + 1))));
     });
-  problems.push(...runCrossFieldRules({ parsed, config: withDefaults, host, usable, written: (path) => walk.sourceProperties.get(path) }));
+  for (const problem of runCrossFieldRules({ parsed, config: withDefaults, host, usable, written: (path) => walk.sourceProperties.get(path) })) problems.push(problem);
 
-  if (hasErrors(problems)) return { config: undefined, problems: sortProblems(problems) };
-  const config: TrainerConfig = { ...withDefaults, loss_name: resolveLossName(withDefaults), metrics: resolveMetricNames(withDefaults) };
-  return { config, problems: sortProblems(problems) };
+  // Omitted problems are errors (capProblems says so), so a capped file never yields a config.
+  if (hasErrors(problems) || omitted > 0) return finish(undefined);
+  return finish({ ...withDefaults, loss_name: resolveLossName(withDefaults), metrics: resolveMetricNames(withDefaults) });
 }
 
 /** Parses and validates config text in one call (the language server and tests). */

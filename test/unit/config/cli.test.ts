@@ -1,14 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aliasLadder, jsonLongList } from '../../support/hostile-configs';
 
 const BROKEN = 'test/fixtures/config/broken.trainer.yaml';
 const VALID = 'test/fixtures/config/valid.trainer.yaml';
 
+/** Runs `validate`; a hung CLI is killed after `timeout` ms (status null) rather than hanging the suite. */
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'validate', ...args], { encoding: 'utf8' });
+  return cliWithin(120_000, ...args);
+}
+
+function cliWithin(timeout: number, ...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'validate', ...args], { encoding: 'utf8', timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function withTempConfig(name: string, text: string, run: (path: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'fts-cli-'));
+  try {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    run(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('validate prints each problem at its file:line:col and exits 1 on errors', () => {
@@ -50,4 +69,24 @@ test('a missing config file is a problem, not a crash', () => {
   const { code, stdout } = cli('test/fixtures/config/does-not-exist.trainer.yaml');
   assert.equal(code, 1);
   assert.match(stdout, /does-not-exist\.trainer\.yaml:1:1: error: config file not found \[FTS005\]/);
+});
+
+test('validate reports the YAML alias bomb at its position and finishes (issue 10, failure 1)', () => {
+  withTempConfig('bomb.trainer.yaml', aliasLadder(), (path) => {
+    const { code, stdout } = cliWithin(60_000, path);
+    assert.equal(code, 1, 'validate finished with errors');
+    const bomb = stdout.split('\n').find((line) => line.endsWith('[FTS006]'));
+    assert.ok(bomb?.startsWith(`${path}:5:10: error: aliases expand to more than 10,000 values`), stdout);
+  });
+});
+
+test('validate lists at most 1,000 problems of a 200,000-item list, then says how many more (issue 10, failure 5)', () => {
+  withTempConfig('long.trainer.json', jsonLongList(200_000), (path) => {
+    const { code, stdout, stderr } = cliWithin(60_000, path);
+    assert.equal(code, 1, stderr);
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines.length, 1001);
+    assert.match(lines[1000], /: error: 199,00\d more problems are not listed .*\[FTS007\]$/);
+    assert.doesNotMatch(stderr, /RangeError|call stack/);
+  });
 });
