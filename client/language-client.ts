@@ -4,11 +4,11 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { CONFIG_GLOB } from '../src/protocol/config-files';
+import { CONFIG_GLOB, SWEEP_GLOB } from '../src/protocol/config-files';
 
 /** Configs by language and name; scripts by language (the server ignores files without a computeLoss). */
 export const DOCUMENT_SELECTOR: LanguageClientOptions['documentSelector'] = [
-  ...['yaml', 'json', 'jsonc'].map((language) => ({ language, pattern: CONFIG_GLOB })),
+  ...['yaml', 'json', 'jsonc'].flatMap((language) => [CONFIG_GLOB, SWEEP_GLOB].map((pattern) => ({ language, pattern }))),
   ...['typescript', 'javascript', 'typescriptreact', 'javascriptreact'].map((language) => ({ scheme: 'file', language })),
 ];
 

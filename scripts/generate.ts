@@ -7,12 +7,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_DOCS_PATH, renderConfigDocs } from '../src/config/docs';
 import { JSON_SCHEMA_PATH, renderJsonSchema } from '../src/config/json-schema';
+import { SWEEP_DOCS_PATH, SWEEP_SCHEMA_PATH, renderSweepDocs, renderSweepJsonSchema } from '../src/sweep/generated';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 for (const [path, content] of [
   [JSON_SCHEMA_PATH, renderJsonSchema()],
   [CONFIG_DOCS_PATH, renderConfigDocs()],
+  [SWEEP_SCHEMA_PATH, renderSweepJsonSchema()],
+  [SWEEP_DOCS_PATH, renderSweepDocs()],
 ] as const) {
   const target = join(repoRoot, path);
   mkdirSync(dirname(target), { recursive: true });

@@ -14,6 +14,7 @@ import { configHover } from './services/config/hover';
 import { configSymbols } from './services/config/symbols';
 import { mayContainOverride } from './services/override/references';
 import type { OverrideSource } from './services/override/service';
+import { sweepCodeActions, sweepCompletions, sweepDiagnostics, sweepHover } from './services/sweep/service';
 import { uriToPath } from './uri';
 import { WorkspaceIndex } from './workspace-index';
 
@@ -90,6 +91,8 @@ export class LanguageService {
     switch (this.kindOf(doc.uri)) {
       case 'config':
         return configCompletions(doc.text, this.fileNameOf(doc.uri), position, this.context);
+      case 'sweep':
+        return sweepCompletions(doc.text, this.fileNameOf(doc.uri), position, this.context);
       case 'script':
         return this.withOverride(doc, EMPTY_LIST, (source) => ({ isIncomplete: false, items: this.overrides.overrideCompletions(source, position) }));
       default:
@@ -101,6 +104,8 @@ export class LanguageService {
     switch (this.kindOf(doc.uri)) {
       case 'config':
         return configHover(doc.text, this.fileNameOf(doc.uri), position, this.context);
+      case 'sweep':
+        return sweepHover(doc.text, this.fileNameOf(doc.uri), position, this.context);
       case 'script':
         return this.withOverride(doc, undefined, (source) => this.overrides.overrideHover(source, position));
       default:
@@ -112,6 +117,8 @@ export class LanguageService {
     switch (this.kindOf(doc.uri)) {
       case 'config':
         return configDiagnostics(doc.text, this.fileNameOf(doc.uri), this.context);
+      case 'sweep':
+        return sweepDiagnostics(doc.text, this.fileNameOf(doc.uri), this.context);
       case 'script':
         return this.withOverride(doc, [], (source) => this.overrides.overrideDiagnostics(source));
       default:
@@ -120,6 +127,7 @@ export class LanguageService {
   }
 
   codeActions(doc: TextSnapshot, range: Range, diagnostics: readonly Diagnostic[]): CodeAction[] {
+    if (this.kindOf(doc.uri) === 'sweep') return sweepCodeActions(doc.text, this.fileNameOf(doc.uri), doc.uri, range, diagnostics, this.context);
     if (this.kindOf(doc.uri) !== 'config') return [];
     return configCodeActions(doc.text, this.fileNameOf(doc.uri), doc.uri, range, diagnostics, this.context);
   }

@@ -135,7 +135,11 @@ export function startServer(connection: Connection): void {
   });
   documents.onDidChangeContent(({ document }) => {
     scheduler.schedule(document.uri, delayMs);
-    if (service.kindOf(document.uri) === 'config') recheckScripts();
+    if (service.kindOf(document.uri) === 'config') {
+      recheckScripts();
+      // A sweep's diagnostics include its base config's.
+      for (const doc of documents.all()) if (service.kindOf(doc.uri) === 'sweep') scheduler.schedule(doc.uri, delayMs);
+    }
   });
   documents.onDidClose(({ document }) => {
     const path = uriToPath(document.uri);

@@ -11,6 +11,8 @@ Commands:
                                     run a training job (Ctrl-C: checkpoint and stop)
   download <org/name[@rev]> [--revision R] [--offline] [--json]
                                     fetch a Hub model into the Hugging Face cache
+  sweep <file.sweep.yaml> [--parallel N] [--target local|slurm]
+                                    run a hyperparameter sweep; writes sweep.jsonl/.csv
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./train')).runTrain(rest);
     case 'download':
       return (await import('./download')).runDownload(rest);
+    case 'sweep':
+      return (await import('./sweep')).runSweep(rest);
     case undefined:
     case '-h':
     case '--help':

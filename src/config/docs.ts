@@ -31,7 +31,7 @@ function fieldLines(key: string, schema: SchemaShape, required: boolean): string
   return lines;
 }
 
-function sectionLines(title: string, prefix: string, schema: SchemaShape, skip: readonly string[]): string[] {
+export function sectionLines(title: string, prefix: string, schema: SchemaShape, skip: readonly string[]): string[] {
   const lines = [`## ${title}`, ''];
   if (schema.markdownDescription) lines.push(schema.markdownDescription, '');
   const required = new Set(effectivelyRequired(schema));

@@ -14,7 +14,7 @@ export const JSON_SCHEMA_PATH = 'schemas/trainer-config.schema.json';
 type JsonObject = { [key: string]: JsonValue };
 
 /** Plain JSON of a schema: drops TypeBox's symbol keys and anything not serialisable. */
-function plain(schema: object): JsonObject {
+export function plain(schema: object): JsonObject {
   return JSON.parse(JSON.stringify(schema)) as JsonObject;
 }
 
@@ -28,7 +28,8 @@ function plainText(markdown: string): string {
   return markdown.replace(/\*\*([^*]+)\*\*/g, '$1').replace(/`([^`]+)`/g, '$1');
 }
 
-function decorate(source: SchemaShape, target: JsonObject): JsonObject {
+/** Adds plain `description`s beside the markdown ones and `required` lists without defaulted keys. */
+export function decorate(source: SchemaShape, target: JsonObject): JsonObject {
   const markdown = markdownWithHfDiff(source);
   if (markdown) {
     target.markdownDescription = markdown;

@@ -64,6 +64,16 @@ export function walkConfig(parsed: ParsedConfig, schema: SchemaShape, sections: 
   return result;
 }
 
+/**
+ * Checks one value against a schema, as if it stood at `path` of a config: a sweep checks the
+ * values it will set against the trainer field they set, with the messages a config would get.
+ */
+export function walkValue(parsed: ParsedConfig, node: ConfigNode, schema: SchemaShape, path: ConfigPath): WalkResult {
+  const result: WalkResult = { value: undefined, problems: [], invalidPaths: new Set(), sourceProperties: new Map() };
+  result.value = walkNode({ parsed, root: schema, sections: [], result }, node, schema, path, undefined);
+  return result;
+}
+
 function report(context: WalkContext, range: Range, code: RuleCode, severity: Severity, message: string, fix?: ProblemFix): void {
   if (isFull(context)) omit(context);
   else context.result.problems.push({ file: context.parsed.fileName, range, severity, code, message, ...(fix ? { fix } : {}) });

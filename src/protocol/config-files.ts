@@ -14,3 +14,13 @@ export function isTrainerConfigPath(path: string): boolean {
   const lower = path.toLowerCase();
   return CONFIG_SUFFIXES.some((suffix) => lower.endsWith(suffix));
 }
+
+/** Sweep files (`*.sweep.yaml`, `*.sweep.yml`, `*.sweep.json`): a base trainer config and the fields to vary. */
+export const SWEEP_SUFFIXES = ['.sweep.yaml', '.sweep.yml', '.sweep.json'] as const;
+
+export const SWEEP_GLOB = '**/*.sweep.{yaml,yml,json}';
+
+export function isSweepFilePath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return SWEEP_SUFFIXES.some((suffix) => lower.endsWith(suffix));
+}

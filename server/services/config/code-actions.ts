@@ -33,7 +33,11 @@ export function configCodeActions(
   diagnostics: readonly Diagnostic[],
   context: ServiceContext,
 ): CodeAction[] {
-  const { problems } = validateConfigText(text, fileName, context);
+  return problemCodeActions(validateConfigText(text, fileName, context).problems, uri, range, diagnostics);
+}
+
+/** Code actions for the problems with a fix at `range` (or behind one of the client's diagnostics); sweep files use it too. */
+export function problemCodeActions(problems: readonly Problem[], uri: string, range: Range, diagnostics: readonly Diagnostic[]): CodeAction[] {
   const fixable = problems.filter((p) => p.fix && (intersects(p.range, range) || matchingDiagnostic(p, diagnostics)));
   return fixable.map((problem) => {
     const fix = problem.fix as NonNullable<Problem['fix']>;
