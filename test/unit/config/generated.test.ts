@@ -5,6 +5,7 @@ import { CONFIG_DOCS_PATH, renderConfigDocs } from '../../../src/config/docs';
 import { JSON_SCHEMA_PATH, renderJsonSchemaObject, renderJsonSchema } from '../../../src/config/json-schema';
 import { RENAMED_HF_KEYS, UNSUPPORTED_HF_KEYS } from '../../../src/config/hf-keys';
 import { RULES } from '../../../src/config/rules-table';
+import { SWEEP_DOCS_PATH, SWEEP_SCHEMA_PATH, renderSweepDocs, renderSweepJsonSchema } from '../../../src/sweep/generated';
 
 function committed(path: string): string {
   try {
@@ -18,6 +19,8 @@ test('generated files are up to date', () => {
   for (const [path, fresh] of [
     [JSON_SCHEMA_PATH, renderJsonSchema()],
     [CONFIG_DOCS_PATH, renderConfigDocs()],
+    [SWEEP_SCHEMA_PATH, renderSweepJsonSchema()],
+    [SWEEP_DOCS_PATH, renderSweepDocs()],
   ] as const) {
     assert.ok(committed(path) === fresh, `${path} is stale: run npm run generate`);
   }
