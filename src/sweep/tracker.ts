@@ -62,6 +62,8 @@ export class TrialTracker {
         this.step = event.step;
         this.status = event.status === 'stopped' && this.pruneRequested ? 'pruned' : event.status;
         if (event.status === 'failed') this.reason = event.error?.message ?? 'the trainer failed';
+        // A stop that arrived after the last step: the trial completed after all.
+        if (event.status === 'completed') delete this.reason;
         return false;
       default:
         return false;
