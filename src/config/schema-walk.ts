@@ -69,8 +69,8 @@ export function walkConfig(parsed: ParsedConfig, schema: SchemaShape, sections: 
  * values it will set against the trainer field they set, with the messages a config would get.
  */
 export function walkValue(parsed: ParsedConfig, node: ConfigNode, schema: SchemaShape, path: ConfigPath): WalkResult {
-  const result: WalkResult = { value: undefined, problems: [], invalidPaths: new Set(), sourceProperties: new Map() };
-  result.value = walkNode({ parsed, root: schema, sections: [], result }, node, schema, path, undefined);
+  const result = emptyResult();
+  result.value = walkNode({ parsed, root: schema, sections: [], result, before: 0 }, node, schema, path, undefined);
   return result;
 }
 
