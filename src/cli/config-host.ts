@@ -10,6 +10,8 @@ import type { ParsedConfig } from '../config/parsed';
 import type { Problem } from '../config/problems';
 import type { TrainerConfig } from '../config/schema';
 import { validateParsedConfig } from '../config/validate';
+import { createHubModelLookup } from '../hub/host-lookup';
+import { hubOptionsFromEnv } from '../hub/options';
 
 /** Counts JSONL non-empty lines, or CSV rows after the header (quoted fields may span lines). */
 export function countRowsInText(text: string, path: string): number {
@@ -53,10 +55,12 @@ export function readTextHead(path: string, maxBytes: number): string | undefined
   }
 }
 
-/** An fs-based host. Row counts are cached per host by path, size and mtime. */
-export function createNodeConfigHost(): ConfigHost {
+/** An fs-based host. Row counts are cached per host by path, size and mtime. Hub ids are looked up in the cache of `env`. */
+export function createNodeConfigHost(env: NodeJS.ProcessEnv = process.env): ConfigHost {
   const rowCache = new Map<string, { mtimeMs: number; size: number; rows: number }>();
+  const hub = hubOptionsFromEnv(env);
   return {
+    lookupHubModel: createHubModelLookup(() => hub),
     resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(resolve(fromConfigFile)), relative)),
     fileExists: (path) => existsSync(path),
     readTextHead,

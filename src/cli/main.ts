@@ -7,7 +7,7 @@ const USAGE = `Usage: finetune-studio <command> [options]
 Commands:
   validate <config...> [--json]     check trainer configs; exit 1 on any error
   train <config> [--json] [--resume[=<ckpt>]] [--overwrite-output-dir]
-                [--max-steps N] [--backend B]
+                [--max-steps N] [--backend B] [--offline]
                                     run a training job (Ctrl-C: checkpoint and stop)
   download <org/name[@rev]> [--revision R] [--offline] [--json]
                                     fetch a Hub model into the Hugging Face cache

@@ -31,6 +31,8 @@ export interface TrainCliOptions {
   verbose?: boolean;
   /** --no-user-code: refuse configs that load a custom trainer module (untrusted workspaces). */
   allowUserCode?: boolean;
+  /** --offline: Hub models from the cache only (as HF_HUB_OFFLINE=1). */
+  offline?: boolean;
 }
 
 export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
@@ -54,6 +56,9 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
         break;
       case '--no-user-code':
         options.allowUserCode = false;
+        break;
+      case '--offline':
+        options.offline = true;
         break;
       case '--overwrite-output-dir':
         options.overwriteOutputDir = true;
@@ -142,6 +147,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       backend: parsed.backend,
       overwriteOutputDir: parsed.overwriteOutputDir,
       allowUserCode: parsed.allowUserCode,
+      offline: parsed.offline,
       events: { emit },
       core: { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf },
       onTrainer: (t) => {

@@ -11,6 +11,21 @@ export interface ConfigHost {
   readTextHead(path: string, maxBytes: number): string | undefined;
   /** Data rows in a JSONL (non-empty lines) or CSV (rows after the header) file; undefined when unknown. */
   countDataRows(path: string): number | undefined;
+  /**
+   * `model.from_pretrained` as a Hub id (`org/name[@rev]`): its state in the local Hugging Face
+   * cache, looked up without any network request. Undefined when the value is a folder that
+   * exists or not a Hub id (then it is checked as a path), or when the host has no cache.
+   */
+  lookupHubModel?(value: string, fromConfigFile: string): HubModelLookup | undefined;
+}
+
+export interface HubModelLookup {
+  /** cached: usable as is; otherwise what lacks (the whole model, the revision, some files). */
+  status: 'cached' | 'no-repo' | 'no-revision' | 'incomplete';
+  /** HF_HUB_OFFLINE: a run cannot download what lacks. */
+  offline: boolean;
+  /** A sentence naming what is missing and where. */
+  detail: string;
 }
 
 /** A host that knows no files: path checks and step counts are skipped. */

@@ -17,7 +17,7 @@ export { formatProblem, hasErrors, sortProblems } from './problems';
 export { applyEdits, removePropertyEdits, renameKeyEdit, replaceValueEdit, insertPropertyAfterEdit, formatKey, formatScalar } from './edits';
 export type { RuleInfo, RuleCode } from './rules-table';
 export { RULES, ruleInfo } from './rules-table';
-export type { ConfigHost } from './host';
+export type { ConfigHost, HubModelLookup } from './host';
 export { createNullConfigHost } from './host';
 export type { TotalSteps, BestModelSelection, ReportTargets } from './resolve';
 export {

@@ -189,12 +189,25 @@ const referencedFilesExist: CrossFieldRule = (context, report) => {
     if (typeof relative !== 'string' || !context.usable(path)) continue;
     const resolved = context.host.resolvePath(context.parsed.fileName, relative);
     if (context.host.fileExists(resolved)) continue;
+    // A Hub id is not a path: hubModelInCache reports on it.
+    if (path === 'model.from_pretrained' && context.host.lookupHubModel?.(relative, context.parsed.fileName)) continue;
     report({
       code: 'FTS206',
       range: valueRange(context, path),
       message: `${what} not found: ${relative} (looked for ${resolved}; paths are relative to the config file)`,
     });
   }
+};
+
+/** `model.from_pretrained: org/name[@rev]`: offline and not cached is an error, a revision the cache lacks a warning. */
+const hubModelInCache: CrossFieldRule = (context, report) => {
+  const value = context.config.model.from_pretrained;
+  if (typeof value !== 'string' || !context.usable('model.from_pretrained')) return;
+  const lookup = context.host.lookupHubModel?.(value, context.parsed.fileName);
+  if (!lookup || lookup.status === 'cached') return;
+  const range = valueRange(context, 'model.from_pretrained');
+  if (lookup.offline) report({ code: 'FTS220', range, message: lookup.detail });
+  else if (lookup.status !== 'no-repo') report({ code: 'FTS221', range, message: `${lookup.detail}; the run downloads it at start` });
 };
 
 const dataFilesHaveRows: CrossFieldRule = (context, report) => {
@@ -380,6 +393,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   evalNeedsEvalFile,
   warmupBoth,
   referencedFilesExist,
+  hubModelInCache,
   dataFilesHaveRows,
   intervalsWithinRun,
   headsDivideEmbedding,

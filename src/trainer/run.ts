@@ -5,7 +5,12 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadConfigFile } from '../cli/config-host';
+import { createNodeConfigHost, loadConfigFile } from '../cli/config-host';
+import { downloadTimeoutMs } from '../hub/env';
+import { formatBytes } from '../hub/format';
+import { formatModelId } from '../hub/model-id';
+import { hubOptionsFromEnv } from '../hub/options';
+import { ensurePretrained } from '../hub/pretrained';
 import { formatProblem, hasErrors, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS, type TrainerConfig } from '../config';
 import { PROTOCOL_VERSION, type LogMessageEvent, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
 import { initBackend, type BackendName } from './backends';
@@ -42,6 +47,8 @@ export interface RunOptions {
   onTrainer?: (trainer: Trainer) => void;
   /** Where problems are reported that cannot become events (the sink itself failing). */
   log?: (message: string) => void;
+  /** --offline: Hub models from the cache only, as with HF_HUB_OFFLINE=1. */
+  offline?: boolean;
 }
 
 /** Runs training to the end; never throws: failures come back as a `failed` runEnd event. */
@@ -74,7 +81,8 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
   try {
     const configPath = resolve(options.configPath);
     const configDir = dirname(configPath);
-    const loaded = await loadConfigFile(configPath);
+    const env = options.offline ? { ...process.env, HF_HUB_OFFLINE: '1' } : process.env;
+    const loaded = await loadConfigFile(configPath, createNodeConfigHost(env));
     if (!loaded.config || hasErrors(loaded.problems)) {
       const errors = loaded.problems.filter((p) => p.severity === 'error');
       const first = errors[0];
@@ -113,20 +121,23 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
 
     // A resumed run reuses the checkpoint's tokenizer and label mapping, so the data encode identically;
     // fine-tuning our own checkpoint reuses its feature scaling, and its label names when the head is kept.
-    const pretrainedDir = config.model.from_pretrained ? resolve(configDir, config.model.from_pretrained) : undefined;
+    // A Hub id becomes its snapshot folder (downloaded now if the cache lacks it); what follows reads folders only.
+    const pretrained = config.model.from_pretrained ? await resolvePretrained(config.model.from_pretrained, configDir, env, sink) : undefined;
+    const pretrainedDir = pretrained?.folder;
+    const modelConfig = pretrainedDir ? { ...config, model: { ...config.model, from_pretrained: pretrainedDir } } : config;
     const savedInfo: ModelInfo | undefined = resumeFrom
       ? await checkpointInfo(resumeFrom)
       : pretrainedDir && existsSync(join(pretrainedDir, 'config.json'))
         ? await pretrainedInfo(pretrainedDir, config.model.num_labels)
         : undefined;
-    const data: PreparedData = await prepareData(config, configDir, {
+    const data: PreparedData = await prepareData(modelConfig, configDir, {
       tokenizer: resumeFrom && existsSync(join(resumeFrom, 'tokenizer.json')) ? await loadTokenizer(resumeFrom) : undefined,
       labelNames: savedInfo?.labelNames,
       featureStats: savedInfo?.featureStats,
     });
     const dims = { vocabSize: data.tokenizer?.vocabSize, numFeatures: data.featureNames?.length, numLabels: data.numLabels };
     const runModel = pretrainedDir
-      ? await fromPretrained(pretrainedDir, config.model, dims, args.seed)
+      ? await fromPretrained(pretrainedDir, modelConfig.model, dims, args.seed)
       : createModel(config.model, dims, args.seed);
     model = runModel;
     const info: ModelInfo = { config: config.model, dims, labelNames: data.labelNames, featureStats: data.featureStats };
@@ -193,6 +204,21 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     model?.dispose();
     trainer?.optimizer?.dispose();
   }
+}
+
+/** `model.from_pretrained`: a folder, or a Hub id from the shared cache, downloaded with messages when missing. */
+async function resolvePretrained(value: string, configDir: string, env: NodeJS.ProcessEnv, sink: EventSink): Promise<{ folder: string }> {
+  const say = (text: string) => sink.emit({ type: 'message', time: Date.now(), level: 'info', text });
+  const hub = hubOptionsFromEnv(env);
+  const started = Date.now();
+  const result = await ensurePretrained(value, configDir, { ...hub, idleTimeoutMs: downloadTimeoutMs(env) }, (id, detail) =>
+    say(`Downloading ${formatModelId(id)} from ${hub.endpoint} into ${hub.cacheDir} (${detail})`),
+  );
+  if (result.download) {
+    const d = result.download;
+    say(`Downloaded ${d.downloaded.length} files (${formatBytes(d.bytes)}) of ${value} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${d.folder}`);
+  } else if (result.id) say(`${value}: ${result.folder} (from the Hugging Face cache)`);
+  return result;
 }
 
 /**

@@ -1,0 +1,82 @@
+/**
+ * `model.from_pretrained: org/name` at run start: downloaded from the (mock) Hub into the shared
+ * cache, then, with HF_HUB_OFFLINE=1, read from the cache without a request; both fine-tune with
+ * the same numbers as the same model given by folder. Offline with a revision the cache lacks,
+ * the run fails before anything starts, at the config line (FTS220).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import * as publicApi from '../../../src/index';
+import { MemorySink } from '../../../src/trainer/event-sink';
+import { runTraining } from '../../../src/trainer/run';
+import { writeConfig } from '../trainer/run/fixtures';
+import { startMockHub, type MockHub } from '../../support/mock-hub';
+import { COMMIT_A } from '../../support/hub-fixtures';
+
+const core = { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf };
+const saved = { ...process.env };
+let hub: MockHub;
+let baseDir: string;
+
+async function fineTune(fromPretrained: string, extraEnv: Record<string, string> = {}) {
+  Object.assign(process.env, extraEnv);
+  try {
+    const { path, outputDir } = writeConfig({ trainingArgs: { max_steps: 4, eval_strategy: 'no', save_strategy: 'no' } });
+    const text = readFileSync(path, 'utf8').replace('  num_labels: 2\n', `  num_labels: 2\n  from_pretrained: ${JSON.stringify(fromPretrained)}\n`);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, text);
+    const sink = new MemorySink();
+    const end = await runTraining({ configPath: path, events: sink, core });
+    const losses = end.status === 'completed' ? (JSON.parse(readFileSync(join(outputDir, 'trainer_state.json'), 'utf8')).log_history as { loss?: number }[]).map((e) => e.loss) : [];
+    return { end, events: sink.events, losses };
+  } finally {
+    for (const key of Object.keys(extraEnv)) delete process.env[key];
+  }
+}
+
+before(async () => {
+  // The base model: a short run of our own, published as a Hub repo.
+  const { path, outputDir } = writeConfig({ trainingArgs: { max_steps: 2, eval_strategy: 'no', save_strategy: 'no' } });
+  const sink = new MemorySink();
+  const end = await runTraining({ configPath: path, events: sink, core });
+  assert.equal(end.status, 'completed', end.error?.message);
+  baseDir = outputDir;
+  const files = Object.fromEntries(['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => [f, readFileSync(join(outputDir, f))]));
+  hub = await startMockHub([{ id: 'test-org/base', refs: { main: COMMIT_A }, commits: { [COMMIT_A]: files } }]);
+  process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), 'fts-run-cache-'));
+  process.env.HF_ENDPOINT = hub.url;
+  delete process.env.HF_HUB_OFFLINE;
+});
+after(async () => {
+  process.env = saved;
+  await hub.close();
+});
+
+test('a Hub id downloads at run start, then resolves offline without a request, and trains exactly as the folder does', async () => {
+  const byFolder = await fineTune(baseDir);
+  assert.equal(byFolder.end.status, 'completed', byFolder.end.error?.message);
+
+  const downloaded = await fineTune('test-org/base');
+  assert.equal(downloaded.end.status, 'completed', downloaded.end.error?.message);
+  assert.ok(downloaded.events.some((e) => e.type === 'message' && /^Downloading test-org\/base from http:\/\/127\.0\.0\.1:\d+ into /.test(e.text)));
+  assert.ok(downloaded.events.some((e) => e.type === 'message' && /^Downloaded 3 files \(.*\) of test-org\/base in /.test(e.text)));
+  assert.deepEqual(downloaded.losses, byFolder.losses);
+
+  const requests = hub.requests.length;
+  const offline = await fineTune('test-org/base', { HF_HUB_OFFLINE: '1' });
+  assert.equal(offline.end.status, 'completed', offline.end.error?.message);
+  assert.equal(hub.requests.length, requests, 'no request offline');
+  assert.deepEqual(offline.losses, byFolder.losses);
+  assert.ok(byFolder.losses.filter((l) => l !== undefined).length >= 2);
+});
+
+test('offline, a revision the cache lacks fails the run at the config line, naming what is cached', async () => {
+  const { end } = await fineTune('test-org/base@v2', { HF_HUB_OFFLINE: '1' });
+  assert.equal(end.status, 'failed');
+  assert.match(end.error?.message ?? '', /revision 'v2' of test-org\/base is not in the cache .*HF_HUB_OFFLINE=1.*\[?FTS220/s);
+  assert.equal(end.error?.location?.line, 4, "the from_pretrained line");
+});
