@@ -13,6 +13,9 @@ Commands:
                                     fetch a Hub model into the Hugging Face cache
   sweep <file.sweep.yaml> [--parallel N] [--target local|slurm]
                                     run a hyperparameter sweep; writes sweep.jsonl/.csv
+  export <run-dir...> --format csv|json|tensorboard [--out PATH]
+                                    every logged value of the runs: one CSV/JSON table
+                                    (stdout or PATH), or TensorBoard event files
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -26,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./download')).runDownload(rest);
     case 'sweep':
       return (await import('./sweep')).runSweep(rest);
+    case 'export':
+      return (await import('./export')).runExport(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -19,6 +19,7 @@ import { MemorySink } from '../../../../src/trainer/event-sink';
 import { runTraining } from '../../../../src/trainer/run';
 import { referencePython, runPython, skipWithoutPython } from '../../../support/reference-python';
 import { writeConfig } from '../run/fixtures';
+import { expectedScalars } from './helpers';
 
 const SCRIPT = resolve(__dirname, '../../../python/tensorboard_events.py');
 const CLI = resolve(__dirname, '../../../../src/cli/main.ts');
@@ -34,32 +35,6 @@ interface Read {
 
 const readTensorBoard = (dir: string): Read => JSON.parse(runPython(SCRIPT, ['read', dir])) as Read;
 const readJsonl = (path: string): TrainerEvent[] => readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TrainerEvent);
-
-/**
- * What HF's TensorBoardCallback would write for these events, derived here independently of the
- * writer: `train/<key>` for each training log value, `eval/<name>` for each `eval_<name>`, and
- * `train/epoch` with both. Values as float32 (`simple_value`), times in seconds.
- */
-function expectedScalars(events: readonly TrainerEvent[]): Map<string, [number, number, number][]> {
-  const byTag = new Map<string, [number, number, number][]>();
-  const add = (tag: string, step: number, value: number, time: number) => {
-    if (!byTag.has(tag)) byTag.set(tag, []);
-    byTag.get(tag)?.push([step, Math.fround(value), time / 1000]);
-  };
-  for (const event of events) {
-    if (event.type === 'log') {
-      for (const key of ['loss', 'learning_rate', 'grad_norm', 'samples_per_second', 'steps_per_second'] as const) {
-        const value = event[key];
-        if (value !== undefined) add(`train/${key}`, event.step, value, event.time);
-      }
-      add('train/epoch', event.step, event.epoch, event.time);
-    } else if (event.type === 'eval') {
-      for (const [key, value] of Object.entries(event.metrics)) add(`eval/${key.replace(/^eval_/, '')}`, event.step, value, event.time);
-      add('train/epoch', event.step, event.epoch, event.time);
-    }
-  }
-  return byTag;
-}
 
 async function trainInProcess(trainingArgs: Record<string, string | number | boolean>) {
   const { path, outputDir } = writeConfig({ trainingArgs: { max_steps: 6, ...trainingArgs } });
