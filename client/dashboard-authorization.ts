@@ -8,7 +8,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { isTrainerConfigPath } from '../src/protocol/config-files';
-import type { RunSummary, WebviewToHostMessage } from '../src/protocol/webview';
+import type { ChartImage, RunSummary, WebviewToHostMessage } from '../src/protocol/webview';
 import { listCheckpoints } from '../src/trainer/checkpoints';
 
 /** What the decision needs to know about the file system (real disk in the panel). */
@@ -40,6 +40,7 @@ export type Authorization =
   | { action: 'start'; configPath: string }
   | { action: 'resume'; configPath: string; checkpoint?: string }
   | { action: 'stop'; runId: string }
+  | { action: 'export'; runIds: string[]; charts: ChartImage[] }
   | { action: 'refuse'; reason: string };
 
 export function nodeFileFacts(): FileFacts {
@@ -105,6 +106,11 @@ export function authorizeDashboardMessage(message: WebviewToHostMessage, context
         : refuse(`open ${message.file}, which is not a file of this workspace`);
     case 'command':
       return authorizeCommand(message, context);
+    case 'exportRuns':
+      // Only listed runs' metrics.jsonl are read; where the files go, the person picks in a dialog.
+      return message.runIds.every(known)
+        ? { action: 'export', runIds: message.runIds, charts: message.charts }
+        : refuse(`export of runs the dashboard did not list (${message.runIds.join(', ')})`);
   }
 }
 

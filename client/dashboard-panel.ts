@@ -19,6 +19,7 @@ import { readResolvedConfig, readRunEvents, runDirOf, summarizeRun, METRICS_FILE
 import { CONFIG_GLOB } from '../src/protocol/config-files';
 import { authorizeDashboardMessage, nodeFileFacts, type AuthorizationContext } from './dashboard-authorization';
 import type { RunManager, RunState } from './run-manager';
+import { writeRunsExport } from './run-export';
 
 export const DASHBOARD_VIEW_TYPE = 'finetuneStudio.dashboard';
 const FLUSH_INTERVAL_MS = 100;
@@ -242,6 +243,17 @@ export class DashboardPanel implements vscode.Disposable {
       case 'resume':
         await this.host.resumeTraining(decision.configPath, decision.checkpoint);
         break;
+      case 'export': {
+        const [folder] = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export here', title: 'Export the selected runs (CSV and chart images)' })) ?? [];
+        if (!folder) break;
+        try {
+          const files = await writeRunsExport(folder.fsPath, decision.runIds, decision.charts);
+          void vscode.window.showInformationMessage(`Exported ${decision.runIds.length} run(s) to ${folder.fsPath}: ${files.length} file(s).`);
+        } catch (error) {
+          void vscode.window.showErrorMessage(`Export failed: ${(error as Error).message}`);
+        }
+        break;
+      }
     }
   }
 }

@@ -62,6 +62,7 @@ export class DashboardApp {
       activate: (runId) => this.dispatch({ type: 'ui.activateRun', runId }),
       toggle: (runId, selected) => this.dispatch({ type: 'ui.toggleRun', runId, selected }),
       compare: (runIds) => post({ type: 'requestConfigDiff', runIds }),
+      exportRuns: (runIds) => post({ type: 'exportRuns', runIds, charts: this.charts.images() }),
       color,
     });
     this.configDiff = new ConfigDiffPanel(name, () => this.dispatch({ type: 'ui.closeConfigDiff' }));

@@ -104,6 +104,11 @@ export class MetricChart {
     return joinRunTables(tables);
   }
 
+  /** The plot as drawn (axes and series), as a PNG data URL; undefined before the first draw. */
+  toPng(): string | undefined {
+    return this.plot?.ctx.canvas.toDataURL('image/png');
+  }
+
   setTheme(theme: ChartTheme): void {
     this.theme = theme;
     if (this.plot) this.create();

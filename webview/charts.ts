@@ -2,6 +2,7 @@
  * The chart grid: one MetricChart per metric of the selected runs (train loss, learning rate,
  * grad norm, then every eval metric), overlaying the selected runs, smoothing applied.
  */
+import type { ChartImage } from '../src/protocol/webview';
 import { MetricChart, type ChartRun } from './chart';
 import { h, setText } from './dom';
 import { metricTitle } from './format';
@@ -71,6 +72,14 @@ export class ChartsPanel {
     this.empty.hidden = keys.length > 0;
     setText(this.empty, state.selectedRunIds.length === 0 ? 'No run selected.' : 'Charts appear with the first logged step.');
     return drew;
+  }
+
+  /** Each chart drawn so far as a PNG, in grid order, for the export. */
+  images(): ChartImage[] {
+    return [...this.charts.values()].flatMap((chart) => {
+      const png = chart.toPng();
+      return png ? [{ metric: chart.key, png }] : [];
+    });
   }
 
   setTheme(theme: ChartTheme): void {

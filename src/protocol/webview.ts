@@ -142,13 +142,28 @@ export interface RequestConfigDiffMessage {
   runIds: [string, string];
 }
 
+/** A chart drawn as a PNG, for the export. */
+export interface ChartImage {
+  /** The chart's metric key (`loss`, `eval_accuracy`); names the file. */
+  metric: string;
+  /** `data:image/png;base64,...` */
+  png: string;
+}
+/** Export the selected runs: every logged value as one CSV table, and each chart as drawn. */
+export interface ExportRunsMessage {
+  type: 'exportRuns';
+  runIds: string[];
+  charts: ChartImage[];
+}
+
 export type WebviewToHostMessage =
   | ReadyMessage
   | RenderedMessage
   | CommandMessage
   | OpenLocationMessage
   | SelectRunsMessage
-  | RequestConfigDiffMessage;
+  | RequestConfigDiffMessage
+  | ExportRunsMessage;
 
 // ---- guards ----
 
@@ -181,7 +196,16 @@ const webviewCheckers = {
     isString(x.file) && x.file !== '' && isPositiveInt(x.line) && isPositiveInt(x.column),
   selectRuns: (x: Fields) => isArrayOf(x.runIds, isString),
   requestConfigDiff: (x: Fields) => isStringPair(x.runIds),
+  exportRuns: (x: Fields) => isArrayOf(x.runIds, isString) && x.runIds.length > 0 && isArrayOf(x.charts, isChartImage),
 } satisfies { [K in WebviewToHostMessage['type']]: (x: Fields) => boolean };
+
+/** A metric key is a file name here, so no separators, dots first or odd characters. */
+const METRIC_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
+
+function isChartImage(x: unknown): x is ChartImage {
+  return isRecord(x) && isString(x.metric) && METRIC_KEY.test(x.metric) && isString(x.png) && PNG_DATA_URL.test(x.png);
+}
 
 function isPositiveInt(x: unknown): x is number {
   return isNumber(x) && Number.isInteger(x) && x >= 1;

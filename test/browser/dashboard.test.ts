@@ -179,6 +179,22 @@ describe('dashboard webview', { skip: chromiumMissing && `no Chromium at ${CHROM
     await page.waitForFunction(() => document.getElementById('config-diff')?.hidden === true);
   });
 
+  test('Export posts the selected runs and each chart as the PNG it drew', async () => {
+    await page.locator('#export-runs').click();
+    const message = (await posted(page)).pop() as { type: string; runIds: string[]; charts: { metric: string; png: string }[] };
+    assert.equal(message.type, 'exportRuns');
+    assert.deepEqual(message.runIds, [A, B]);
+    const shown = await page.locator('.chart-card').evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.metric));
+    assert.deepEqual(message.charts.map((c) => c.metric), shown, 'one image per chart, in grid order');
+    assert.ok(shown.includes('loss'));
+    for (const chart of message.charts) {
+      const bytes = Buffer.from(chart.png.replace(/^data:image\/png;base64,/, ''), 'base64');
+      assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${chart.metric} is a PNG`);
+      // IHDR width and height: the canvas as laid out, not an empty image.
+      assert.ok(bytes.readUInt32BE(16) > 100 && bytes.readUInt32BE(20) > 50, `${chart.metric} has the chart's size`);
+    }
+  });
+
   test('a failed run shows its reason; the location link posts openLocation', async () => {
     await sendToWebview(page, { type: 'runList', runs: [summary(A, 'sentiment'), summary(B, 'sentiment-lr1e-3'), summary(C, 'custom-loss', { status: 'failed' })] });
     await sendToWebview(page, { type: 'runHistory', runId: C, events: synthesizeRun({ runId: 'c', outputDir: C, failAt: 37 }) });

@@ -1,4 +1,4 @@
-/** The run list: a checkbox per run to overlay it on the charts, click a name to focus it, compare two configs. */
+/** The run list: a checkbox per run to overlay it on the charts, click a name to focus it, compare two configs, export. */
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import type { RunSummary } from '../../src/protocol/webview';
@@ -15,6 +15,8 @@ export interface RunListActions {
   activate(runId: string): void;
   toggle(runId: string, selected: boolean): void;
   compare(runIds: [string, string]): void;
+  /** Export the selected runs (CSV of every logged value, and the charts as PNG). */
+  exportRuns(runIds: string[]): void;
   color(runId: string): string;
 }
 
@@ -27,6 +29,11 @@ export class RunListView {
     { id: 'compare-configs', secondary: true, title: 'Select exactly two runs to compare their resolved configs' },
     'Compare configs',
   ) as VscodeButton;
+  private readonly exportButton = h(
+    'vscode-button',
+    { id: 'export-runs', secondary: true, title: 'Save every logged value of the selected runs as CSV, and each chart as PNG' },
+    'Export',
+  ) as VscodeButton;
   private lastKey = '';
   private selected: readonly string[] = [];
 
@@ -36,8 +43,11 @@ export class RunListView {
       { class: 'panel runs' },
       h('h2', {}, 'Runs ', this.count),
       this.list,
-      h('div', { class: 'panel-actions' }, this.compareButton),
+      h('div', { class: 'panel-actions' }, this.compareButton, this.exportButton),
     );
+    this.exportButton.addEventListener('click', () => {
+      if (this.selected.length > 0) this.actions.exportRuns([...this.selected]);
+    });
     this.compareButton.addEventListener('click', () => {
       if (this.selected.length === 2) this.actions.compare([this.selected[0], this.selected[1]]);
     });
@@ -50,6 +60,7 @@ export class RunListView {
     this.selected = input.selectedRunIds;
     setText(this.count, String(input.rows.length));
     this.compareButton.disabled = input.selectedRunIds.length !== 2;
+    this.exportButton.disabled = input.selectedRunIds.length === 0;
     if (input.rows.length === 0) {
       replaceChildren(this.list, h('li', { class: 'empty' }, 'No runs yet.'));
       return;

@@ -151,6 +151,13 @@ test('stop, selectRuns and config diff act only on listed runs', () => {
   assert.equal(authorizeDashboardMessage({ type: 'requestConfigDiff', runIds: [f.runA, f.outside] }, f.context).action, 'refuse');
 });
 
+test('export reads only listed runs', () => {
+  const f = fixture();
+  const charts = [{ metric: 'loss', png: 'data:image/png;base64,iVBORw0KGgo=' }];
+  assert.deepEqual(authorizeDashboardMessage({ type: 'exportRuns', runIds: [f.runA, f.runB], charts }, f.context), { action: 'export', runIds: [f.runA, f.runB], charts });
+  assert.equal(authorizeDashboardMessage({ type: 'exportRuns', runIds: [f.runA, f.outside], charts }, f.context).action, 'refuse');
+});
+
 test('openLocation: only regular files really inside a workspace folder', () => {
   const f = fixture();
   const open = (file: string): WebviewToHostMessage => ({ type: 'openLocation', file, line: 3, column: 2 });

@@ -53,6 +53,8 @@ test('webview → host messages: every field is validated', () => {
     { type: 'openLocation', file: '/w/my_trainer.ts', line: 12, column: 5 },
     { type: 'selectRuns', runIds: [] },
     { type: 'requestConfigDiff', runIds: ['a', 'b'] },
+    { type: 'exportRuns', runIds: ['a', 'b'], charts: [{ metric: 'eval_accuracy', png: 'data:image/png;base64,iVBORw0KGgo=' }] },
+    { type: 'exportRuns', runIds: ['a'], charts: [] },
   ];
   for (const m of good) assert.equal(isWebviewToHostMessage(m), true, JSON.stringify(m));
   const bad: unknown[] = [
@@ -66,6 +68,12 @@ test('webview → host messages: every field is validated', () => {
     { type: 'openLocation', line: 1, column: 1 },
     { type: 'selectRuns', runIds: [1] },
     { type: 'requestConfigDiff', runIds: ['a', 'b', 'c'] },
+    { type: 'exportRuns', runIds: [], charts: [] },
+    { type: 'exportRuns', runIds: ['a'] },
+    // A chart name becomes a file name: no separators or leading dots.
+    { type: 'exportRuns', runIds: ['a'], charts: [{ metric: '../evil', png: 'data:image/png;base64,iVBORw0KGgo=' }] },
+    { type: 'exportRuns', runIds: ['a'], charts: [{ metric: '.hidden', png: 'data:image/png;base64,iVBORw0KGgo=' }] },
+    { type: 'exportRuns', runIds: ['a'], charts: [{ metric: 'loss', png: 'data:text/html;base64,PGI+' }] },
     { type: 'init', runs: [] },
     { type: 'constructor' },
     'ready',
