@@ -5,6 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { foldSweepRecords, parseSweepJsonl } from '../src/sweep/results';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../src/protocol/events';
 import {
@@ -164,6 +167,15 @@ export class DashboardPanel implements vscode.Disposable {
     this.post({ type: 'runList', runs: await this.runSummaries() });
   }
 
+  /** Every sweep in the workspace, folded from its sweep.jsonl (written by `finetune-studio sweep`). */
+  private async sendSweeps(): Promise<void> {
+    const files = await vscode.workspace.findFiles('**/sweep.jsonl', '**/node_modules/**', 50);
+    for (const file of files) {
+      const state = foldSweepRecords(parseSweepJsonl(await readFile(file.fsPath, 'utf8')));
+      if (state.header) this.post({ type: 'sweep', sweepId: dirname(file.fsPath), header: state.header, trials: state.trials });
+    }
+  }
+
   /**
    * The run's events from metrics.jsonl (the trainer writes each event there before sending it),
    * then the live events held meanwhile; they may repeat the history's tail, which the store rewinds.
@@ -209,6 +221,7 @@ export class DashboardPanel implements vscode.Disposable {
         // Events kept meanwhile may repeat the history's tail; the store rewinds to each event's step.
         if (this.pending.size > 0) this.flush();
         await this.sendRunList();
+        await this.sendSweeps();
         break;
       }
       case 'rendered':

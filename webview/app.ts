@@ -17,6 +17,7 @@ import { MessagesView } from './views/messages';
 import { ProgressView } from './views/progress';
 import { RunListView } from './views/runList';
 import { StatsView } from './views/stats';
+import { SweepsView } from './views/sweep';
 import { ChartToolbar } from './views/toolbar';
 
 export interface DashboardOptions {
@@ -44,6 +45,7 @@ export class DashboardApp {
   private readonly checkpoints = new CheckpointsView();
   private readonly messages = new MessagesView();
   private readonly configDiff: ConfigDiffPanel;
+  private readonly sweeps: SweepsView;
 
   constructor(
     root: HTMLElement,
@@ -66,6 +68,11 @@ export class DashboardApp {
       color,
     });
     this.configDiff = new ConfigDiffPanel(name, () => this.dispatch({ type: 'ui.closeConfigDiff' }));
+    this.sweeps = new SweepsView({
+      activate: (runId) => this.dispatch({ type: 'ui.activateRun', runId }),
+      overlay: (runIds) => this.dispatch({ type: 'ui.overlayRuns', runIds: runIds.filter((id) => this.rows.some((r) => r.id === id)) }),
+      color,
+    });
 
     root.replaceChildren(
       h(
@@ -79,6 +86,7 @@ export class DashboardApp {
           this.failure.element,
           this.stats.element,
           this.configDiff.element,
+          this.sweeps.element,
           h('section', { class: 'metrics', 'aria-label': 'Charts' }, this.toolbar.element, this.charts.element),
         ),
         h('aside', { class: 'sidebar' }, this.runList.element, this.checkpoints.element, this.messages.element),
@@ -160,6 +168,7 @@ export class DashboardApp {
     this.checkpoints.update(view?.checkpoints);
     this.messages.update(view?.messages);
     this.configDiff.update(s.configDiff);
+    this.sweeps.update(s.sweeps);
     const drew = this.charts.update(s);
     const activeChanged = prev === undefined || prev.activeRunId !== activeId || prev.views[activeId ?? ''] !== view;
     this.rendered = s;

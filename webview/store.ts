@@ -18,6 +18,7 @@ import type {
 import { foldProgress, INITIAL_PROGRESS, type RunProgress } from '../src/protocol/progress';
 import { diffConfigs, type ConfigDiffRow } from './configDiff';
 import { appendPoint, EMPTY_SERIES, truncateAfter, type Series } from './series';
+import type { SweepMessage } from '../src/protocol/webview';
 
 /** Series keys of a training log; eval series use the metric's own key (eval_loss, ...). */
 export const TRAIN_SERIES = ['loss', 'learning_rate', 'grad_norm'] as const;
@@ -71,14 +72,20 @@ export interface DashboardState {
   smoothing: number;
   configDiff?: ConfigDiffView;
   initialized: boolean;
+  /** Sweeps by folder, as the host last sent them. */
+  sweeps: Readonly<Record<string, SweepView>>;
 }
+
+export type SweepView = Omit<SweepMessage, 'type'>;
 
 /** Actions the UI dispatches through the same reducer. */
 export type UiAction =
   | { type: 'ui.activateRun'; runId: string }
   | { type: 'ui.toggleRun'; runId: string; selected: boolean }
   | { type: 'ui.setSmoothing'; smoothing: number }
-  | { type: 'ui.closeConfigDiff' };
+  | { type: 'ui.closeConfigDiff' }
+  /** Draw these runs (a sweep's trials) on the charts, beside the active run. */
+  | { type: 'ui.overlayRuns'; runIds: string[] };
 
 export type StoreAction = HostToWebviewMessage | UiAction;
 
@@ -92,6 +99,7 @@ export function createInitialState(persisted?: DashboardPersistedState): Dashboa
     selectedRunIds: persisted?.selectedRunIds ?? [],
     smoothing: persisted?.smoothing ?? 0.6,
     initialized: false,
+    sweeps: {},
   };
 }
 
@@ -246,6 +254,8 @@ export function reduce(state: DashboardState, action: StoreAction): DashboardSta
           : { runIds: action.runIds, error: action.error ?? 'No configs to compare.' };
       return { ...state, configDiff };
     }
+    case 'sweep':
+      return { ...state, sweeps: { ...state.sweeps, [action.sweepId]: { sweepId: action.sweepId, header: action.header, trials: action.trials } } };
     case 'ui.activateRun':
       return withActive(state, action.runId);
     case 'ui.toggleRun': {
@@ -264,6 +274,10 @@ export function reduce(state: DashboardState, action: StoreAction): DashboardSta
     }
     case 'ui.closeConfigDiff':
       return state.configDiff === undefined ? state : { ...state, configDiff: undefined };
+    case 'ui.overlayRuns': {
+      const selectedRunIds = [...new Set([...(state.activeRunId ? [state.activeRunId] : []), ...action.runIds])];
+      return { ...state, selectedRunIds };
+    }
   }
 }
 

@@ -10,6 +10,7 @@
  *   webview: rendered { runId, points }  after each chart render of new data
  */
 import type { BackendInfo, TrainerEvent } from './events';
+import { isSweepRecord, type SweepHeader, type TrialRecord } from '../sweep/results';
 import {
   isArrayOf,
   isBackendInfo,
@@ -94,7 +95,20 @@ export interface ConfigDiffMessage {
   error?: string;
 }
 
+/**
+ * A sweep folded from its sweep.jsonl (the header and each trial's latest record); sent with
+ * the run list, and again whenever the host sees the file change. Trials' run ids are their run dirs.
+ */
+export interface SweepMessage {
+  type: 'sweep';
+  /** The sweep folder. */
+  sweepId: string;
+  header: SweepHeader;
+  trials: TrialRecord[];
+}
+
 export type HostToWebviewMessage =
+  | SweepMessage
   | InitMessage
   | EventsMessage
   | RunListMessage
@@ -178,6 +192,11 @@ const hostCheckers = {
   events: (x: Fields) => isString(x.runId) && isArrayOf(x.events, isTrainerEvent),
   runList: (x: Fields) => isArrayOf(x.runs, isRunSummary),
   runHistory: (x: Fields) => isString(x.runId) && isArrayOf(x.events, isTrainerEvent),
+  sweep: (x: Fields) =>
+    isString(x.sweepId) &&
+    isSweepRecord(x.header) &&
+    x.header.type === 'sweep' &&
+    isArrayOf(x.trials, (t): t is TrialRecord => isSweepRecord(t) && t.type === 'trial'),
   configDiff: (x: Fields) =>
     isStringPair(x.runIds) &&
     (x.configs === undefined || (Array.isArray(x.configs) && x.configs.length === 2)) &&
