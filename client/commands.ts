@@ -10,14 +10,15 @@ import { columnsFromHead, COLUMN_HEAD_BYTES } from '../src/config/data-columns';
 import { Commands } from '../src/protocol/commands';
 import { checkpointsOf, describeErrors, loadConfig, pickConfig, type LoadedConfig } from './config-picker';
 import type { RunManager, RunState } from './run-manager';
+import type { StudioSettings } from './settings';
 import { renderConfigScaffold, renderCustomTrainerSkeleton, type ScaffoldTask } from './scaffold';
 
 export interface CommandHost {
   runManager: RunManager;
   output: vscode.LogOutputChannel;
   openDashboard(): void;
-  /** The backend setting, passed to new runs. */
-  backend(): string;
+  /** The settings now (backend for new runs, whether to open the dashboard). */
+  settings(): Readonly<StudioSettings>;
 }
 
 export function registerCommands(host: CommandHost): vscode.Disposable[] {
@@ -51,13 +52,13 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
         configPath: loaded.path,
         outputDir: loaded.outputDir,
         resume: resumeFrom,
-        backend: host.backend(),
+        backend: host.settings().backend,
         cwd: dirname(loaded.path),
         // The trainer refuses user code on its own too, whoever asked for the run.
         allowUserCode: vscode.workspace.isTrusted,
       });
       host.output.info(`Started ${run.id}: ${loaded.path}${resumeFrom ? ` (resume ${resumeFrom === true ? 'latest' : resumeFrom})` : ''}`);
-      if (vscode.workspace.getConfiguration('finetuneStudio').get<boolean>('openDashboardOnStart', true)) host.openDashboard();
+      if (host.settings().openDashboardOnStart) host.openDashboard();
       return run;
     } catch (error) {
       void vscode.window.showErrorMessage((error as Error).message);

@@ -23,6 +23,7 @@ import { CONFIG_GLOB } from '../src/protocol/config-files';
 import { authorizeDashboardMessage, nodeFileFacts, type AuthorizationContext } from './dashboard-authorization';
 import type { RunManager, RunState } from './run-manager';
 import { writeRunsExport } from './run-export';
+import { Waiters } from './waiters';
 
 export const DASHBOARD_VIEW_TYPE = 'finetuneStudio.dashboard';
 const FLUSH_INTERVAL_MS = 100;
@@ -51,7 +52,7 @@ export class DashboardPanel implements vscode.Disposable {
   private knownRuns = new Map<string, RunSummary>();
   private readonly historyInFlight = new Set<string>();
   private readonly files = nodeFileFacts();
-  private readonly renderedListeners = new Set<(message: RenderedMessage) => void>();
+  private readonly rendered = new Waiters<RenderedMessage>();
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
 
@@ -90,18 +91,13 @@ export class DashboardPanel implements vscode.Disposable {
 
   /** Resolves on the next `rendered` message matching `predicate` (integration tests await this). */
   whenRendered(predicate: (message: RenderedMessage) => boolean = () => true): Promise<RenderedMessage> {
-    return new Promise((resolve) => {
-      const listener = (message: RenderedMessage) => {
-        if (!predicate(message)) return;
-        this.renderedListeners.delete(listener);
-        resolve(message);
-      };
-      this.renderedListeners.add(listener);
-    });
+    return this.rendered.wait(predicate);
   }
 
   dispose(): void {
     clearTimeout(this.flushTimer);
+    // Waits on a closed panel would never settle: they fail, and their listeners go.
+    this.rendered.dispose('The dashboard was closed before it rendered.');
     this.onDisposeEmitter.fire();
     this.onDisposeEmitter.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -225,7 +221,7 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       }
       case 'rendered':
-        if (message.type === 'rendered') for (const listener of [...this.renderedListeners]) listener(message);
+        if (message.type === 'rendered') this.rendered.notify(message);
         break;
       case 'selectRuns':
         for (const runId of decision.runIds) await this.sendHistory(runId);

@@ -1,22 +1,30 @@
 /**
- * Extension entry. `Studio` owns every extension-scope disposable (no module-level singletons);
- * the dashboard panel is session-scoped and recreated on demand. `activate` returns a small API
- * that integration tests await instead of sleeping.
+ * Extension entry. `Studio` owns every extension-scope disposable, the settings and the language
+ * server session; the dashboard panel is session-scoped and recreated on demand. `activate`
+ * returns a small API that integration tests await instead of sleeping; `deactivate` returns the
+ * shutdown promise, so VS Code waits for the runs' stop checkpoints.
  */
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { Commands } from '../src/protocol/commands';
 import type { RenderedMessage } from '../src/protocol/webview';
 import { registerCommands } from './commands';
 import { DashboardPanel, DASHBOARD_VIEW_TYPE } from './dashboard-panel';
-import { startLanguageClient } from './language-client';
+import { createLanguageClient } from './language-client';
+import { LanguageServerSession } from './language-server-session';
 import { RunManager, type RunState } from './run-manager';
-import { TrainingStatusBar } from './status-bar';
+import { Settings, SETTINGS_SECTION } from './settings';
+import { shutdown } from './shutdown';
+import { LanguageServerStatusBar, TrainingStatusBar } from './status-bar';
+import { Waiters } from './waiters';
 
 const LOG_METHOD = { debug: 'debug', info: 'info', warning: 'warn', error: 'error' } as const;
 
 export interface FineTuneStudioApi {
   /** Resolves once the language client has started (or rejects with why it could not). */
   languageClientReady: Promise<void>;
+  /** The language server's health as the status bar shows it. */
+  languageServerHealth(): string;
   runManager: RunManager;
   /** Resolves on the dashboard's next `rendered` report matching the predicate (opens it if needed). */
   whenDashboardRendered(predicate?: (message: RenderedMessage) => boolean): Promise<RenderedMessage>;
@@ -28,18 +36,28 @@ export interface FineTuneStudioApi {
 
 class Studio implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('Fine-Tune Studio', { log: true });
+  readonly settings: Settings;
   readonly runManager: RunManager;
   readonly statusBar: TrainingStatusBar;
+  private readonly serverStatus: LanguageServerStatusBar;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly runWaiters = new Waiters<RunState>();
   private dashboard?: DashboardPanel;
-  private languageClient?: LanguageClient;
+  private readonly languageServer: LanguageServerSession<LanguageClient>;
   readonly languageClientReady: Promise<void>;
+  private disposing?: Promise<void>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    this.settings = new Settings(
+      (key) => vscode.workspace.getConfiguration(SETTINGS_SECTION).get(key),
+      (problem) => this.output.warn(problem),
+    );
     this.runManager = new RunManager({
       entry: { modulePath: context.asAbsolutePath('dist/cli.js') },
-      stopGraceMs: 1000 * vscode.workspace.getConfiguration('finetuneStudio').get<number>('stopGraceSeconds', 30),
+      // Asked at each stop, so a changed setting applies without a reload.
+      stopGraceMs: () => 1000 * this.settings.current.stopGraceSeconds,
     });
+    this.runManager.on('changed', (run) => this.runWaiters.notify(run));
     this.runManager.on('log', (run, line) => this.output.info(`[${run.id}] ${line}`));
     this.runManager.on('event', (run, event) => {
       if (event.type === 'runStart') this.output.info(`[${run.id}] backend ${event.backend.name} (${event.backend.device}); ${event.totalSteps} steps into ${event.outputDir}`);
@@ -58,14 +76,29 @@ class Studio implements vscode.Disposable {
       trainingActive = active;
       void vscode.commands.executeCommand('setContext', 'finetuneStudio.trainingActive', active);
     });
+    this.languageServer = new LanguageServerSession(() => {
+      const client = createLanguageClient(context, this.output);
+      // Running again after the client's own restarts; stopped for good when it gave up.
+      client.onDidChangeState(({ newState }) => {
+        if (newState === State.Running) this.languageServer.markReady();
+        else if (newState === State.Stopped) this.languageServer.markCrashed('the language server stopped; see the Output channel');
+      });
+      return client;
+    });
+    this.serverStatus = new LanguageServerStatusBar(this.languageServer);
+    // The output channel is not in `disposables`: shutdown disposes it last.
     this.disposables.push(
-      this.output,
       this.statusBar,
+      this.serverStatus,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(SETTINGS_SECTION)) this.settings.reload();
+      }),
+      vscode.commands.registerCommand(Commands.restartLanguageServer, () => this.restartLanguageServer()),
       ...registerCommands({
         runManager: this.runManager,
         output: this.output,
         openDashboard: () => this.openDashboard(),
-        backend: () => vscode.workspace.getConfiguration('finetuneStudio').get<string>('backend', 'auto'),
+        settings: () => this.settings.current,
       }),
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => {
@@ -73,15 +106,24 @@ class Studio implements vscode.Disposable {
         },
       }),
     );
-    this.languageClientReady = startLanguageClient(context, this.output).then(
-      (client) => {
-        this.languageClient = client;
-      },
+    this.languageClientReady = this.languageServer.start().then(
+      () => undefined,
       (error: unknown) => {
         this.output.error(`The language server did not start: ${(error as Error).message}`);
         throw error;
       },
     );
+    // Nobody may await it (tests do); the failure is logged above.
+    this.languageClientReady.catch(() => undefined);
+  }
+
+  private async restartLanguageServer(): Promise<void> {
+    this.output.info('Restarting the language server…');
+    try {
+      await this.languageServer.restart();
+    } catch (error) {
+      this.output.error(`The language server did not restart: ${(error as Error).message}`);
+    }
   }
 
   openDashboard(): DashboardPanel {
@@ -144,38 +186,49 @@ class Studio implements vscode.Disposable {
       runManager: this.runManager,
       whenDashboardRendered: (predicate) => this.openDashboard().whenRendered(predicate),
       statusBarText: () => this.statusBar.text,
-      whenRun: (predicate) =>
-        new Promise((resolve) => {
-          const existing = this.runManager.list().find(predicate);
-          if (existing) return resolve(existing);
-          const listener = (run: RunState) => {
-            if (!predicate(run)) return;
-            this.runManager.off('changed', listener);
-            resolve(run);
-          };
-          this.runManager.on('changed', listener);
-        }),
+      languageServerHealth: () => this.languageServer.health,
+      whenRun: (predicate) => this.runWaiters.wait(predicate, this.runManager.list()),
     };
   }
 
   /**
-   * Extension deactivation: running trainers get `stop` (each writes a checkpoint and exits; a
-   * trainer whose IPC channel closes stops the same way), the language server shuts down.
+   * Extension deactivation (see client/shutdown.ts): running trainers get `stop` and are waited
+   * for (each writes a checkpoint and exits) while the output channel still logs them; the
+   * language client stops (also one still starting); then the UI; the output channel last.
+   * Idempotent: deactivate and context.subscriptions may both call it.
    */
-  dispose(): void {
-    void this.runManager.dispose();
-    void this.languageClient?.stop();
-    this.dashboard?.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+  dispose(): Promise<void> {
+    this.disposing ??= shutdown({
+      stopRuns: () => this.runManager.dispose(),
+      stopLanguageClient: () => this.languageServer.dispose(),
+      disposeUi: () => {
+        this.runWaiters.dispose('The extension is shutting down.');
+        this.dashboard?.dispose();
+        for (const d of this.disposables.splice(0)) d.dispose();
+      },
+      disposeOutput: () => this.output.dispose(),
+      log: (message) => this.output.error(message),
+    });
+    return this.disposing;
   }
 }
 
+/**
+ * The activated extension, for `deactivate`: VS Code's deactivate takes no arguments, so this is
+ * the one module-level reference, set by activate and cleared by deactivate.
+ */
+let activeStudio: Studio | undefined;
+
 export function activate(context: vscode.ExtensionContext): FineTuneStudioApi {
   const studio = new Studio(context);
-  context.subscriptions.push(studio);
+  activeStudio = studio;
+  context.subscriptions.push({ dispose: () => void studio.dispose() });
   return studio.api();
 }
 
-export function deactivate(): void {
-  // Everything is released by the Studio disposable in context.subscriptions.
+/** Returns the shutdown promise: VS Code waits for it (stop checkpoints) before it unloads us. */
+export function deactivate(): Promise<void> | undefined {
+  const studio = activeStudio;
+  activeStudio = undefined;
+  return studio?.dispose();
 }

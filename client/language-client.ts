@@ -1,7 +1,7 @@
 /**
- * Starts the Fine-Tune Studio language server (dist/server.js over Node IPC) for trainer configs
- * and TS/JS trainer modules. The caller owns the returned client and disposes (stops) it.
- */
+ * The Fine-Tune Studio language client (dist/server.js over Node IPC) for trainer configs and
+ * TS/JS trainer modules. Created unstarted: client/language-server-session.ts starts, restarts
+ * and stops it. */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { CONFIG_GLOB, SWEEP_GLOB } from '../src/protocol/config-files';
@@ -21,7 +21,7 @@ function reviveUriArguments(lens: vscode.CodeLens): vscode.CodeLens {
   return lens;
 }
 
-export async function startLanguageClient(context: vscode.ExtensionContext, output?: vscode.LogOutputChannel): Promise<LanguageClient> {
+export function createLanguageClient(context: vscode.ExtensionContext, output?: vscode.LogOutputChannel): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -34,7 +34,5 @@ export async function startLanguageClient(context: vscode.ExtensionContext, outp
     },
     ...(output ? { outputChannel: output } : {}),
   };
-  const client = new LanguageClient('finetuneStudio', 'Fine-Tune Studio Language Server', serverOptions, clientOptions);
-  await client.start();
-  return client;
+  return new LanguageClient('finetuneStudio', 'Fine-Tune Studio Language Server', serverOptions, clientOptions);
 }

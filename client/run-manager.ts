@@ -40,8 +40,8 @@ interface ManagerEvents {
 
 export interface RunManagerOptions {
   entry: TrainerEntry;
-  /** Milliseconds between `stop` and a kill. */
-  stopGraceMs?: number;
+  /** Milliseconds between `stop` and a kill; a function is asked at each stop (the setting can change). */
+  stopGraceMs?: number | (() => number);
 }
 
 export class RunManager extends EventEmitter<ManagerEvents> {
@@ -114,7 +114,8 @@ export class RunManager extends EventEmitter<ManagerEvents> {
     if (!child || !state) return state?.end;
     state.phase = 'stopping';
     this.emit('changed', state);
-    return child.stop(this.options.stopGraceMs ?? 30_000);
+    const grace = this.options.stopGraceMs;
+    return child.stop((typeof grace === 'function' ? grace() : grace) ?? 30_000);
   }
 
   /**

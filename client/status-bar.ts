@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Commands } from '../src/protocol/commands';
+import { serverHealthText, type LanguageServerSession, type ServerHealth, type StartableClient } from './language-server-session';
 import type { RunManager, RunState } from './run-manager';
 
 export function formatEta(seconds: number | undefined): string {
@@ -52,6 +53,32 @@ export class TrainingStatusBar implements vscode.Disposable {
 
   dispose(): void {
     this.runs.off('changed', this.listener);
+    this.item.dispose();
+  }
+}
+
+/** The language server's health: starting, ready, or crashed (click to restart). */
+export class LanguageServerStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('finetuneStudio.languageServer', vscode.StatusBarAlignment.Right, 100);
+  private readonly subscription: { dispose(): void };
+
+  constructor(session: LanguageServerSession<StartableClient>) {
+    this.item.name = 'Fine-Tune Studio language server';
+    this.item.command = Commands.restartLanguageServer;
+    this.subscription = session.onHealth((health, detail) => this.update(health, detail));
+    this.update(session.health);
+    this.item.show();
+  }
+
+  private update(health: ServerHealth, detail?: string): void {
+    const { text, tooltip } = serverHealthText(health, detail);
+    this.item.text = text;
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor = health === 'crashed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
     this.item.dispose();
   }
 }

@@ -9,6 +9,7 @@ export const Commands = {
   pauseTraining: 'finetuneStudio.pauseTraining',
   continueTraining: 'finetuneStudio.continueTraining',
   saveCheckpoint: 'finetuneStudio.saveCheckpoint',
+  restartLanguageServer: 'finetuneStudio.restartLanguageServer',
   openDashboard: 'finetuneStudio.openDashboard',
   validateConfig: 'finetuneStudio.validateConfig',
   newTrainerConfig: 'finetuneStudio.newTrainerConfig',
