@@ -6,10 +6,15 @@ import { isAbsolute, resolve, dirname } from 'node:path';
 import { parseConfigText, type ConfigHost, type ParsedConfig } from '../src/config/index';
 import type { FileAccess } from './files';
 import { countRowsInText } from '../src/cli/config-host';
+import { createHubCacheView, type HubCacheView } from '../src/hub/cache-view';
+import { createHubModelLookup } from '../src/hub/host-lookup';
+import { hubOptionsFromEnv } from '../src/hub/options';
 
 export interface ServiceContext {
   files: FileAccess;
   configHost: ConfigHost;
+  /** The Hugging Face cache (read only; the language server never uses the network). */
+  hub: HubCacheView;
   /** parseConfigText, memoised for the last few texts: one keystroke triggers several features on one text. */
   parseConfig(text: string, fileName: string): ParsedConfig;
 }
@@ -42,9 +47,10 @@ export function countRows(path: string, text: string): number {
  * A ConfigHost over a FileAccess. Row counts are cached by path, size and mtime, so a
  * diagnostics pass on every keystroke does not re-read a large data file.
  */
-export function createConfigHost(files: FileAccess): ConfigHost {
+export function createConfigHost(files: FileAccess, hub?: HubCacheView): ConfigHost {
   const rowCache = new Map<string, { size: number; mtimeMs: number; rows: number | undefined }>();
   return {
+    ...(hub ? { lookupHubModel: createHubModelLookup(() => hub.options) } : {}),
     resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(fromConfigFile), relative)),
     fileExists: (path) => files.stat(path) !== undefined,
     readTextHead: (path, maxBytes) => files.readTextHead(path, maxBytes),
@@ -61,6 +67,7 @@ export function createConfigHost(files: FileAccess): ConfigHost {
   };
 }
 
-export function createServiceContext(files: FileAccess): ServiceContext {
-  return { files, configHost: createConfigHost(files), parseConfig: createParseCache() };
+/** `hub` defaults to the cache the server's environment names (HF_HUB_CACHE, HF_HOME, HF_HUB_OFFLINE). */
+export function createServiceContext(files: FileAccess, hub: HubCacheView = createHubCacheView(hubOptionsFromEnv())): ServiceContext {
+  return { files, configHost: createConfigHost(files, hub), hub, parseConfig: createParseCache() };
 }

@@ -48,6 +48,8 @@ export interface StartOptions {
   args?: readonly string[];
   rootPath: string;
   initializationOptions?: unknown;
+  /** Extra environment of the server process (e.g. HF_HUB_CACHE). */
+  env?: Record<string, string>;
   /** Answers `workspace/configuration` requests (yaml-language-server asks for its settings). */
   configuration?: (section: string | undefined) => unknown;
 }
@@ -76,7 +78,7 @@ export class LspTestClient {
   }
 
   static async start(options: StartOptions): Promise<LspTestClient> {
-    const child = spawn(process.execPath, [...(options.args ?? OUR_SERVER)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.args ?? OUR_SERVER)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     child.stderr?.resume(); // tsx and the server may log there; never let the pipe fill up
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout as NodeJS.ReadableStream), new StreamMessageWriter(child.stdin as NodeJS.WritableStream));
     const client = new LspTestClient(child, connection);

@@ -1,4 +1,7 @@
 /** Small Hub repos for the mock Hub: a BERT-shaped config, real safetensors bytes, a tokenizer, and files never to download. */
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MockRepoSpec } from './mock-hub';
 
 /** A valid safetensors file: one F32 tensor per entry, filled with a deterministic ramp. */
@@ -43,3 +46,24 @@ export function tinyRepo(id = 'test-org/tiny-bert', extra: Partial<MockRepoSpec>
 
 /** The files a fine-tune takes from tinyModelFiles. */
 export const NEEDED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+
+/**
+ * A cache folder laid out byte for byte as huggingface_hub writes it (refs/main, blobs/<etag>,
+ * relative links), holding `org/cached` at COMMIT_A: a bert config and 4 weights.
+ */
+export function writePythonLikeCache(): string {
+  const cache = mkdtempSync(join(tmpdir(), 'fts-pylike-cache-'));
+  const repo = join(cache, 'models--org--cached');
+  mkdirSync(join(repo, 'refs'), { recursive: true });
+  writeFileSync(join(repo, 'refs', 'main'), COMMIT_A);
+  mkdirSync(join(repo, 'blobs'));
+  mkdirSync(join(repo, 'snapshots', COMMIT_A), { recursive: true });
+  for (const [name, etag, content] of [
+    ['config.json', '1'.repeat(40), '{"model_type":"bert","architectures":["BertForSequenceClassification"]}'],
+    ['model.safetensors', 'f'.repeat(64), safetensorsBytes({ w: [2, 2] })],
+  ] as const) {
+    writeFileSync(join(repo, 'blobs', etag), content);
+    symlinkSync(`../../blobs/${etag}`, join(repo, 'snapshots', COMMIT_A, name));
+  }
+  return cache;
+}

@@ -29,6 +29,7 @@ import type { ServiceContext } from '../../context';
 import { readColumns } from './data-columns';
 import { fieldFacts, fieldMarkdown, formatValue } from './field-docs';
 import { PATH_FIELDS, pathCompletions } from './paths';
+import { hubModelCompletions } from './hub-models';
 import { metricNamesOf, plainString, resolveFromConfig } from './plain';
 import { declaredKeys, schemaAt, valueChoices } from './schema-nav';
 import { sectionSnippets } from './snippets';
@@ -190,6 +191,9 @@ function valueItems(parsed: ParsedConfig, at: PathAtOffset, offset: number, cont
     const segmentStart = slot.innerStart + slash + 1;
     const range = { start: parsed.positionAt(segmentStart), end: parsed.positionAt(slot.innerEnd) };
     const items = pathCompletions(context.files, parsed.fileName, typed, pathKind, range);
+    if (field === 'model.from_pretrained' && !/^[.~/\\]/.test(typed)) {
+      items.push(...hubModelCompletions(context.hub.models(), { start: parsed.positionAt(slot.innerStart), end: parsed.positionAt(slot.innerEnd) }));
+    }
     if (slot.lead) for (const item of items) if (item.textEdit) item.textEdit.newText = slot.lead + item.textEdit.newText;
     return items;
   }

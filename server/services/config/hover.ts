@@ -1,10 +1,12 @@
 /** Hover in trainer configs: the field's doc, type, default, range, HF difference, and the doc of an enum value. */
+import { dirname } from 'node:path';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { LOSSES, LOSS_ALIASES, getPathAtOffset } from '../../../src/config/index';
 import type { ServiceContext } from '../../context';
 import { fieldMarkdown, formatValue } from './field-docs';
 import { schemaAt, valueChoices } from './schema-nav';
 import { fieldId } from './completion';
+import { hubModelHover } from './hub-models';
 
 export function configHover(text: string, fileName: string, position: Position, context: ServiceContext): Hover | undefined {
   const parsed = context.parseConfig(text, fileName);
@@ -30,6 +32,8 @@ export function configHover(text: string, fileName: string, position: Position, 
         ? LOSSES[LOSS_ALIASES[value]]
         : valueChoices(schemaAt(path)).find((c) => c.value === value)?.doc;
     if (valueDoc && value !== null) sections.unshift(`\`${formatValue(value)}\`: ${valueDoc}`, '---');
+    const hub = fieldId(path) === 'model.from_pretrained' && typeof value === 'string' ? hubModelHover(value, dirname(fileName), context.hub) : undefined;
+    if (hub) sections.unshift(hub, '---');
   } else if (!location.inKey) {
     return undefined;
   }

@@ -4,30 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeConfigHost } from '../../../src/cli/config-host';
 import { parseConfigText } from '../../../src/config/parse';
 import { validateParsedConfig } from '../../../src/config/validate';
-import { COMMIT_A, safetensorsBytes } from '../../support/hub-fixtures';
-
-function pythonLikeCache(): string {
-  const cache = mkdtempSync(join(tmpdir(), 'fts-rules-cache-'));
-  const repo = join(cache, 'models--org--cached');
-  mkdirSync(join(repo, 'refs'), { recursive: true });
-  writeFileSync(join(repo, 'refs', 'main'), COMMIT_A);
-  mkdirSync(join(repo, 'blobs'));
-  mkdirSync(join(repo, 'snapshots', COMMIT_A), { recursive: true });
-  for (const [name, etag, content] of [
-    ['config.json', '1'.repeat(40), '{"model_type":"bert"}'],
-    ['model.safetensors', 'f'.repeat(64), safetensorsBytes({ w: [2, 2] })],
-  ] as const) {
-    writeFileSync(join(repo, 'blobs', etag), content);
-    symlinkSync(`../../blobs/${etag}`, join(repo, 'snapshots', COMMIT_A, name));
-  }
-  return cache;
-}
+import { writePythonLikeCache as pythonLikeCache } from '../../support/hub-fixtures';
 
 function problemsFor(value: string, env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'fts-rules-'));
