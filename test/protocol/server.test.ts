@@ -69,7 +69,10 @@ describe('language server over stdio', () => {
     assert.match(text, /# the old HF name\n {2}eval_strategy: steps/, 'comments and layout survive the fixes');
   });
 
-  it('drops diagnostics computed for an old version', async () => {
+  // Debounce over the wire: quick edits publish once, for the latest version. That a result
+  // computed for an old version is dropped is tested on the scheduler itself
+  // (test/unit/server/diagnostics-scheduler.test.ts), where the timing can be controlled.
+  it('publishes the diagnostics of the latest version only, after quick edits', async () => {
     const uri = pathToUri(join(root, 'quick.trainer.yaml'));
     await client.open(uri, 'yaml', 'model:\n  num_labls: 2\n');
     await client.change(uri, 'model:\n  num_labes: 2\n');

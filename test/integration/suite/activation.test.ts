@@ -9,10 +9,9 @@ describe('activation', () => {
     assert.ok(extension, `${EXTENSION_ID} is not loaded`);
     const api = await activateExtension();
     assert.equal(extension.isActive, true);
-    assert.equal(typeof api.whenRun, 'function');
-    assert.equal(typeof api.whenDashboardRendered, 'function');
     assert.equal(api.statusBarText(), undefined, 'the status bar item is hidden while nothing runs');
     await within(30_000, 'the language client to start', api.languageClientReady);
+    assert.equal(api.languageServerHealth(), 'ready');
   });
 
   it('registers every Fine-Tune command', async () => {

@@ -91,7 +91,10 @@ test('persisted state guard', () => {
 
 test('the barrel re-exports events, commands, webview and guards', () => {
   assert.equal(barrel.PROTOCOL_VERSION, 1);
-  assert.equal(typeof barrel.Commands.startTraining, 'string');
-  assert.equal(typeof barrel.isWebviewToHostMessage, 'function');
-  assert.equal(typeof barrel.parseTrainerEventLine, 'function');
+  assert.equal(barrel.Commands.startTraining, 'finetuneStudio.startTraining');
+  assert.equal(barrel.isWebviewToHostMessage({ type: 'ready' }), true);
+  assert.equal(barrel.isWebviewToHostMessage({ type: 'command', command: 'format-disk' }), false);
+  assert.deepEqual(barrel.parseTrainerEventLine(JSON.stringify(log)), log);
+  assert.equal(barrel.parseTrainerEventLine('{"type":"log"'), undefined);
+  assert.equal(barrel.foldProgress(barrel.INITIAL_PROGRESS, log).loss, log.loss);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LanguageService } from '../../../server/language-service';
+import type { FileAccess } from '../../../server/files';
 import { createMemoryFiles } from './memory-files';
 
 const TRAINER = `import { Trainer } from 'finetune-studio';
@@ -41,11 +42,30 @@ describe('LanguageService routing and the workspace index', () => {
     assert.equal(lenses.length, 1);
   });
 
-  it('sees config changes once the index is told (invalidate) or the text changes', () => {
-    const svc = service(files);
+  it('keeps its index until told (invalidate), then sees the changed config', () => {
+    // One service over files that change underneath it, as the disk does between watcher events.
+    let current = createMemoryFiles(files);
+    const changing: FileAccess = {
+      readText: (p) => current.readText(p),
+      readTextHead: (p, n) => current.readTextHead(p, n),
+      stat: (p) => current.stat(p),
+      listDirectory: (p) => current.listDirectory(p),
+    };
+    const svc = new LanguageService({ files: changing, roots: () => ['/ws'], openConfigs: () => [] });
     assert.equal(svc.workspace.referencesTo('/ws/t.ts').length, 1);
-    const edited = service({ ...files, '/ws/a/one.trainer.yaml': 'trainer: ../elsewhere.ts\n' });
-    assert.equal(edited.diagnostics({ uri: 'file:///ws/t.ts', text: TRAINER }).length, 0);
+    assert.deepEqual(svc.diagnostics({ uri: 'file:///ws/t.ts', text: TRAINER }).map((d) => d.code), ['FTS803']);
+
+    current = createMemoryFiles({ ...files, '/ws/a/one.trainer.yaml': 'trainer: ../elsewhere.ts\n', '/ws/c/three.trainer.yaml': 'trainer: ../t.ts\n' });
+    // The folder scan is cached until invalidated: the new config is not seen yet (a known
+    // config's own facts are re-read when its size or mtime changes).
+    assert.deepEqual(svc.workspace.configPaths(), ['/ws/a/one.trainer.yaml', '/ws/b/two.trainer.json']);
+    assert.deepEqual(svc.workspace.referencesTo('/ws/t.ts'), []);
+
+    svc.workspace.invalidate();
+    assert.deepEqual(svc.workspace.configPaths(), ['/ws/a/one.trainer.yaml', '/ws/b/two.trainer.json', '/ws/c/three.trainer.yaml']);
+    assert.deepEqual(svc.workspace.referencesTo('/ws/t.ts').map((r) => r.configPath), ['/ws/c/three.trainer.yaml']);
+    // three.trainer.yaml has no gradient accumulation: the FTS803 warning is gone.
+    assert.deepEqual(svc.diagnostics({ uri: 'file:///ws/t.ts', text: TRAINER }), []);
   });
 
   it('leaves other documents alone', () => {
