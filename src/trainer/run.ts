@@ -12,6 +12,7 @@ import { formatModelId } from '../hub/model-id';
 import { hubOptionsFromEnv } from '../hub/options';
 import { ensurePretrained } from '../hub/pretrained';
 import { formatProblem, hasErrors, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS, type TrainerConfig } from '../config';
+import type { MetricName } from '../config/schema';
 import { PROTOCOL_VERSION, type LogMessageEvent, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
 import { initBackend, type BackendName } from './backends';
 import { checkpointGlobalStep, latestCheckpoint, listCheckpoints } from './checkpoints';
@@ -20,6 +21,9 @@ import { DataError, prepareData, type PreparedData } from './data';
 import { TrainerError } from './errors';
 import { FanOutSink, JsonlEventLog, type EventSink } from './event-sink';
 import { fromPretrained, readModelInfo, saveModel, type ModelInfo } from './io';
+import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
+import { prepareHfData } from './data/prepare-hf';
+import { loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
 import { createModel } from './models';
 import { resolveLoggingDir, TensorBoardSink } from './reporting';
 import { loadTokenizer } from './tokenizer';
@@ -119,32 +123,16 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       sink.emit({ type: 'message', time: Date.now(), level: text.startsWith('backend auto: skipped') ? 'debug' : 'warning', text }),
     );
 
-    // A resumed run reuses the checkpoint's tokenizer and label mapping, so the data encode identically;
-    // fine-tuning our own checkpoint reuses its feature scaling, and its label names when the head is kept.
     // A Hub id becomes its snapshot folder (downloaded now if the cache lacks it); what follows reads folders only.
     const pretrained = config.model.from_pretrained ? await resolvePretrained(config.model.from_pretrained, configDir, env, sink) : undefined;
     const pretrainedDir = pretrained?.folder;
     const modelConfig = pretrainedDir ? { ...config, model: { ...config.model, from_pretrained: pretrainedDir } } : config;
-    const savedInfo: ModelInfo | undefined = resumeFrom
-      ? await checkpointInfo(resumeFrom)
-      : pretrainedDir && existsSync(join(pretrainedDir, 'config.json'))
-        ? await pretrainedInfo(pretrainedDir, config.model.num_labels)
-        : undefined;
-    const data: PreparedData = await prepareData(modelConfig, configDir, {
-      tokenizer: resumeFrom && existsSync(join(resumeFrom, 'tokenizer.json')) ? await loadTokenizer(resumeFrom) : undefined,
-      labelNames: savedInfo?.labelNames,
-      featureStats: savedInfo?.featureStats,
-    });
-    const dims = { vocabSize: data.tokenizer?.vocabSize, numFeatures: data.featureNames?.length, numLabels: data.numLabels };
-    const runModel = pretrainedDir
-      ? await fromPretrained(pretrainedDir, modelConfig.model, dims, args.seed)
-      : createModel(config.model, dims, args.seed);
+    const setup =
+      pretrainedDir && isHfModelFolder(pretrainedDir)
+        ? await setUpHfCheckpoint(modelConfig, configDir, pretrainedDir, (level, text) => sink.emit({ type: 'message', time: Date.now(), level, text }))
+        : await setUpBuiltIn(modelConfig, configDir, pretrainedDir, resumeFrom);
+    const { data, model: runModel, saveModelFiles } = setup;
     model = runModel;
-    const info: ModelInfo = { config: config.model, dims, labelNames: data.labelNames, featureStats: data.featureStats };
-    const saveModelFiles = async (dir: string) => {
-      await saveModel(runModel, dir, info);
-      await data.tokenizer?.save(dir);
-    };
 
     if (config.trainer) {
       trainerModule = await loadTrainerModule(resolve(configDir, config.trainer), options.core);
@@ -158,9 +146,9 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       computeMetrics: trainerModule?.computeMetrics,
       computeLossFunc: trainerModule?.computeLossFunc,
       callbacks: trainerModule?.callbacks,
-      lossName: resolveLossName(config),
+      lossName: setup.lossName,
       lossKwargs: config.loss_kwargs,
-      metricNames: resolveMetricNames(config),
+      metricNames: setup.metricNames,
       trainerKwargs: config.trainer_kwargs,
       outputDir,
       events: sink,
@@ -239,6 +227,97 @@ function createReporting(
   const logDir = resolveLoggingDir({ loggingDir: config.training_args.logging_dir, configDir: run.configDir, outputDir: run.outputDir, startTime: new Date(run.started) });
   notes.push(note('info', `TensorBoard event files go to ${logDir} (view with: tensorboard --logdir ${dirname(logDir)})`));
   return { tensorBoard: new TensorBoardSink({ logDir: () => logDir, onError: warn }), notes };
+}
+
+interface RunSetup {
+  data: PreparedData;
+  model: TrainableModel;
+  saveModelFiles: (dir: string) => Promise<void>;
+  lossName: string;
+  metricNames: MetricName[];
+}
+
+/** A built-in architecture, or a checkpoint of this Trainer / a tfjs LayersModel to fine-tune. */
+async function setUpBuiltIn(config: TrainerConfig, configDir: string, pretrainedDir: string | undefined, resumeFrom: string | undefined): Promise<RunSetup> {
+  // A resumed run reuses the checkpoint's tokenizer and label mapping, so the data encode identically;
+  // fine-tuning our own checkpoint reuses its feature scaling, and its label names when the head is kept.
+  const savedInfo: ModelInfo | undefined = resumeFrom
+    ? await checkpointInfo(resumeFrom)
+    : pretrainedDir && existsSync(join(pretrainedDir, 'config.json'))
+      ? await pretrainedInfo(pretrainedDir, config.model.num_labels)
+      : undefined;
+  const data: PreparedData = await prepareData(config, configDir, {
+    tokenizer: resumeFrom && existsSync(join(resumeFrom, 'tokenizer.json')) ? await loadTokenizer(resumeFrom) : undefined,
+    labelNames: savedInfo?.labelNames,
+    featureStats: savedInfo?.featureStats,
+  });
+  const dims = { vocabSize: data.tokenizer?.vocabSize, numFeatures: data.featureNames?.length, numLabels: data.numLabels };
+  const model = pretrainedDir ? await fromPretrained(pretrainedDir, config.model, dims, config.training_args.seed) : createModel(config.model, dims, config.training_args.seed);
+  const info: ModelInfo = { config: config.model, dims, labelNames: data.labelNames, featureStats: data.featureStats };
+  return {
+    data,
+    model,
+    saveModelFiles: async (dir) => {
+      await saveModel(model, dir, info);
+      await data.tokenizer?.save(dir);
+    },
+    lossName: resolveLossName(config),
+    metricNames: resolveMetricNames(config),
+  };
+}
+
+/**
+ * A Hugging Face model folder: its tokenizer encodes the data, its config.json decides the
+ * architecture and the task (as *ForSequenceClassification picks the loss), and a resumed run
+ * reloads the same folder before the Trainer restores the checkpoint's weights.
+ */
+async function setUpHfCheckpoint(
+  config: TrainerConfig,
+  configDir: string,
+  dir: string,
+  say: (level: 'debug' | 'info' | 'warning', text: string) => void,
+): Promise<RunSetup> {
+  const checkpoint = readEncoderConfig(await readHfConfig(dir), join(dir, HF_CONFIG_FILE));
+  const data = await prepareHfData(config, configDir, dir, checkpoint);
+  const { model, report } = await loadHfModel(dir, {
+    numLabels: data.numLabels,
+    problemType: data.problemType,
+    labelNames: data.labelNames,
+    freeze: config.model.freeze,
+    seed: config.training_args.seed,
+    modelConfig: config.model,
+  });
+  if (report.unused.length > 0) say('debug', `${dir}: weights not used by ${checkpoint.modelType} for sequence classification: ${report.unused.join(', ')}`);
+  if (report.initialised.length > 0) {
+    say(
+      'warning',
+      `Some weights of ${sequenceClassificationClass(checkpoint)} were not initialized from the checkpoint at ${dir} and are newly initialized: ${report.initialised.join(', ')}` +
+        `${report.newHead ? ` (the data have ${data.numLabels} labels, the checkpoint's head ${checkpoint.numLabels})` : ''}. Train this model before using it for predictions.`,
+    );
+  }
+  for (const [split, count] of Object.entries(data.truncatedRows)) {
+    if (count > 0) say('info', `${count} ${split} row(s) were longer than max_length ${data.maxLength} tokens and were truncated.`);
+  }
+  const counts = model.parameterCounts();
+  say('info', `Fine-tuning ${checkpoint.modelType} from ${dir}: ${counts.total.toLocaleString('en-US')} parameters, ${counts.trainable.toLocaleString('en-US')} trainable; ${data.problemType}, max_length ${data.maxLength}.`);
+  // loss_name and metrics arrive resolved for model.num_labels; where they are just those defaults,
+  // the checkpoint's task decides, as transformers' *ForSequenceClassification does.
+  const unset = { model: { ...config.model }, loss_name: undefined, metrics: undefined };
+  const lossIsDefault = config.loss_name === undefined || config.loss_name === resolveLossName(unset);
+  const metricsAreDefault = !config.metrics || config.metrics.join() === resolveMetricNames(unset).join();
+  const multiLabel = data.problemType === 'multi_label_classification';
+  const taskLoss = multiLabel ? 'BCEWithLogits' : data.problemType === 'regression' ? 'MSE' : 'CrossEntropy';
+  const taskMetrics: MetricName[] = multiLabel ? [] : data.problemType === 'regression' ? ['mse'] : ['accuracy'];
+  return {
+    data,
+    model,
+    saveModelFiles: async (target) => {
+      await saveModel(model, target, { config: config.model, dims: { numLabels: data.numLabels } });
+      if (config.data.tokenizer) await data.tokenizer.save(target);
+    },
+    lossName: lossIsDefault ? taskLoss : (config.loss_name as string),
+    metricNames: metricsAreDefault ? taskMetrics : [...(config.metrics ?? [])],
+  };
 }
 
 /**

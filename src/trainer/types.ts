@@ -42,6 +42,11 @@ export interface TrainableModel {
   weights(): NamedWeight[];
   /** Weights the optimizer updates (frozen layers excluded). */
   trainableWeights(): NamedWeight[];
+  /**
+   * Weights stored transposed in files (torch Linear `[out, in]`, held `[in, out]` here): weight
+   * files are written and read through this, so a checkpoint has the layout transformers expects.
+   */
+  readonly transposedOnDisk?: ReadonlySet<string>;
   dispose(): void;
 }
 

@@ -6,6 +6,9 @@ import type { FeatureStats } from '../data/features';
 import { createModel, FunctionalModel, type ModelDims } from '../models';
 import type { TrainableModel } from '../types';
 import { readSafetensors, writeSafetensors, type SafetensorEntry } from './safetensors';
+import { transpose } from './transpose';
+import { saveHfModel } from './hf-save';
+import { HfEncoderModel } from '../models/hf/model';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
@@ -36,13 +39,20 @@ interface StudioSection {
 export async function saveWeights(model: TrainableModel, dir: string): Promise<void> {
   const tensors: Record<string, SafetensorEntry> = {};
   for (const { name, variable } of model.weights()) {
-    tensors[name] = { dtype: 'F32', shape: [...variable.shape], data: (await variable.data()) as Float32Array };
+    const data = (await variable.data()) as Float32Array;
+    if (model.transposedOnDisk?.has(name)) {
+      const [rows, cols] = variable.shape;
+      tensors[name] = { dtype: 'F32', shape: [cols, rows], data: transpose(data, rows, cols) };
+    } else {
+      tensors[name] = { dtype: 'F32', shape: [...variable.shape], data };
+    }
   }
   await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'pt', producer: 'finetune-studio' });
 }
 
 /** Writes `model.safetensors` and an HF-like `config.json` into `dir` (created if needed). */
 export async function saveModel(model: TrainableModel, dir: string, info: ModelInfo): Promise<void> {
+  if (model instanceof HfEncoderModel) return saveHfModel(model, dir, (target) => saveWeights(model, target));
   await mkdir(dir, { recursive: true });
   await saveWeights(model, dir);
   await writeFile(join(dir, CONFIG_FILE), JSON.stringify(configJson(model, info), null, 2) + '\n');
@@ -140,8 +150,11 @@ export async function loadWeightsInto(model: TrainableModel, dir: string, option
   const updates: Array<{ variable: tf.Variable; entry: SafetensorEntry }> = [];
   for (const { name, variable } of model.weights()) {
     if (options.skip?.(name)) continue;
-    const entry = tensors[name];
-    if (!entry) throw new Error(`${path}: no weight "${name}"; the checkpoint does not match this model's architecture`);
+    const stored = tensors[name];
+    if (!stored) throw new Error(`${path}: no weight "${name}"; the checkpoint does not match this model's architecture`);
+    const entry: SafetensorEntry = model.transposedOnDisk?.has(name) && stored.shape.length === 2
+      ? { ...stored, shape: [stored.shape[1], stored.shape[0]], data: transpose(stored.data as Float32Array, stored.shape[0], stored.shape[1]) }
+      : stored;
     if (entry.shape.join() !== variable.shape.join()) {
       throw new Error(`${path}: weight "${name}" has shape [${entry.shape}] but the model expects [${variable.shape}]; the model config differs from the checkpoint's`);
     }

@@ -46,10 +46,66 @@ export class HfTokenizer implements Tokenizer {
     return { ids, mask };
   }
 
+  /** `model_max_length` from tokenizer_config.json, when it is a real limit (transformers writes 1e30 for none). */
+  get modelMaxLength(): number | undefined {
+    const value = this.tokenizerConfig.model_max_length;
+    return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 1e9 ? value : undefined;
+  }
+
+  /**
+   * One row as a transformers fast tokenizer gives it with `truncation=True, max_length`: the text
+   * (and its pair) without special tokens, cut longest-first to leave room for the post-processor's
+   * special tokens, then post-processed ([CLS] … [SEP] … [SEP], <s> … </s></s> … </s>) with token-type ids.
+   */
+  encodeRow(text: string, pair: string | undefined, maxLength: number): EncodedRow {
+    const first = this.impl.tokenize(text, { add_special_tokens: false });
+    const second = pair === undefined ? undefined : this.impl.tokenize(pair, { add_special_tokens: false });
+    const specials = this.postProcess([], second && [], true).tokens.length;
+    const budget = Math.max(0, maxLength - specials);
+    const truncated = first.length + (second?.length ?? 0) > budget;
+    if (truncated) truncateLongestFirst(first, second, budget);
+    const processed = this.postProcess(first, second, true);
+    const ids = processed.tokens.map((token) => this.impl.token_to_id(token) ?? this.unkId());
+    const typeIds = processed.token_type_ids ?? ids.map(() => 0);
+    return { ids, typeIds, truncated };
+  }
+
+  private postProcess(first: string[], second: string[] | undefined, addSpecial: boolean): { tokens: string[]; token_type_ids?: number[] } {
+    const processor = this.impl.post_processor as unknown as ((a: string[], b: string[] | null, add: boolean) => { tokens: string[]; token_type_ids?: number[] }) | null;
+    if (!processor) return { tokens: [...first, ...(second ?? [])], token_type_ids: [...first.map(() => 0), ...(second ?? []).map(() => 1)] };
+    return processor(first, second ?? null, addSpecial);
+  }
+
+  private unkId(): number {
+    const model = (this.tokenizerJson.model ?? {}) as { unk_token?: unknown };
+    const id = typeof model.unk_token === 'string' ? this.impl.token_to_id(model.unk_token) : undefined;
+    return id ?? 0;
+  }
+
+  /** The tokenizer files of `dir` are the source of truth; this writes the ones we read. */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, TOKENIZER_FILE), JSON.stringify(this.tokenizerJson));
     await writeFile(join(dir, TOKENIZER_CONFIG_FILE), JSON.stringify(this.tokenizerConfig, null, 1) + '\n');
+  }
+}
+
+export interface EncodedRow {
+  ids: number[];
+  typeIds: number[];
+  /** Whether tokens were cut to fit maxLength. */
+  truncated: boolean;
+}
+
+/** tokenizers' LongestFirst: remove one token at a time from the longer sequence (the pair on ties). */
+function truncateLongestFirst(first: string[], second: string[] | undefined, budget: number): void {
+  if (!second) {
+    first.length = Math.min(first.length, budget);
+    return;
+  }
+  while (first.length + second.length > budget) {
+    if (first.length > second.length) first.pop();
+    else second.pop();
   }
 }
 

@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../../config/schema';
 import { HF_CONFIG_FILE, readHfConfig, readHfWeights } from '../../io/hf-folder';
 import type { SafetensorEntry } from '../../io/safetensors';
+import { transpose } from '../../io/transpose';
 import { normal, ones, zeros, type Initializer } from '../init';
 import { WeightStore } from '../weights';
 import { problemTypeOf, readEncoderConfig, type EncoderConfig, type ProblemType } from './config';
@@ -135,16 +136,6 @@ function initializerFor(kind: ParamKind, config: EncoderConfig, name: string): I
     default:
       return zeros;
   }
-}
-
-/** Row-major [rows, cols] → [cols, rows]. */
-export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = data[base + c];
-  }
-  return out;
 }
 
 function describeSizes(config: EncoderConfig): string {
