@@ -9,6 +9,7 @@ import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { Commands } from '../src/protocol/commands';
 import type { RenderedMessage } from '../src/protocol/webview';
 import { registerCommands } from './commands';
+import { registerModelsView } from './models-view';
 import { DashboardPanel, DASHBOARD_VIEW_TYPE } from './dashboard-panel';
 import { createLanguageClient } from './language-client';
 import { LanguageServerSession } from './language-server-session';
@@ -94,6 +95,7 @@ class Studio implements vscode.Disposable {
         if (e.affectsConfiguration(SETTINGS_SECTION)) this.settings.reload();
       }),
       vscode.commands.registerCommand(Commands.restartLanguageServer, () => this.restartLanguageServer()),
+      ...registerModelsView(this.output),
       ...registerCommands({
         runManager: this.runManager,
         output: this.output,

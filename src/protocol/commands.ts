@@ -14,6 +14,11 @@ export const Commands = {
   validateConfig: 'finetuneStudio.validateConfig',
   newTrainerConfig: 'finetuneStudio.newTrainerConfig',
   newCustomTrainer: 'finetuneStudio.newCustomTrainer',
+  downloadModel: 'finetuneStudio.downloadModel',
+  refreshModels: 'finetuneStudio.refreshModels',
+  newConfigFromModel: 'finetuneStudio.newConfigFromModel',
+  revealModel: 'finetuneStudio.revealModel',
+  deleteModelRevision: 'finetuneStudio.deleteModelRevision',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
