@@ -4,13 +4,14 @@
  * looks complete. `trainer_state.json` is written last and marks completeness.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type SafetensorEntry } from './io/safetensors';
 import type { SerializedState } from './types';
 import type { TrainerStateJson } from './state';
 
-export const CHECKPOINT_PREFIX = 'checkpoint-';
-export const TRAINER_STATE_FILE = 'trainer_state.json';
+import { checkpointName, findCheckpoints, TRAINER_STATE_FILE } from './checkpoint-folders';
+
+export { CHECKPOINT_PREFIX, TRAINER_STATE_FILE, checkpointName, checkpointStep } from './checkpoint-folders';
 
 /** Where the loop was, so a resumed run replays the same data order and loss accounting. */
 export interface LoopPosition {
@@ -37,24 +38,19 @@ export interface CheckpointContents {
   trainingArgs: unknown;
 }
 
-export function checkpointName(step: number): string {
-  return `${CHECKPOINT_PREFIX}${step}`;
-}
-
-/** Step number of a checkpoint folder name, or undefined if it is not one. */
-export function checkpointStep(path: string): number | undefined {
-  const match = /^checkpoint-(\d+)$/.exec(basename(path));
-  return match ? Number(match[1]) : undefined;
-}
-
-/** Complete checkpoints in `outputDir`, oldest first. */
+/** Complete checkpoints in `outputDir`, oldest first (the rule is src/trainer/checkpoint-folders.ts). */
 export function listCheckpoints(outputDir: string): string[] {
-  if (!existsSync(outputDir)) return [];
-  return readdirSync(outputDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && checkpointStep(e.name) !== undefined)
-    .map((e) => join(outputDir, e.name))
-    .filter((dir) => existsSync(join(dir, TRAINER_STATE_FILE)))
-    .sort((a, b) => (checkpointStep(a) ?? 0) - (checkpointStep(b) ?? 0));
+  return findCheckpoints(outputDir, {
+    list: (dir) => {
+      try {
+        return readdirSync(dir, { withFileTypes: true }).map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
+      } catch {
+        return undefined;
+      }
+    },
+    exists: existsSync,
+    join,
+  });
 }
 
 /** The step a complete checkpoint was written at, from its trainer_state.json (whatever the folder is called). */

@@ -1,23 +1,25 @@
 /** Code lenses on a config's first line: Train, Validate, and Resume from the latest checkpoint. */
 import { join } from 'node:path';
 import type { CodeLens } from 'vscode-languageserver';
+import { TrainingArgumentsSchema } from '../../../src/config/schema';
 import { Commands } from '../../../src/protocol/commands';
+import { checkpointStep, findCheckpoints } from '../../../src/trainer/checkpoint-folders';
 import type { ServiceContext } from '../../context';
 import type { FileAccess } from '../../files';
 import { plainString, resolveFromConfig } from './plain';
 
-const DEFAULT_OUTPUT_DIR = 'trainer_output';
+/** The schema's default output_dir, where a config that sets none trains. */
+const DEFAULT_OUTPUT_DIR: string = TrainingArgumentsSchema.properties.output_dir.default;
 
-/** The `checkpoint-<step>` folder with the highest step in `outputDir`, if any. */
+/** The newest complete checkpoint in `outputDir`, by the Trainer's own rule (it has trainer_state.json). */
 export function latestCheckpoint(files: FileAccess, outputDir: string): { path: string; step: number } | undefined {
-  let best: { path: string; step: number } | undefined;
-  for (const entry of files.listDirectory(outputDir) ?? []) {
-    if (!entry.isDirectory || !entry.name.startsWith('checkpoint-')) continue;
-    const digits = entry.name.slice('checkpoint-'.length);
-    const step = digits.length > 0 && [...digits].every((c) => c >= '0' && c <= '9') ? Number(digits) : NaN;
-    if (Number.isSafeInteger(step) && (!best || step > best.step)) best = { path: join(outputDir, entry.name), step };
-  }
-  return best;
+  const path = findCheckpoints(outputDir, {
+    list: (dir) => files.listDirectory(dir),
+    exists: (file) => files.stat(file) !== undefined,
+    join,
+  }).at(-1);
+  const step = path === undefined ? undefined : checkpointStep(path);
+  return path === undefined || step === undefined ? undefined : { path, step };
 }
 
 export function configCodeLenses(text: string, fileName: string, uri: string, context: ServiceContext): CodeLens[] {

@@ -18,10 +18,14 @@ const files = createMemoryFiles({
   '/ws/data/iris.csv': 'sepal_length,"petal length",species\n1,2,setosa\n',
   '/ws/data/notes.txt': 'not data',
   '/ws/my_trainer.ts': 'export {}',
-  '/ws/runs/a/checkpoint-4/state.json': '{}',
-  '/ws/runs/a/checkpoint-16/state.json': '{}',
-  '/ws/runs/a/checkpoint-8/state.json': '{}',
-  '/ws/runs/a/checkpoint-x/state.json': '{}',
+  '/ws/runs/a/checkpoint-4/trainer_state.json': '{}',
+  // Incomplete (killed mid-save): no trainer_state.json, so the Trainer would refuse it.
+  '/ws/runs/a/checkpoint-16/model.safetensors': '',
+  '/ws/runs/a/checkpoint-8/trainer_state.json': '{}',
+  '/ws/runs/a/checkpoint-x/trainer_state.json': '{}',
+  '/ws/runs/a/checkpoint-12.tmp-99/trainer_state.json': '{}',
+  // The schema's default output_dir, for a config that sets none.
+  '/ws/trainer_output/checkpoint-3/trainer_state.json': '{}',
 });
 const context = createServiceContext(files);
 
@@ -196,12 +200,14 @@ describe('config outline and code lenses', () => {
     assert.equal(symbols[2].detail, '1 item');
   });
 
-  it('offers Train, Validate and Resume from the newest checkpoint', () => {
+  it('offers Train, Validate and Resume from the newest complete checkpoint, as the Trainer finds it', () => {
     const uri = 'file:///ws/cfg.trainer.yaml';
     const lenses = configCodeLenses(`${BASE}training_args:\n  output_dir: runs/a\n`, CONFIG, uri, context);
-    assert.deepEqual(lenses.map((l) => l.command?.title), ['▶ Train', 'Validate', 'Resume from checkpoint-16']);
+    assert.deepEqual(lenses.map((l) => l.command?.title), ['▶ Train', 'Validate', 'Resume from checkpoint-8']);
     assert.deepEqual(lenses.map((l) => l.command?.command), ['finetuneStudio.startTraining', 'finetuneStudio.validateConfig', 'finetuneStudio.resumeFromCheckpoint']);
-    assert.deepEqual(lenses[2].command?.arguments, [uri, '/ws/runs/a/checkpoint-16']);
-    assert.equal(configCodeLenses(BASE, CONFIG, uri, context).length, 2);
+    assert.deepEqual(lenses[2].command?.arguments, [uri, '/ws/runs/a/checkpoint-8']);
+    // No output_dir: the schema's default folder.
+    assert.deepEqual(configCodeLenses(BASE, CONFIG, uri, context).map((l) => l.command?.title), ['▶ Train', 'Validate', 'Resume from checkpoint-3']);
+    assert.equal(configCodeLenses(`${BASE}training_args:\n  output_dir: runs/none\n`, CONFIG, uri, context).length, 2);
   });
 });
