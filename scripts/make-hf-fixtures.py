@@ -289,12 +289,41 @@ def fixtures(out_root):
     make_fixture("distilbert", DistilBertForSequenceClassification, distil, distil_tok, "regression", False, 24, {"dtype": torch.float16}, out_root)
 
 
+def example(out):
+    """examples/bert-classifier: an untrained BERT-style checkpoint (transformers' own initialisation,
+    dropout 0.1) with its tokenizer, and review data whose sentiment words decide the label."""
+    model_dir = os.path.join(out, "model")
+    shutil.rmtree(model_dir, ignore_errors=True)
+    tok = wordpiece_tokenizer(400, 64)
+    config = BertConfig(
+        vocab_size=len(tok), hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
+        max_position_embeddings=64, num_labels=3,
+        id2label={0: "negative", 1: "neutral", 2: "positive"}, label2id={"negative": 0, "neutral": 1, "positive": 2},
+    )
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(model_dir)
+    tok.save_pretrained(model_dir)
+    names = ["negative", "neutral", "positive"]
+    rng = random.Random(11)
+    os.makedirs(os.path.join(out, "data"), exist_ok=True)
+    for split, n in (("train", 600), ("valid", 150)):
+        with open(os.path.join(out, "data", f"{split}.jsonl"), "w") as f:
+            for text, kind in corpus(rng, n):
+                f.write(json.dumps({"text": text, "label": names[kind]}) + "\n")
+    size = sum(os.path.getsize(os.path.join(d, x)) for d, _, xs in os.walk(out) for x in xs)
+    print(f"{out}: {size // 1024} KB", file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=os.path.join(ROOT, "test", "fixtures", "hf"))
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--example", action="store_true", help="write examples/bert-classifier instead of the test fixtures")
     options = parser.parse_args()
     torch.set_num_threads(1)
-    fixtures(options.out)
+    if options.example:
+        example(options.out or os.path.join(ROOT, "examples", "bert-classifier"))
+    else:
+        fixtures(options.out or os.path.join(ROOT, "test", "fixtures", "hf"))
 
 
 if __name__ == "__main__":
