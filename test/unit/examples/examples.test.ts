@@ -12,8 +12,8 @@ import { runTraining } from '../../../src/trainer/run';
 const EXAMPLES = resolve(__dirname, '../../../examples');
 const examples = readdirSync(EXAMPLES, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
 
-test('the shipped examples are the four the README promises', () => {
-  assert.deepEqual(examples.sort(), ['custom-loss', 'focal-loss', 'sentiment', 'tabular']);
+test('the shipped examples are the five the README promises', () => {
+  assert.deepEqual(examples.sort(), ['bert-classifier', 'custom-loss', 'focal-loss', 'sentiment', 'tabular']);
 });
 
 for (const name of examples) {
