@@ -32,10 +32,11 @@ export class EventFileWriter {
     this.write(fileVersionEvent(wallTimeSecs));
   }
 
-  /** Appends one serialized Event. */
-  write(event: Uint8Array): void {
+  /** Appends serialized Events, in one write (one system call per logged entry, not per value). */
+  write(...events: Uint8Array[]): void {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
-    writeSync(this.fd, tfRecord(event));
+    const records = events.map(tfRecord);
+    writeSync(this.fd, records.length === 1 ? records[0]! : Buffer.concat(records));
   }
 
   close(): void {

@@ -19,7 +19,8 @@ export class ProtoWriter {
   /** An int32/int64/uint64/enum/bool field. Integers beyond 2^53 must come as bigint. */
   varint(field: number, value: number | bigint | boolean): this {
     this.tag(field, WireType.Varint);
-    this.push(encodeVarint(typeof value === 'boolean' ? (value ? 1n : 0n) : BigInt(value)));
+    const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    this.push(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? encodeSmallVarint(v) : encodeVarint(BigInt(v)));
     return this;
   }
 
@@ -41,7 +42,7 @@ export class ProtoWriter {
 
   bytes(field: number, value: Uint8Array): this {
     this.tag(field, WireType.LengthDelimited);
-    this.push(encodeVarint(BigInt(value.length)));
+    this.push(encodeSmallVarint(value.length));
     this.push(value);
     return this;
   }
@@ -68,13 +69,25 @@ export class ProtoWriter {
   }
 
   private tag(field: number, wire: WireType): void {
-    this.push(encodeVarint(BigInt(field) * 8n + BigInt(wire)));
+    this.push(encodeSmallVarint(field * 8 + wire));
   }
 
   private push(chunk: Uint8Array): void {
     this.chunks.push(chunk);
     this.length += chunk.length;
   }
+}
+
+/** The common case without BigInt (it was most of the encoding time): a non-negative safe integer. */
+function encodeSmallVarint(value: number): Uint8Array {
+  const bytes: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    bytes.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  bytes.push(v);
+  return Uint8Array.from(bytes);
 }
 
 /** Base-128 varint; negative numbers as 64-bit two's complement (10 bytes), as protobuf's int64. */

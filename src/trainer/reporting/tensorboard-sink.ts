@@ -66,9 +66,11 @@ export class TensorBoardSink implements EventSink {
       this.written.push(writer.path);
       const header = { wallTime, step: event.resumedStep ?? 0 };
       const config = (event.config ?? {}) as { training_args?: unknown };
-      writer.write(textEvent(header, 'args', JSON.stringify(config.training_args ?? {}, null, 2)));
-      writer.write(textEvent(header, 'config', JSON.stringify(config, null, 2)));
-      writer.write(sessionStartEvent(header, hparamsOf(event.config), wallTime));
+      writer.write(
+        textEvent(header, 'args', JSON.stringify(config.training_args ?? {}, null, 2)),
+        textEvent(header, 'config', JSON.stringify(config, null, 2)),
+        sessionStartEvent(header, hparamsOf(event.config), wallTime),
+      );
       return;
     }
     const writer = this.writer;
@@ -80,6 +82,6 @@ export class TensorBoardSink implements EventSink {
     }
     const entry = loggedEntry(event);
     if (!entry) return;
-    for (const [tag, value] of tensorBoardScalars(entry)) writer.write(scalarEvent({ wallTime, step: entry.step }, tag, value));
+    writer.write(...tensorBoardScalars(entry).map(([tag, value]) => scalarEvent({ wallTime, step: entry.step }, tag, value)));
   }
 }
