@@ -9,6 +9,9 @@ import { createInterface } from 'node:readline';
 import { isTrainerEvent } from '../src/protocol/guards';
 import type { ControlMessage, RunEndEvent, TrainerEvent } from '../src/protocol/events';
 
+/** How long a trainer gets to answer SIGTERM at the end of the stop grace before it is killed. */
+const FINAL_KILL_MS = 5_000;
+
 export interface TrainerEntry {
   /** The CLI module: dist/cli.js in the extension; src/cli/main.ts with tsx in tests. */
   modulePath: string;
@@ -114,10 +117,17 @@ export class TrainingProcess extends EventEmitter<ProcessEvents> {
     return true;
   }
 
-  /** `stop` (the trainer checkpoints and exits), then a kill after `graceMs` if it has not exited. */
+  /**
+   * `stop` (the trainer checkpoints and exits); after `graceMs`, SIGTERM, which a trainer that was
+   * asked to stop answers by ending its training thread and recording the run's end (an endless
+   * loop in user code included); SIGKILL only if even that is not answered.
+   */
   stop(graceMs: number): Promise<RunEndEvent> {
     if (!this.send({ type: 'stop' })) this.child.kill('SIGTERM');
-    this.killTimer ??= setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    this.killTimer ??= setTimeout(() => {
+      this.child.kill('SIGTERM');
+      this.killTimer = setTimeout(() => this.child.kill('SIGKILL'), FINAL_KILL_MS);
+    }, graceMs);
     return this.exited;
   }
 

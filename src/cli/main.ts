@@ -2,6 +2,8 @@
  * `finetune-studio <command>`: the headless CLI, also the trainer child-process entry (`train --ipc`).
  * Each command lives in its own module; this file only dispatches.
  */
+import { isTrainWorker } from './train-thread';
+
 const USAGE = `Usage: finetune-studio <command> [options]
 
 Commands:
@@ -42,12 +44,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`finetune-studio: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+if (isTrainWorker()) {
+  // This file is also the training thread's entry (train-supervisor.ts starts it).
+  void import('./train-worker').then((worker) => worker.runTrainWorker());
+} else {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`finetune-studio: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

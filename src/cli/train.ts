@@ -4,16 +4,14 @@
  * In a terminal: a live progress bar, eval tables and checkpoint lines. `--json`: one event per
  * line on stdout. `--ipc`: the child-process mode the extension uses (events over the IPC
  * channel, control messages back). Ctrl-C stops after the current step with a checkpoint;
- * a second Ctrl-C aborts.
+ * a second Ctrl-C aborts. The run itself is on a worker thread (train-supervisor.ts), so this
+ * thread answers signals even while user code loops.
  */
-import * as publicApi from '../index';
-import * as tf from '@tensorflow/tfjs';
 import { isControlMessage } from '../protocol/guards';
-import type { ControlMessage, TrainerEvent } from '../protocol/events';
-import { runTraining } from '../trainer/run';
-import type { Trainer } from '../trainer/trainer';
+import type { TrainerEvent } from '../protocol/events';
 import type { BackendName } from '../trainer/backends';
 import { TerminalReporter } from './terminal-reporter';
+import { TrainingSupervisor } from './train-supervisor';
 import { BACKENDS } from '../config/schema';
 
 const BACKEND_NAMES = Object.keys(BACKENDS) as BackendName[];
@@ -101,46 +99,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     else reporter?.handle(event);
   };
 
-  let trainer: Trainer | undefined;
-  let stopRequested = false;
-  const pendingControls: ControlMessage[] = [];
-  const applyControl = (message: ControlMessage): void => {
-    if (!trainer) {
-      pendingControls.push(message);
-      return;
-    }
-    if (message.type === 'stop') trainer.requestStop();
-    else if (message.type === 'pause') trainer.pause();
-    else if (message.type === 'resume') trainer.resume();
-    else if (message.type === 'save') trainer.requestSave();
-  };
-  const onSigint = (): void => {
-    if (stopRequested) {
-      process.stderr.write('\nAborted.\n');
-      process.exit(130);
-    }
-    stopRequested = true;
-    process.stderr.write('\nStopping after this step and saving a checkpoint (Ctrl-C again to abort)...\n');
-    applyControl({ type: 'stop' });
-  };
-  const onMessage = (message: unknown): void => {
-    if (isControlMessage(message)) applyControl(message);
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  // The extension host went away (reload, crash): stop with a checkpoint rather than run orphaned,
-  // and exit regardless if the checkpoint cannot be written in time (nobody is left to kill us).
-  const onDisconnect = (): void => {
-    applyControl({ type: 'stop' });
-    setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
-  };
-  if (ipc) {
-    process.on('message', onMessage);
-    process.on('disconnect', onDisconnect);
-  }
-
-  try {
-    const result = await runTraining({
+  const supervisor = new TrainingSupervisor({
+    run: {
       configPath: parsed.configPath,
       resume: parsed.resume,
       maxSteps: parsed.maxSteps,
@@ -148,18 +108,55 @@ export async function runTrain(argv: string[]): Promise<number> {
       overwriteOutputDir: parsed.overwriteOutputDir,
       allowUserCode: parsed.allowUserCode,
       offline: parsed.offline,
-      events: { emit },
-      core: { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf },
-      onTrainer: (t) => {
-        trainer = t;
-        for (const message of pendingControls.splice(0)) applyControl(message);
-      },
+    },
+    emit,
+    log: (text) => process.stderr.write(`${text}\n`),
+  });
+  let exitCode: number | undefined;
+  // The training runs on another thread, so these always run: a first signal asks for a stop with a
+  // checkpoint, a second Ctrl-C (or SIGTERM once a stop was asked for: the extension's grace is over) ends it.
+  const onSigint = (): void => {
+    if (supervisor.stopping) {
+      process.stderr.write('\nAborted.\n');
+      exitCode = 130;
+      void supervisor.abort('Aborted by a second Ctrl-C');
+      return;
+    }
+    process.stderr.write('\nStopping after this step and saving a checkpoint (Ctrl-C again to abort)...\n');
+    supervisor.requestStop();
+  };
+  const onSigterm = (): void => {
+    if (supervisor.stopping) {
+      exitCode = 143;
+      void supervisor.abort('Ended by SIGTERM after a stop request');
+      return;
+    }
+    supervisor.requestStop();
+  };
+  const onMessage = (message: unknown): void => {
+    if (isControlMessage(message)) supervisor.control(message);
+  };
+  // The extension host went away (reload, crash): stop with a checkpoint rather than run orphaned,
+  // and end regardless if the checkpoint cannot be written in time (nobody is left to kill us).
+  let orphanTimer: NodeJS.Timeout | undefined;
+  const onDisconnect = (): void => {
+    supervisor.requestStop();
+    orphanTimer ??= setTimeout(() => void supervisor.abort('The editor went away and the stop did not finish in time'), ORPHAN_GRACE_MS);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  if (ipc) {
+    process.on('message', onMessage);
+    process.on('disconnect', onDisconnect);
+  }
 
-    });
-    return result.status === 'failed' ? 1 : 0;
+  try {
+    const end = await supervisor.finished;
+    return exitCode ?? (end.status === 'failed' ? 1 : 0);
   } finally {
+    clearTimeout(orphanTimer);
     process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    process.off('SIGTERM', onSigterm);
     if (ipc) {
       process.off('message', onMessage);
       process.off('disconnect', onDisconnect);

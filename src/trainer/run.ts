@@ -53,6 +53,14 @@ export interface RunOptions {
   log?: (message: string) => void;
   /** --offline: Hub models from the cache only, as with HF_HUB_OFFLINE=1. */
   offline?: boolean;
+  /** Called with metrics.jsonl's path once the run writes it (whoever outlives the run can append its end). */
+  onMetricsLog?: (path: string) => void;
+  /**
+   * Errors user code raises outside computeLoss (a rejected promise at import, a throwing timer):
+   * the caller subscribes to its process-level hooks; the run then stops with a checkpoint and
+   * ends `failed` with the user's file and line. Returns an unsubscribe function.
+   */
+  asyncErrors?: (onError: (error: unknown, origin: string) => void) => () => void;
 }
 
 /** Runs training to the end; never throws: failures come back as a `failed` runEnd event. */
@@ -64,6 +72,16 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
   let trainerModule: TrainerModule | undefined;
   let trainer: Trainer | undefined;
   let model: TrainableModel | undefined;
+  // A holder, not a variable: the callback sets it while awaits are pending.
+  const asyncFailure: { raised: boolean; error?: unknown; origin?: string } = { raised: false };
+  const unsubscribe = options.asyncErrors?.((error, origin) => {
+    if (asyncFailure.raised) return;
+    asyncFailure.raised = true;
+    asyncFailure.error = error;
+    asyncFailure.origin = origin;
+    // Checkpoint after the current step, then end as failed (below).
+    trainer?.requestStop();
+  });
   const end = (status: RunEndEvent['status'], extra: Partial<RunEndEvent>): RunEndEvent => {
     const event: RunEndEvent = {
       type: 'runEnd',
@@ -117,6 +135,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     // On disk first (metrics.jsonl, then TensorBoard): whoever hears of an event can then find it there.
     if (tensorBoard) sink.addFirst(tensorBoard);
     sink.addFirst(metricsLog);
+    options.onMetricsLog?.(metricsLog.path);
     for (const note of reporting.notes) sink.emit(note);
 
     const backend = await initBackend({ backend: config.backend, threads: config.threads }, (text) =>
@@ -155,6 +174,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       saveModel: saveModelFiles,
     });
     options.onTrainer?.(trainer);
+    if (asyncFailure.raised) throw asyncFailure.error;
 
     const resolved = { ...config, training_args: { ...args, output_dir: outputDir } };
     writeFileSync(join(outputDir, 'config.resolved.json'), JSON.stringify(resolved, null, 2) + '\n');
@@ -178,6 +198,9 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
 
     const output = await trainer.train({ resumeFromCheckpoint: resumeFrom ?? false });
     writeFileSync(join(outputDir, 'trainer_state.json'), JSON.stringify(trainer.state.toJson(), null, 2) + '\n');
+    if (asyncFailure.raised) {
+      return end('failed', { error: describeAsyncFailure(asyncFailure, trainerModule), checkpoint: output.stopCheckpoint });
+    }
     if (output.status === 'completed') await saveModelFiles(outputDir);
     return end(output.status, {
       checkpoint: output.stopCheckpoint,
@@ -185,8 +208,10 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       bestMetric: trainer.state.bestMetric,
     });
   } catch (error) {
-    return end('failed', { error: describeError(error, trainerModule) });
+    // An error raised by user code elsewhere often surfaces here as a follow-up (a stop, a broken state): report the first.
+    return end('failed', { error: asyncFailure.raised ? describeAsyncFailure(asyncFailure, trainerModule) : describeError(error, trainerModule) });
   } finally {
+    unsubscribe?.();
     tensorBoard?.close();
     metricsLog?.close();
     model?.dispose();
@@ -384,6 +409,11 @@ function prepareOutputDir(outputDir: string, config: TrainerConfig, resumeFrom: 
       rmSync(join(outputDir, entry), { recursive: true, force: true });
     }
   }
+}
+
+function describeAsyncFailure(failure: { error?: unknown; origin?: string }, module: TrainerModule | undefined): RunError {
+  const described = describeError(failure.error, module);
+  return { ...described, message: `${failure.origin ?? 'An error in user code'}: ${described.message}` };
 }
 
 function describeError(error: unknown, module: TrainerModule | undefined): RunError {

@@ -66,6 +66,21 @@ test('a trainer killed from outside is reported as failed with its last step; it
   for (const line of lines) assert.ok(isTrainerEvent(JSON.parse(line)), 'no torn line');
 });
 
+test('the stop grace ends a trainer stuck in an endless computeLoss: the trainer records the end, not a kill', async () => {
+  const { dir, path, outputDir } = writeConfig({ trainer: 'endless_trainer.ts', trainingArgs: longRun });
+  const manager = new RunManager({ entry, stopGraceMs: 1500 });
+  const run = manager.start({ configPath: path, outputDir, cwd: dir, allowUserCode: true });
+  await untilEvent(manager, (r) => r.id === run.id && r.step >= 2);
+  await new Promise((done) => setTimeout(done, 500)); // step 3 is spinning by now
+  const started = Date.now();
+  const end = await manager.stop(run.id);
+  assert.ok(Date.now() - started < 5000, `ended ${Date.now() - started} ms after stop`);
+  assert.equal(end?.status, 'failed');
+  assert.match(end?.error?.message ?? '', /Ended by SIGTERM after a stop request at step 2/);
+  const lines = readFileSync(join(outputDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  assert.deepEqual(JSON.parse(lines.at(-1) ?? ''), end);
+});
+
 test('a run that fails reports the error location from the trainer', async () => {
   const { dir, path, outputDir } = writeConfig({ trainer: 'throwing_trainer.ts' });
   const manager = new RunManager({ entry });
