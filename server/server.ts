@@ -7,7 +7,9 @@ import {
   CodeActionKind,
   CodeLensRefreshRequest,
   DidChangeWatchedFilesNotification,
+  ErrorCodes,
   ProposedFeatures,
+  ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
   createConnection,
@@ -21,6 +23,7 @@ import { isConfigFileName, type DocumentKind } from './document-kinds';
 import { CONFIG_GLOB } from '../src/protocol/config-files';
 import { overlayOpenDocuments } from './files';
 import { LanguageService } from './language-service';
+import { LifecycleGate, REJECTED_METHOD, isRejection } from './lifecycle-gate';
 import { createNodeFileAccess } from './node-files';
 import { uriToPath } from './uri';
 
@@ -44,6 +47,10 @@ function workspaceRoots(params: InitializeParams): string[] {
 }
 
 export function startServer(connection: Connection): void {
+  // Requests the lifecycle gate refused arrive under this method, carrying their error.
+  connection.onRequest(REJECTED_METHOD, (rejection: unknown) => {
+    throw isRejection(rejection) ? new ResponseError(rejection.code, rejection.message) : new ResponseError(ErrorCodes.InternalError, 'rejected request without a reason');
+  });
   const documents = new TextDocuments(TextDocument);
   const openPaths = new Map<string, string>(); // file path -> uri of open documents
   let roots: string[] = [];
@@ -60,6 +67,7 @@ export function startServer(connection: Connection): void {
     files,
     roots: () => roots,
     openConfigs: () => [...openPaths.keys()].filter(isConfigFileName),
+    log: { error: (message) => connection.console.error(message) },
   });
 
   /** Runs a handler; an exception is logged and answered with the fallback, never thrown at the connection. */
@@ -95,8 +103,12 @@ export function startServer(connection: Connection): void {
     if (canRefreshLenses && scripts.length > 0) refreshLenses();
   }
 
+  let followsWorkspaceFolders = false;
+
   connection.onInitialize((params): InitializeResult => {
     roots = workspaceRoots(params);
+    // Subscribing to folder changes throws when the client cannot send them (an error at every start).
+    followsWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
     delayMs = readOptions(params).diagnosticsDelayMs ?? DEFAULT_DIAGNOSTICS_DELAY_MS;
     canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     return {
@@ -120,6 +132,7 @@ export function startServer(connection: Connection): void {
         watchers: [CONFIG_GLOB, '**/checkpoint-*', '**/*.{jsonl,csv}', '**/*.{ts,js,mts,mjs,cts,cjs}'].map((globPattern) => ({ globPattern })),
       })
       .catch(() => undefined); // clients without dynamic registration still work, with a staler index
+    if (!followsWorkspaceFolders) return;
     connection.workspace.onDidChangeWorkspaceFolders((event) => {
       const removed = new Set(event.removed.map((f) => uriToPath(f.uri)));
       roots = [...roots.filter((r) => !removed.has(r)), ...event.added.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== undefined)];
@@ -204,4 +217,7 @@ export function startServer(connection: Connection): void {
   connection.listen();
 }
 
-startServer(createConnection(ProposedFeatures.all));
+// The gate logs what it drops through the connection it guards (messages flow only once both exist).
+const gate = new LifecycleGate((method, reason) => connection.console.warn(`ignored a ${method} notification: ${reason}`));
+const connection = createConnection(ProposedFeatures.all, { messageStrategy: gate });
+startServer(connection);
