@@ -3,18 +3,25 @@
  * the ConfigHost that validation reads data files through. One per server, no module state.
  */
 import { isAbsolute, resolve, dirname } from 'node:path';
-import { parseConfigText, type ConfigHost, type ParsedConfig } from '../src/config/index';
+import { describeError, parseConfigText, type ConfigHost, type ParsedConfig } from '../src/config/index';
 import type { FileAccess } from './files';
 import { countRowsInText } from '../src/cli/config-host';
 import { createHubCacheView, type HubCacheView } from '../src/hub/cache-view';
 import { createHubModelLookup } from '../src/hub/host-lookup';
 import { hubOptionsFromEnv } from '../src/hub/options';
 
+/** Where services report bugs they caught and survived (the server: its output channel). */
+export interface ServerLog {
+  error(message: string): void;
+}
+
 export interface ServiceContext {
   files: FileAccess;
   configHost: ConfigHost;
   /** The Hugging Face cache (read only; the language server never uses the network). */
   hub: HubCacheView;
+  /** A caught bug: logged with what failed, so a vanished diagnostic or hover leaves a trace. */
+  reportError(what: string, error: unknown): void;
   /** parseConfigText, memoised for the last few texts: one keystroke triggers several features on one text. */
   parseConfig(text: string, fileName: string): ParsedConfig;
 }
@@ -47,7 +54,7 @@ export function countRows(path: string, text: string): number {
  * A ConfigHost over a FileAccess. Row counts are cached by path, size and mtime, so a
  * diagnostics pass on every keystroke does not re-read a large data file.
  */
-export function createConfigHost(files: FileAccess, hub?: HubCacheView): ConfigHost {
+export function createConfigHost(files: FileAccess, hub?: HubCacheView, reportError: ServiceContext['reportError'] = () => undefined): ConfigHost {
   const rowCache = new Map<string, { size: number; mtimeMs: number; rows: number | undefined }>();
   return {
     ...(hub ? { lookupHubModel: createHubModelLookup(() => hub.options) } : {}),
@@ -64,10 +71,15 @@ export function createConfigHost(files: FileAccess, hub?: HubCacheView): ConfigH
       rowCache.set(path, { size: stat.size, mtimeMs: stat.mtimeMs, rows });
       return rows;
     },
+    reportInternalError: reportError,
   };
 }
 
-/** `hub` defaults to the cache the server's environment names (HF_HUB_CACHE, HF_HOME, HF_HUB_OFFLINE). */
-export function createServiceContext(files: FileAccess, hub: HubCacheView = createHubCacheView(hubOptionsFromEnv())): ServiceContext {
-  return { files, configHost: createConfigHost(files, hub), hub, parseConfig: createParseCache() };
+/**
+ * `hub` defaults to the cache the server's environment names (HF_HUB_CACHE, HF_HOME, HF_HUB_OFFLINE);
+ * `log` receives the bugs services catch and survive.
+ */
+export function createServiceContext(files: FileAccess, hub: HubCacheView = createHubCacheView(hubOptionsFromEnv()), log: ServerLog = { error: () => undefined }): ServiceContext {
+  const reportError = (what: string, error: unknown) => log.error(`${what} failed (a bug; the other results are unaffected): ${describeError(error)}`);
+  return { files, configHost: createConfigHost(files, hub, reportError), hub, reportError, parseConfig: createParseCache() };
 }

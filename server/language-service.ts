@@ -3,7 +3,7 @@
  * of the connection: server.ts wires it to LSP, tests and the fuzzer call it directly.
  */
 import type { CodeAction, CodeLens, CompletionList, Diagnostic, DocumentSymbol, Hover, Position, Range } from 'vscode-languageserver';
-import { createServiceContext, type ServiceContext } from './context';
+import { createServiceContext, type ServerLog, type ServiceContext } from './context';
 import { documentKind, type DocumentKind } from './document-kinds';
 import type { FileAccess } from './files';
 import { configCodeActions } from './services/config/code-actions';
@@ -32,6 +32,8 @@ export interface LanguageServiceOptions {
   roots: () => readonly string[];
   /** Paths of open config documents. */
   openConfigs: () => readonly string[];
+  /** Where caught bugs are reported (the server passes its connection's console). */
+  log?: ServerLog;
 }
 
 const EMPTY_LIST: CompletionList = { isIncomplete: false, items: [] };
@@ -44,7 +46,7 @@ export class LanguageService {
   private overrideModule?: OverrideModule;
 
   constructor(options: LanguageServiceOptions) {
-    this.context = createServiceContext(options.files);
+    this.context = createServiceContext(options.files, undefined, options.log);
     this.workspace = new WorkspaceIndex({ files: options.files, roots: options.roots, openConfigs: options.openConfigs });
   }
 

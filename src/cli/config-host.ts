@@ -4,7 +4,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ConfigHost } from '../config/host';
+import { describeError, type ConfigHost } from '../config/host';
 import { parseConfigText } from '../config/parse';
 import type { ParsedConfig } from '../config/parsed';
 import type { Problem } from '../config/problems';
@@ -76,6 +76,9 @@ export function createNodeConfigHost(env: NodeJS.ProcessEnv = process.env): Conf
       } catch {
         return undefined;
       }
+    },
+    reportInternalError(what, error) {
+      process.stderr.write(`finetune-studio: internal error: ${what} failed; the problems listed may be incomplete. Please report it:\n${describeError(error)}\n`);
     },
   };
 }

@@ -17,6 +17,17 @@ export interface ConfigHost {
    * exists or not a Hub id (then it is checked as a path), or when the host has no cache.
    */
   lookupHubModel?(value: string, fromConfigFile: string): HubModelLookup | undefined;
+  /**
+   * Told about a bug caught inside validation (a cross-field rule that threw). Validation goes
+   * on without that rule's problems; this is where the bug becomes visible: the server's log,
+   * the CLI's stderr.
+   */
+  reportInternalError?(what: string, error: unknown): void;
+}
+
+/** An error as one loggable text: its stack when it has one. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
 }
 
 export interface HubModelLookup {

@@ -18,7 +18,7 @@ export { applyEdits, removePropertyEdits, renameKeyEdit, replaceValueEdit, inser
 export type { RuleInfo, RuleCode } from './rules-table';
 export { RULES, ruleInfo } from './rules-table';
 export type { ConfigHost, HubModelLookup } from './host';
-export { createNullConfigHost } from './host';
+export { createNullConfigHost, describeError } from './host';
 export type { TotalSteps, BestModelSelection, ReportTargets } from './resolve';
 export {
   computeTotalSteps,

@@ -26,12 +26,14 @@ export interface PathAtOffset {
 
 const KEY_WORD = /[A-Za-z0-9_$.-]/;
 
-export function getPathAtOffset(parsed: ParsedConfig, offset: number): PathAtOffset {
+/** `onError`: told about a bug in the cursor analysis (the answer is then the empty path), e.g. the server's log. */
+export function getPathAtOffset(parsed: ParsedConfig, offset: number, onError?: (error: unknown) => void): PathAtOffset {
   try {
     const clamped = Math.max(0, Math.min(Math.floor(Number.isFinite(offset) ? offset : 0), parsed.text.length));
     return parsed.format === 'json' ? jsonPathAt(parsed, clamped) : yamlPathAt(parsed, clamped);
-  } catch {
-    // Cursor analysis is best effort; a broken document must not break the editor.
+  } catch (error) {
+    // Best effort: a bug here must not break the editor, but it must be seen.
+    onError?.(error);
     return { path: [], inKey: false };
   }
 }

@@ -141,7 +141,8 @@ const metricMustBeComputed: CrossFieldRule = (context, report) => {
 
 const evalNeedsEvalFile: CrossFieldRule = (context, report) => {
   const { training_args: args, data } = context.config;
-  if (data.eval_file !== undefined) return;
+  // `data` is undefined when it is missing (it has a required key): check before reading it.
+  if (!context.usable('data.eval_file') || data.eval_file !== undefined) return;
   if (args.eval_strategy !== 'no' && context.usable(`${TA}.eval_strategy`, 'data.eval_file')) {
     report({
       code: 'FTS204',
@@ -224,7 +225,7 @@ const intervalsWithinRun: CrossFieldRule = (context, report) => {
   const { config } = context;
   const args = config.training_args;
   const inputs = ['data.train_file', `${TA}.per_device_train_batch_size`, `${TA}.gradient_accumulation_steps`, `${TA}.num_train_epochs`, `${TA}.max_steps`, `${TA}.dataloader_drop_last`];
-  if (typeof config.data.train_file !== 'string' || !context.usable(...inputs)) return;
+  if (!context.usable(...inputs) || typeof config.data.train_file !== 'string') return;
   const trainPath = context.host.resolvePath(context.parsed.fileName, config.data.train_file);
   const rows = context.host.fileExists(trainPath) ? context.host.countDataRows(trainPath) : undefined;
   if (rows === undefined || rows === 0) return;
@@ -335,7 +336,7 @@ const metricsFitTask: CrossFieldRule = (context, report) => {
 
 const columnsExist: CrossFieldRule = (context, report) => {
   const { data, model } = context.config;
-  if (typeof data.train_file !== 'string' || !context.usable('data.train_file', 'model.architecture')) return;
+  if (!context.usable('data.train_file', 'model.architecture') || typeof data.train_file !== 'string') return;
   const trainPath = context.host.resolvePath(context.parsed.fileName, data.train_file);
   if (!context.host.fileExists(trainPath)) return;
   const head = context.host.readTextHead(trainPath, COLUMN_HEAD_BYTES);
@@ -405,15 +406,18 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   reportToSupported,
 ];
 
-/** Runs every cross-field rule; a rule that throws becomes nothing rather than breaking validation. */
-export function runCrossFieldRules(context: RuleContext): Problem[] {
+/**
+ * Runs every cross-field rule. A rule that throws (a bug) must not hide the other rules'
+ * problems: the others still run, and the error goes to the host's reportInternalError.
+ */
+export function runCrossFieldRules(context: RuleContext, rules: readonly CrossFieldRule[] = CROSS_FIELD_RULES): Problem[] {
   const problems: Problem[] = [];
-  for (const rule of CROSS_FIELD_RULES) {
+  rules.forEach((rule, index) => {
     try {
       rule(context, (problem) => problems.push({ file: context.parsed.fileName, severity: ruleInfo(problem.code).severity, ...problem }));
-    } catch {
-      // A rule reads a best-effort config; an unexpected shape must not hide the other problems.
+    } catch (error) {
+      context.host.reportInternalError?.(`cross-field rule ${rule.name || `#${index}`} on ${context.parsed.fileName}`, error);
     }
-  }
+  });
   return problems;
 }

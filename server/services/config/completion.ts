@@ -48,7 +48,7 @@ function markdown(value: string) {
 export function configCompletions(text: string, fileName: string, position: Position, context: ServiceContext): CompletionList {
   const parsed = context.parseConfig(text, fileName);
   const offset = parsed.offsetAt(position);
-  const location = getPathAtOffset(parsed, offset);
+  const location = getPathAtOffset(parsed, offset, (error) => context.reportError(`cursor analysis for completion in ${fileName}`, error));
   const items = location.inKey ? keyItems(parsed, location, offset) : valueItems(parsed, location, offset, context);
   return { isIncomplete: false, items };
 }

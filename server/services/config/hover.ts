@@ -11,7 +11,7 @@ import { hubModelHover } from './hub-models';
 export function configHover(text: string, fileName: string, position: Position, context: ServiceContext): Hover | undefined {
   const parsed = context.parseConfig(text, fileName);
   const offset = parsed.offsetAt(position);
-  const location = getPathAtOffset(parsed, offset);
+  const location = getPathAtOffset(parsed, offset, (error) => context.reportError(`cursor analysis for hover in ${fileName}`, error));
   const path = location.path;
   if (path.length === 0) return undefined;
   let lastKeyIndex = path.length - 1;
