@@ -2,16 +2,19 @@
  * `model.from_pretrained: org/name` at run start: downloaded from the (mock) Hub into the shared
  * cache, then, with HF_HUB_OFFLINE=1, read from the cache without a request; both fine-tune with
  * the same numbers as the same model given by folder. Offline with a revision the cache lacks,
- * the run fails before anything starts, at the config line (FTS220).
+ * the run fails before anything starts, at the config line (FTS220). And a Hugging Face BERT
+ * checkpoint (test/fixtures/hf/bert, made by scripts/make-hf-fixtures.py with transformers) by Hub
+ * id, offline, trains exactly as by folder, from transformers' eval_loss.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as publicApi from '../../../src/index';
 import { MemorySink } from '../../../src/trainer/event-sink';
+import { downloadModel } from '../../../src/hub/download';
 import { runTraining } from '../../../src/trainer/run';
 import { writeConfig } from '../trainer/run/fixtures';
 import { startMockHub, type MockHub } from '../../support/mock-hub';
@@ -27,7 +30,6 @@ async function fineTune(fromPretrained: string, extraEnv: Record<string, string>
   try {
     const { path, outputDir } = writeConfig({ trainingArgs: { max_steps: 4, eval_strategy: 'no', save_strategy: 'no' } });
     const text = readFileSync(path, 'utf8').replace('  num_labels: 2\n', `  num_labels: 2\n  from_pretrained: ${JSON.stringify(fromPretrained)}\n`);
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(path, text);
     const sink = new MemorySink();
     const end = await runTraining({ configPath: path, events: sink, core });
@@ -79,4 +81,55 @@ test('offline, a revision the cache lacks fails the run at the config line, nami
   assert.equal(end.status, 'failed');
   assert.match(end.error?.message ?? '', /revision 'v2' of test-org\/base is not in the cache .*HF_HUB_OFFLINE=1.*\[?FTS220/s);
   assert.equal(end.error?.location?.line, 4, "the from_pretrained line");
+});
+
+test('a Hugging Face BERT checkpoint by Hub id, offline from the cache, fine-tunes as by folder and as transformers does (golden)', async () => {
+  const fixture = resolve(__dirname, '..', '..', 'fixtures', 'hf', 'bert');
+  const golden = JSON.parse(readFileSync(join(fixture, 'golden.json'), 'utf8')) as { max_length: number; pairs: string[] | null; train_eval_loss: number; train: { steps: number; batch_size: number; learning_rate: number; losses: number[] } };
+  const files = Object.fromEntries(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) => [f, readFileSync(join(fixture, f))]));
+  const bertHub = await startMockHub([{ id: 'test-org/tiny-bert', refs: { main: COMMIT_A }, commits: { [COMMIT_A]: files } }]);
+  const cache = mkdtempSync(join(tmpdir(), 'fts-hf-cache-'));
+  try {
+    await downloadModel('test-org/tiny-bert', { cacheDir: cache, endpoint: bertHub.url, retryDelayMs: 0 });
+    const run = async (fromPretrained: string, env: Record<string, string>) => {
+      const dir = mkdtempSync(join(tmpdir(), 'fts-hf-hub-run-'));
+      const path = join(dir, 'hf.trainer.yaml');
+      const lines = [
+        'model:',
+        `  from_pretrained: ${JSON.stringify(fromPretrained)}`,
+        `  max_length: ${golden.max_length}`,
+        'data:',
+        `  train_file: ${JSON.stringify(join(fixture, 'train.jsonl'))}`,
+        `  eval_file: ${JSON.stringify(join(fixture, 'train.jsonl'))}`,
+        ...(golden.pairs ? ['  text_pair_column: text_pair'] : []),
+        'backend: cpu',
+        'training_args:',
+        '  output_dir: out',
+        `  max_steps: ${golden.train.steps}`,
+        `  per_device_train_batch_size: ${golden.train.batch_size}`,
+        `  learning_rate: ${golden.train.learning_rate}`,
+        '  lr_scheduler_type: constant',
+        '  logging_steps: 1',
+        '  save_strategy: "no"',
+        '  eval_on_start: true',
+      ];
+      writeFileSync(path, lines.join('\n') + '\n');
+      Object.assign(process.env, env);
+      try {
+        const end = await runTraining({ configPath: path, events: new MemorySink(), core });
+        assert.equal(end.status, 'completed', end.error?.message);
+      } finally {
+        for (const key of Object.keys(env)) delete process.env[key];
+      }
+      return (JSON.parse(readFileSync(join(dir, 'out', 'trainer_state.json'), 'utf8')).log_history as { loss?: number; eval_loss?: number }[]).map((e) => e.loss ?? e.eval_loss);
+    };
+    const byFolder = await run(fixture, {});
+    const requests = bertHub.requests.length;
+    const byId = await run('test-org/tiny-bert', { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' });
+    assert.equal(bertHub.requests.length, requests, 'offline: no request');
+    assert.deepEqual(byId, byFolder);
+    assert.ok(Math.abs((byId[0] ?? NaN) - golden.train_eval_loss) < 1e-4, `eval_loss before training ${byId[0]} vs transformers ${golden.train_eval_loss}`);
+  } finally {
+    await bertHub.close();
+  }
 });
