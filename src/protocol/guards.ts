@@ -173,11 +173,26 @@ export function isTrainerEvent(x: unknown): x is TrainerEvent {
 
 /**
  * Parses one line of metrics.jsonl (or of a trainer's stdout event stream). Returns undefined for
- * blank lines, invalid JSON (e.g. a line cut short by a crash) and anything not a TrainerEvent.
+ * blank lines, invalid JSON and anything not a TrainerEvent. A line torn by a full disk or a kill
+ * may have the next event glued onto it (older writers did not start a new line): that event,
+ * from its `{"type":` on, is recovered.
  */
 export function parseTrainerEventLine(line: string): TrainerEvent | undefined {
   const text = line.trim();
   if (text === '') return undefined;
+  const whole = parseEvent(text);
+  if (whole !== undefined || !text.startsWith('{')) return whole;
+  for (let at = text.indexOf(EVENT_START, 1); at > 0; at = text.indexOf(EVENT_START, at + 1)) {
+    const glued = parseEvent(text.slice(at));
+    if (glued) return glued;
+  }
+  return undefined;
+}
+
+/** How every event line begins: JSON.stringify of an event object, whose first key is `type`. */
+const EVENT_START = '{"type":';
+
+function parseEvent(text: string): TrainerEvent | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseTrainerEventLine } from '../../../src/protocol/guards';
@@ -114,4 +114,22 @@ test('a timer that throws after training has completed does not change the outco
   const cli = startCli(['train', path, '--json']);
   assert.equal(await cli.exited, 0, cli.stderr());
   assert.equal(lastOnDisk(outputDir).status, 'completed');
+});
+
+test('on a full disk the final error still reaches the extension host over IPC', { timeout: 60_000, skip: !existsSync('/dev/full') && 'needs /dev/full' }, async () => {
+  const { path, outputDir } = writeConfig({ trainingArgs: { max_steps: 4, save_strategy: 'steps', save_steps: 4, eval_strategy: 'no' } });
+  const first = startCli(['train', path, '--json']);
+  assert.equal(await first.exited, 0, first.stderr());
+  // /dev/full answers every write with ENOSPC, as a full disk does.
+  rmSync(join(outputDir, 'metrics.jsonl'));
+  symlinkSync('/dev/full', join(outputDir, 'metrics.jsonl'));
+  const child = fork(CLI, ['train', path, '--ipc', '--resume', '--max-steps', '8'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const messages: unknown[] = [];
+  child.on('message', (message) => messages.push(message));
+  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  assert.equal(code, 1);
+  const end = messages.at(-1) as RunEndEvent;
+  assert.equal(end.type, 'runEnd');
+  assert.equal(end.status, 'failed');
+  assert.match(end.error?.message ?? '', /The disk is full/);
 });
