@@ -12,6 +12,7 @@ import { ruleInfo, type RuleCode } from './rules-table';
 import type { TrainerConfig } from './schema';
 import { closestMatch } from './suggest';
 import { columnsFromHead, COLUMN_HEAD_BYTES } from './data-columns';
+import { readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
 import { getProperty, type ObjectNode, type PropertyNode, type ScalarValue } from './tree';
 
 /** What a rule sees: the config with defaults, where keys were written, and which values were rejected. */
@@ -211,6 +212,68 @@ const hubModelInCache: CrossFieldRule = (context, report) => {
   else if (lookup.status !== 'no-repo') report({ code: 'FTS221', range, message: `${lookup.detail}; the run downloads it at start` });
 };
 
+/** A `from_pretrained` folder holding a transformers config.json: what the editor can check before a run. */
+const hfCheckpointChecks: CrossFieldRule = (context, report) => {
+  const value = context.config.model.from_pretrained;
+  if (typeof value !== 'string' || !context.usable('model.from_pretrained')) return;
+  const folder = context.host.resolvePath(context.parsed.fileName, value).replace(/[\\/]+$/, '');
+  const text = context.host.readTextHead(`${folder}/config.json`, 1 << 20);
+  if (text === undefined) return;
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  if (typeof json.model_type !== 'string' || 'finetune_studio' in json) return;
+  const range = valueRange(context, 'model.from_pretrained');
+  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(json.model_type)) {
+    report({ code: 'FTS230', range, message: `${value}/config.json has model_type "${json.model_type}"; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}` });
+    return;
+  }
+  const has = (name: string) => context.host.fileExists(`${folder}/${name}`);
+  if (!has('model.safetensors') && !has('model.safetensors.index.json') && has('pytorch_model.bin')) {
+    report({
+      code: 'FTS232',
+      range,
+      message: `${value} has only pytorch_model.bin, a pickle that can run code when loaded; convert it to model.safetensors with transformers (save_pretrained(dir, safe_serialization=True))`,
+    });
+  }
+  const architecture = context.written('model.architecture');
+  if (architecture) report({ code: 'FTS233', range: architecture.keyRange, message: `model.architecture is not used: ${value} is a ${json.model_type} checkpoint, whose config.json decides the architecture` });
+  let checkpoint;
+  try {
+    checkpoint = readEncoderConfig(json, `${value}/config.json`);
+  } catch {
+    return;
+  }
+  const maxLength = context.config.model.max_length;
+  const positions = usablePositions(checkpoint);
+  if (maxLength !== undefined && maxLength > positions && context.usable('model.max_length')) {
+    report({ code: 'FTS231', range: valueRange(context, 'model.max_length'), message: `max_length ${maxLength} is above the ${positions} positions of ${value} (max_position_embeddings); use at most ${positions}` });
+  }
+  const known = checkpoint.labelNames;
+  const trainFile = context.config.data.train_file;
+  if (!known || typeof trainFile !== 'string' || !context.usable('data.train_file', 'data.label_column')) return;
+  const head = context.host.readTextHead(context.host.resolvePath(context.parsed.fileName, trainFile), 64 * 1024);
+  const unknown = new Set<string>();
+  for (const line of head?.split('\n').slice(0, 200) ?? []) {
+    try {
+      const label = (JSON.parse(line) as Record<string, unknown>)[context.config.data.label_column];
+      for (const name of Array.isArray(label) ? label : [label]) if (typeof name === 'string' && !known.includes(name)) unknown.add(name);
+    } catch {
+      // not JSONL (a CSV, or a line cut by the head): labels are checked when the run reads the data
+    }
+  }
+  if (unknown.size > 0) {
+    report({
+      code: 'FTS234',
+      range,
+      message: `the data's labels ${[...unknown].slice(0, 5).join(', ')} are not in the checkpoint's id2label (${known.join(', ')}); a new classification head will be initialised`,
+    });
+  }
+};
+
 const dataFilesHaveRows: CrossFieldRule = (context, report) => {
   for (const path of ['data.train_file', 'data.eval_file']) {
     const relative = valueAt(context.config, path);
@@ -396,6 +459,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   referencedFilesExist,
   hubModelInCache,
   dataFilesHaveRows,
+  hfCheckpointChecks,
   intervalsWithinRun,
   headsDivideEmbedding,
   earlyStoppingRequirements,

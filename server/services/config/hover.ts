@@ -1,5 +1,5 @@
 /** Hover in trainer configs: the field's doc, type, default, range, HF difference, and the doc of an enum value. */
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { LOSSES, LOSS_ALIASES, getPathAtOffset } from '../../../src/config/index';
 import type { ServiceContext } from '../../context';
@@ -7,6 +7,7 @@ import { fieldMarkdown, formatValue } from './field-docs';
 import { schemaAt, valueChoices } from './schema-nav';
 import { fieldId } from './completion';
 import { hubModelHover } from './hub-models';
+import { checkpointSummary, readEncoderConfig } from '../../../src/trainer/models/hf/config';
 
 export function configHover(text: string, fileName: string, position: Position, context: ServiceContext): Hover | undefined {
   const parsed = context.parseConfig(text, fileName);
@@ -32,11 +33,27 @@ export function configHover(text: string, fileName: string, position: Position, 
         ? LOSSES[LOSS_ALIASES[value]]
         : valueChoices(schemaAt(path)).find((c) => c.value === value)?.doc;
     if (valueDoc && value !== null) sections.unshift(`\`${formatValue(value)}\`: ${valueDoc}`, '---');
-    const hub = fieldId(path) === 'model.from_pretrained' && typeof value === 'string' ? hubModelHover(value, dirname(fileName), context.hub) : undefined;
+    const pretrained = fieldId(path) === 'model.from_pretrained' && typeof value === 'string';
+    const hub = pretrained ? hubModelHover(value, dirname(fileName), context.hub) : undefined;
     if (hub) sections.unshift(hub, '---');
+    const checkpoint = pretrained ? folderCheckpointHover(resolve(dirname(fileName), value), context) : undefined;
+    if (checkpoint) sections.unshift(checkpoint, '---');
   } else if (!location.inKey) {
     return undefined;
   }
   if (location.inKey && !location.property) return undefined;
   return { contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n') }, ...(range ? { range } : {}) };
+}
+
+/** The checkpoint in a local Hugging Face folder: model_type, sizes, parameters, positions, labels. */
+function folderCheckpointHover(folder: string, context: ServiceContext): string | undefined {
+  const text = context.files.readText(join(folder, 'config.json'));
+  if (text === undefined) return undefined;
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    if (typeof json.model_type !== 'string' || 'finetune_studio' in json) return undefined;
+    return checkpointSummary(readEncoderConfig(json, join(folder, 'config.json')));
+  } catch (error) {
+    return `\`${join(folder, 'config.json')}\`: ${(error as Error).message}`;
+  }
 }

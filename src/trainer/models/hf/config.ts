@@ -161,3 +161,24 @@ export function sequenceClassificationClass(config: EncoderConfig): string {
 export function problemTypeOf(config: Pick<EncoderConfig, 'problemType' | 'numLabels'>): ProblemType {
   return config.problemType ?? (config.numLabels === 1 ? 'regression' : 'single_label_classification');
 }
+
+/** Parameters of the *ForSequenceClassification model that this config describes (no files read). */
+export function parameterCount(config: EncoderConfig): number {
+  const h = config.hiddenSize;
+  const linear = (inDim: number, outDim: number) => inDim * outDim + outDim;
+  const norm = 2 * h;
+  const embeddings = (config.vocabSize + config.maxPositions + config.typeVocabSize) * h + norm;
+  const layer = 4 * linear(h, h) + linear(h, config.intermediateSize) + linear(config.intermediateSize, h) + 2 * norm;
+  const head = linear(h, h) + linear(h, config.numLabels); // BERT's pooler, RoBERTa's dense, DistilBERT's pre_classifier; then the classifier
+  return embeddings + config.numLayers * layer + head;
+}
+
+/** One-paragraph Markdown summary for hovers: sizes, parameters, positions and labels. */
+export function checkpointSummary(config: EncoderConfig): string {
+  const labels = config.labelNames ? config.labelNames.join(', ') : `${config.numLabels} (LABEL_0…)`;
+  return [
+    `**${config.modelType}** checkpoint: ${config.numLayers} layers, hidden ${config.hiddenSize}, ${config.numHeads} heads, vocab ${config.vocabSize}`,
+    `${parameterCount(config).toLocaleString('en-US')} parameters · max positions ${usablePositions(config)}`,
+    `labels: ${labels}${config.problemType ? ` · ${config.problemType}` : ''}`,
+  ].join('\n\n');
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { decodeSafetensors, encodeSafetensors, type SafetensorEntry } from '../../../../src/trainer/io/safetensors';
 import { loadHfModel } from '../../../../src/trainer/models/hf/load';
+import { parameterCount } from '../../../../src/trainer/models/hf/config';
 import { fixtureDir, golden, maxAbsDiff, paddedBatch } from './helpers';
 
 before(async () => {
@@ -169,3 +170,20 @@ for (const bad of badCheckpoints) {
     rmSync(dir, { recursive: true });
   });
 }
+
+test('the parameter count the editor computes from config.json equals the built model\'s', async () => {
+  for (const name of ['bert', 'roberta', 'distilbert']) {
+    const { model } = await loadHfModel(fixtureDir(name));
+    assert.equal(parameterCount(model.hf.checkpoint), model.parameterCounts().total, name);
+    model.dispose();
+  }
+});
+
+test('model.freeze patterns take transformers\' names', async () => {
+  const { model } = await loadHfModel(fixtureDir('bert'), { freeze: ['bert.embeddings.*', 'bert.encoder.layer.0.*'] });
+  const trainable = model.trainableWeights().map((w) => w.name);
+  assert.ok(!trainable.some((n) => n.startsWith('bert.embeddings.') || n.startsWith('bert.encoder.layer.0.')));
+  assert.ok(trainable.includes('bert.encoder.layer.1.output.dense.weight'));
+  assert.ok(model.parameterCounts().trainable < model.parameterCounts().total);
+  model.dispose();
+});

@@ -1,0 +1,87 @@
+/**
+ * The language server on Hugging Face checkpoint folders (test/fixtures/hf, made by
+ * `.venv/bin/python scripts/make-hf-fixtures.py`): hover summary and the FTS23x diagnostics.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { MarkupContent } from 'vscode-languageserver-protocol/node';
+import { pathToUri } from '../../server/uri';
+import { LspTestClient, copyFixtures } from './lsp-client';
+
+const HF_FIXTURES = resolve(__dirname, '..', 'fixtures', 'hf');
+
+describe('language server on Hugging Face checkpoints', () => {
+  let root: string;
+  let client: LspTestClient;
+  let version = 0;
+
+  before(async () => {
+    root = copyFixtures();
+    cpSync(join(HF_FIXTURES, 'bert'), join(root, 'bert'), { recursive: true });
+    cpSync(join(HF_FIXTURES, 'roberta'), join(root, 'roberta'), { recursive: true });
+    cpSync(join(HF_FIXTURES, 'bert', 'config.json'), join(root, 'pickled', 'config.json'));
+    writeFileSync(join(root, 'pickled', 'pytorch_model.bin'), 'pickle');
+    cpSync(join(HF_FIXTURES, 'bert', 'config.json'), join(root, 'gpt', 'config.json'));
+    writeFileSync(join(root, 'gpt', 'config.json'), JSON.stringify({ model_type: 'gpt2', n_embd: 32 }));
+    writeFileSync(join(root, 'other-labels.jsonl'), '{"text": "fine", "label": "spam"}\n{"text": "ok", "label": "ham"}\n');
+    client = await LspTestClient.start({ rootPath: root, initializationOptions: { diagnosticsDelayMs: 20 } });
+  });
+
+  after(async () => {
+    await client.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function diagnose(lines: string[]) {
+    const uri = pathToUri(join(root, 'hf.trainer.yaml'));
+    const text = lines.join('\n') + '\n';
+    version = version === 0 ? await client.open(uri, 'yaml', text) : await client.change(uri, text);
+    const { diagnostics } = await client.diagnosticsForVersion(uri, version);
+    return { uri, diagnostics, codes: diagnostics.map((d) => String(d.code)) };
+  }
+
+  const config = (model: string[], trainFile = 'data/train.jsonl') => ['model:', ...model, 'data:', `  train_file: ${trainFile}`];
+
+  it('hovers from_pretrained with the checkpoint: model_type, layers, hidden, heads, vocab, parameters, positions, labels', async () => {
+    const { uri, codes } = await diagnose(config(['  from_pretrained: bert']));
+    assert.deepEqual(codes.filter((c) => c.startsWith('FTS23')), []);
+    const hover = await client.hover(uri, { line: 1, character: 20 });
+    const value = (hover?.contents as MarkupContent).value;
+    assert.match(value, /\*\*bert\*\* checkpoint: 2 layers, hidden 32, 4 heads, vocab 253/);
+    assert.match(value, /25,667 parameters · max positions 40/);
+    assert.match(value, /labels: negative, neutral, positive/);
+  });
+
+  it('FTS230: an unsupported model_type lists the supported ones', async () => {
+    const { diagnostics } = await diagnose(config(['  from_pretrained: gpt']));
+    assert.match(diagnostics.find((d) => d.code === 'FTS230')?.message ?? '', /"gpt2"; supported: bert, roberta, distilbert/);
+  });
+
+  it('FTS231: max_length above the positions (RoBERTa loses padding_idx + 1 of them)', async () => {
+    const { diagnostics } = await diagnose(config(['  from_pretrained: roberta', '  max_length: 33']));
+    const problem = diagnostics.find((d) => d.code === 'FTS231');
+    assert.match(problem?.message ?? '', /above the 32 positions/);
+    assert.deepEqual(problem?.range.start, { line: 2, character: 14 });
+  });
+
+  it('FTS232: a folder with only pytorch_model.bin', async () => {
+    const { diagnostics } = await diagnose(config(['  from_pretrained: pickled']));
+    assert.match(diagnostics.find((d) => d.code === 'FTS232')?.message ?? '', /pickle that can run code.*safe_serialization=True/);
+  });
+
+  it('FTS233: architecture set together with a checkpoint', async () => {
+    const { diagnostics } = await diagnose(config(['  architecture: transformer-encoder', '  from_pretrained: bert']));
+    const problem = diagnostics.find((d) => d.code === 'FTS233');
+    assert.equal(problem?.severity, 2);
+    assert.deepEqual(problem?.range.start, { line: 1, character: 2 });
+  });
+
+  it('FTS234: labels the checkpoint does not have mean a new head (information)', async () => {
+    const { diagnostics } = await diagnose(config(['  from_pretrained: bert'], 'other-labels.jsonl'));
+    const problem = diagnostics.find((d) => d.code === 'FTS234');
+    assert.equal(problem?.severity, 3);
+    assert.match(problem?.message ?? '', /spam, ham are not in the checkpoint's id2label \(negative, neutral, positive\)/);
+  });
+});
