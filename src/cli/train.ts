@@ -133,6 +133,12 @@ export async function runTrain(argv: string[]): Promise<number> {
     }
     supervisor.requestStop();
   };
+  // Slurm's preemption warning (`--signal=B:USR1@N`, forwarded by the batch script): checkpoint
+  // and stop like a first Ctrl-C; the batch script then requeues the job, which resumes from here.
+  const onPreempt = (): void => {
+    process.stderr.write('\nUSR1: saving a checkpoint and stopping for a requeue...\n');
+    supervisor.requestStop();
+  };
   const onMessage = (message: unknown): void => {
     if (isControlMessage(message)) supervisor.control(message);
   };
@@ -145,6 +151,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
+  process.on('SIGUSR1', onPreempt);
   if (ipc) {
     process.on('message', onMessage);
     process.on('disconnect', onDisconnect);
@@ -157,6 +164,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     clearTimeout(orphanTimer);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
+    process.off('SIGUSR1', onPreempt);
     if (ipc) {
       process.off('message', onMessage);
       process.off('disconnect', onDisconnect);
