@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_DOCS_PATH, renderConfigDocs } from '../src/config/docs';
 import { JSON_SCHEMA_PATH, renderJsonSchema } from '../src/config/json-schema';
-import { SWEEP_DOCS_PATH, SWEEP_SCHEMA_PATH, renderSweepDocs, renderSweepJsonSchema } from '../src/sweep/generated';
+import { CLUSTER_SCHEMA_PATH, SWEEP_DOCS_PATH, SWEEP_SCHEMA_PATH, renderClusterJsonSchema, renderSweepDocs, renderSweepJsonSchema } from '../src/sweep/generated';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,6 +16,7 @@ for (const [path, content] of [
   [CONFIG_DOCS_PATH, renderConfigDocs()],
   [SWEEP_SCHEMA_PATH, renderSweepJsonSchema()],
   [SWEEP_DOCS_PATH, renderSweepDocs()],
+  [CLUSTER_SCHEMA_PATH, renderClusterJsonSchema()],
 ] as const) {
   const target = join(repoRoot, path);
   mkdirSync(dirname(target), { recursive: true });

@@ -13,8 +13,10 @@ Commands:
                                     run a training job (Ctrl-C: checkpoint and stop)
   download <org/name[@rev]> [--revision R] [--offline] [--json]
                                     fetch a Hub model into the Hugging Face cache
-  sweep <file.sweep.yaml> [--parallel N] [--target local|slurm]
+  sweep <file.sweep.yaml> [--parallel N] [--target local|slurm] [--cluster F]
                                     run a hyperparameter sweep; writes sweep.jsonl/.csv
+  submit <config> [--cluster <file.cluster.yaml>] [--resume]
+                                    run a training job on Slurm (sbatch); prints the job id
   export <run-dir...> --format csv|json|tensorboard [--out PATH]
                                     every logged value of the runs: one CSV/JSON table
                                     (stdout or PATH), or TensorBoard event files
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./download')).runDownload(rest);
     case 'sweep':
       return (await import('./sweep')).runSweep(rest);
+    case 'submit':
+      return (await import('./submit')).runSubmit(rest);
     case 'export':
       return (await import('./export')).runExport(rest);
     case undefined:

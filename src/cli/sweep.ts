@@ -12,18 +12,21 @@ import { planSweep } from '../sweep/plan';
 import { foldSweepRecords, parseSweepJsonl, renderCsv, renderTable } from '../sweep/results';
 import { readFileSync } from 'node:fs';
 
-const USAGE = 'Usage: finetune-studio sweep <file.sweep.yaml> [--parallel N] [--target local|slurm]\n';
+const USAGE = 'Usage: finetune-studio sweep <file.sweep.yaml> [--parallel N] [--target local|slurm] [--cluster <file.cluster.yaml>]\n';
 
 export interface SweepCliOptions {
   file: string;
   parallel?: number;
   target: 'local' | 'slurm';
+  /** Partition, gres, time, setup lines ... for the Slurm target. */
+  cluster?: string;
 }
 
 export function parseSweepArgs(argv: string[]): SweepCliOptions | string {
   let file: string | undefined;
   let parallel: number | undefined;
   let target: 'local' | 'slurm' = 'local';
+  let cluster: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -36,12 +39,16 @@ export function parseSweepArgs(argv: string[]): SweepCliOptions | string {
       const t = value();
       if (t !== 'local' && t !== 'slurm') return `--target must be local or slurm, not ${JSON.stringify(t)}`;
       target = t;
+    } else if (flag === '--cluster') {
+      cluster = value();
+      if (!cluster) return '--cluster needs a *.cluster.yaml file';
     } else if (arg.startsWith('--')) return `unknown option ${arg}`;
     else if (file) return `one sweep file at a time (got ${file} and ${arg})`;
     else file = arg;
   }
   if (!file) return 'missing <file.sweep.yaml>';
-  return { file, parallel, target };
+  if (cluster && target !== 'slurm') return '--cluster goes with --target slurm';
+  return { file, parallel, target, ...(cluster ? { cluster } : {}) };
 }
 
 /** The command that starts this same CLI in a child: node, its loader flags, the CLI module. */
@@ -75,7 +82,14 @@ export async function runSweep(argv: string[]): Promise<number> {
   try {
     if (options.target === 'slurm') {
       const { runSlurmSweep } = await import('../launcher/slurm/sweep');
-      await runSlurmSweep({ sweep, plan, parallel, log, signal: abort.signal });
+      const { loadClusterFile } = await import('../launcher/slurm/load-cluster');
+      const { SlurmJobs } = await import('../launcher/slurm/job');
+      const { SlurmCommands } = await import('../launcher/slurm/commands');
+      const loaded = options.cluster ? loadClusterFile(options.cluster) : { cluster: undefined, problems: [] };
+      for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+      if (hasErrors(loaded.problems)) return 1;
+      const jobs = new SlurmJobs(new SlurmCommands({ sshHost: loaded.cluster?.ssh_host }));
+      await runSlurmSweep({ sweep, plan, parallel, log, signal: abort.signal, cluster: loaded.cluster, jobs, cli: { ...selfCommand(), ...(loaded.cluster?.node ? { execPath: loaded.cluster.node } : {}) } });
     } else {
       await runLocalSweep({ sweep, plan, parallel, cli: selfCommand(), log, signal: abort.signal });
     }

@@ -3,10 +3,12 @@ import { sectionLines } from '../config/docs';
 import { decorate, plain } from '../config/json-schema';
 import { shapeOf } from '../config/schema-shape';
 import { SweepSchema } from './schema';
+import { ClusterSchema } from '../launcher/slurm/schema';
 
 export const SWEEP_SCHEMA_ID = 'urn:finetune-studio:sweep';
 export const SWEEP_SCHEMA_PATH = 'schemas/sweep.schema.json';
 export const SWEEP_DOCS_PATH = 'docs/sweep.md';
+export const CLUSTER_SCHEMA_PATH = 'schemas/cluster.schema.json';
 
 export function renderSweepJsonSchema(): string {
   const schema = decorate(shapeOf(SweepSchema), plain(SweepSchema));
@@ -60,4 +62,15 @@ export function renderSweepDocs(): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** The JSON Schema of `*.cluster.yaml` (Slurm partition, gres, time, setup lines...). */
+export function renderClusterJsonSchema(): string {
+  const object = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'urn:finetune-studio:cluster',
+    ...decorate(shapeOf(ClusterSchema), plain(ClusterSchema)),
+    description: 'Fine-Tune Studio Slurm cluster (`*.cluster.yaml`). Generated from src/launcher/slurm/schema.ts by `npm run generate`; do not edit.',
+  };
+  return `${JSON.stringify(object, null, 2)}\n`;
 }

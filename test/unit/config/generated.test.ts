@@ -5,7 +5,7 @@ import { CONFIG_DOCS_PATH, renderConfigDocs } from '../../../src/config/docs';
 import { JSON_SCHEMA_PATH, renderJsonSchemaObject, renderJsonSchema } from '../../../src/config/json-schema';
 import { RENAMED_HF_KEYS, UNSUPPORTED_HF_KEYS } from '../../../src/config/hf-keys';
 import { RULES } from '../../../src/config/rules-table';
-import { SWEEP_DOCS_PATH, SWEEP_SCHEMA_PATH, renderSweepDocs, renderSweepJsonSchema } from '../../../src/sweep/generated';
+import { CLUSTER_SCHEMA_PATH, SWEEP_DOCS_PATH, SWEEP_SCHEMA_PATH, renderClusterJsonSchema, renderSweepDocs, renderSweepJsonSchema } from '../../../src/sweep/generated';
 
 function committed(path: string): string {
   try {
@@ -21,6 +21,7 @@ test('generated files are up to date', () => {
     [CONFIG_DOCS_PATH, renderConfigDocs()],
     [SWEEP_SCHEMA_PATH, renderSweepJsonSchema()],
     [SWEEP_DOCS_PATH, renderSweepDocs()],
+    [CLUSTER_SCHEMA_PATH, renderClusterJsonSchema()],
   ] as const) {
     assert.ok(committed(path) === fresh, `${path} is stale: run npm run generate`);
   }
