@@ -130,7 +130,10 @@ describe('on a real Slurm cluster', { skip }, () => {
     await jobs.commands.run('scontrol', ['update', `JobId=${preempted.jobId}`, 'StartTime=now']);
 
     await jobs.waitForEnd(resumed.jobId, 90_000);
-    await jobs.waitFor(preempted.jobId, (s) => s[0]?.state === 'COMPLETED' && events(preempted.runDir).at(-1)?.status === 'completed', 90_000, 'complete after the requeue');
+    const errFile = join(preempted.runDir, `slurm-${preempted.jobId}.err`);
+    await jobs
+      .waitFor(preempted.jobId, (s) => s[0]?.state === 'COMPLETED' && events(preempted.runDir).at(-1)?.status === 'completed', 90_000, 'complete after the requeue')
+      .catch((error: Error) => assert.fail(`${error.message}\n${existsSync(errFile) ? readFileSync(errFile, 'utf8') : ''}\n${JSON.stringify(events(preempted.runDir).filter((e) => e.type !== 'log' && e.type !== 'progress'))}`));
     assert.equal(events(resumed.runDir).at(-1)?.status, 'completed');
     assert.deepEqual(lossLog(stopped.runDir), expected, 'stop + resume');
     assert.deepEqual(lossLog(preempted.runDir), expected, 'USR1 + requeue');
