@@ -60,10 +60,14 @@ export function createConfigHost(files: FileAccess, hub?: HubCacheView, reportEr
     ...(hub ? { lookupHubModel: createHubModelLookup(() => hub.options) } : {}),
     resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(fromConfigFile), relative)),
     fileExists: (path) => files.stat(path) !== undefined,
+    fileKind: (path) => {
+      const stat = files.stat(path);
+      return stat === undefined ? undefined : stat.isFile ? 'file' : stat.isDirectory ? 'directory' : 'other';
+    },
     readTextHead: (path, maxBytes) => files.readTextHead(path, maxBytes),
     countDataRows(path) {
       const stat = files.stat(path);
-      if (!stat || stat.isDirectory) return undefined;
+      if (!stat?.isFile) return undefined;
       const cached = rowCache.get(path);
       if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && stat.mtimeMs !== 0) return cached.rows;
       const text = files.readText(path);

@@ -10,12 +10,14 @@ export interface DirEntry {
 
 export interface FileStat {
   isDirectory: boolean;
+  /** False for folders and for devices, FIFOs and sockets (never read: they can block forever). */
+  isFile: boolean;
   size: number;
   mtimeMs: number;
 }
 
 export interface FileAccess {
-  /** Whole text of a file, or undefined when it cannot be read. */
+  /** Whole text of a regular file, or undefined when it cannot be read, is not a regular file, or is too large. */
   readText(path: string): string | undefined;
   /** The first `maxBytes` bytes of a text file (decoded as UTF-8), or undefined. */
   readTextHead(path: string, maxBytes: number): string | undefined;
@@ -37,7 +39,7 @@ export function overlayOpenDocuments(base: FileAccess, open: OpenDocumentTexts):
       const text = open.textOf(path);
       return text !== undefined ? text.slice(0, maxBytes) : base.readTextHead(path, maxBytes);
     },
-    stat: (path) => base.stat(path) ?? (open.textOf(path) !== undefined ? { isDirectory: false, size: 0, mtimeMs: 0 } : undefined),
+    stat: (path) => base.stat(path) ?? (open.textOf(path) !== undefined ? { isDirectory: false, isFile: true, size: 0, mtimeMs: 0 } : undefined),
     listDirectory: (path) => base.listDirectory(path),
   };
 }

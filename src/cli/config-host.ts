@@ -2,9 +2,10 @@
  * The Node side of config validation: a ConfigHost over the file system, and loading a config
  * file into parse + validation results. Unreadable files become problems, never exceptions.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { describeError, type ConfigHost } from '../config/host';
+import { MAX_READ_BYTES, fileKindSync, readRegularFileSync } from './regular-file';
 import { parseConfigText } from '../config/parse';
 import type { ParsedConfig } from '../config/parsed';
 import type { Problem } from '../config/problems';
@@ -40,19 +41,9 @@ function countCsvRows(text: string): number {
   return Math.max(0, rows - 1);
 }
 
-/** The first `maxBytes` of a file as UTF-8, or undefined when it cannot be read. */
+/** The first `maxBytes` of a regular file as UTF-8, or undefined when it cannot be read or is not a regular file. */
 export function readTextHead(path: string, maxBytes: number): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const buffer = Buffer.alloc(Math.max(0, maxBytes));
-    const read = readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, read).toString('utf8');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  return readRegularFileSync(path, maxBytes);
 }
 
 /** An fs-based host. Row counts are cached per host by path, size and mtime. Hub ids are looked up in the cache of `env`. */
@@ -63,6 +54,7 @@ export function createNodeConfigHost(env: NodeJS.ProcessEnv = process.env): Conf
     lookupHubModel: createHubModelLookup(() => hub),
     resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(resolve(fromConfigFile)), relative)),
     fileExists: (path) => existsSync(path),
+    fileKind: fileKindSync,
     readTextHead,
     countDataRows(path) {
       try {
@@ -70,7 +62,9 @@ export function createNodeConfigHost(env: NodeJS.ProcessEnv = process.env): Conf
         if (!stat.isFile()) return undefined;
         const cached = rowCache.get(path);
         if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.rows;
-        const rows = countRowsInText(readFileSync(path, 'utf8'), path);
+        const text = readRegularFileSync(path, MAX_READ_BYTES, true);
+        if (text === undefined) return undefined;
+        const rows = countRowsInText(text, path);
         rowCache.set(path, { mtimeMs: stat.mtimeMs, size: stat.size, rows });
         return rows;
       } catch {
@@ -94,7 +88,12 @@ export interface LoadedConfig {
 export async function loadConfigFile(path: string, host: ConfigHost = createNodeConfigHost()): Promise<LoadedConfig> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A config named as /dev/stdin, a FIFO or a folder would block or fail obscurely: refuse it.
+    const kind = fileKindSync(path);
+    if (kind !== undefined && kind !== 'file') throw new Error(`${kind === 'directory' ? 'it is a folder' : 'it is not a regular file (a device, FIFO or socket)'}; name a config file`);
+    const read = kind === 'file' ? readRegularFileSync(path, MAX_READ_BYTES, true) : undefined;
+    if (kind === 'file' && read === undefined) throw new Error(`it is unreadable or larger than ${MAX_READ_BYTES / 1024 / 1024} MiB`);
+    text = read ?? readFileSync(path, 'utf8');
   } catch (error) {
     const parsed = parseConfigText('', path);
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'config file not found' : `cannot read the config file: ${error instanceof Error ? error.message : String(error)}`;

@@ -7,6 +7,11 @@ export interface ConfigHost {
   /** Absolute path of `relative` as seen from the config file (absolute paths pass through). */
   resolvePath(fromConfigFile: string, relative: string): string;
   fileExists(path: string): boolean;
+  /**
+   * A regular file, a folder, or something else (a device such as /dev/stdin or /dev/zero, a FIFO,
+   * a socket), which is never read; undefined when it does not exist or the host cannot tell.
+   */
+  fileKind?(path: string): 'file' | 'directory' | 'other' | undefined;
   /** The first `maxBytes` bytes of a text file, or undefined when it cannot be read. */
   readTextHead(path: string, maxBytes: number): string | undefined;
   /** Data rows in a JSONL (non-empty lines) or CSV (rows after the header) file; undefined when unknown. */

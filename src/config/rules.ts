@@ -171,11 +171,12 @@ const warmupBoth: CrossFieldRule = (context, report) => {
   });
 };
 
-const REFERENCED_PATHS: readonly { path: string; what: string }[] = [
-  { path: 'data.train_file', what: 'training data file' },
-  { path: 'data.eval_file', what: 'evaluation data file' },
+/** `file`: the path must name a regular file (data and modules are read whole; a folder or a device is refused). */
+const REFERENCED_PATHS: readonly { path: string; what: string; file?: true }[] = [
+  { path: 'data.train_file', what: 'training data file', file: true },
+  { path: 'data.eval_file', what: 'evaluation data file', file: true },
   { path: 'data.tokenizer', what: 'tokenizer folder' },
-  { path: 'trainer', what: 'trainer module' },
+  { path: 'trainer', what: 'trainer module', file: true },
   { path: 'model.from_pretrained', what: 'pretrained model folder' },
 ];
 
@@ -186,11 +187,21 @@ function valueAt(config: TrainerConfig, path: string): unknown {
 }
 
 const referencedFilesExist: CrossFieldRule = (context, report) => {
-  for (const { path, what } of REFERENCED_PATHS) {
+  for (const { path, what, file } of REFERENCED_PATHS) {
     const relative = valueAt(context.config, path);
     if (typeof relative !== 'string' || !context.usable(path)) continue;
     const resolved = context.host.resolvePath(context.parsed.fileName, relative);
-    if (context.host.fileExists(resolved)) continue;
+    if (context.host.fileExists(resolved)) {
+      const kind = file ? context.host.fileKind?.(resolved) : undefined;
+      if (kind === 'directory' || kind === 'other') {
+        report({
+          code: 'FTS216',
+          range: valueRange(context, path),
+          message: `${what} ${relative} is ${kind === 'directory' ? 'a folder' : 'not a regular file (a device, FIFO or socket: reading it could block forever)'}; name a file${resolved !== relative ? ` (resolved to ${resolved})` : ''}`,
+        });
+      }
+      continue;
+    }
     // A Hub id is not a path: hubModelInCache reports on it.
     if (path === 'model.from_pretrained' && context.host.lookupHubModel?.(relative, context.parsed.fileName)) continue;
     report({

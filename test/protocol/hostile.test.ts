@@ -4,6 +4,7 @@
  * be answered, with located diagnostics, and the server must stay up.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +29,9 @@ describe('hostile configs in the workspace', () => {
     root = copyFixtures();
     writeFileSync(join(root, 'override-ws/bomb.trainer.yaml'), aliasLadder());
     writeFileSync(join(root, 'override-ws/long.trainer.json'), jsonLongList(200_000));
+    execFileSync('mkfifo', [join(root, 'override-ws/pipe.jsonl')]);
+    // A FIFO named like a config: the workspace scan must not block opening it.
+    execFileSync('mkfifo', [join(root, 'override-ws/fifo.trainer.yaml')]);
     client = await LspTestClient.start({ rootPath: root, initializationOptions: { diagnosticsDelayMs: 10 } });
   });
 
@@ -68,5 +72,29 @@ describe('hostile configs in the workspace', () => {
     const hover = await within(30_000, 'hover', client.hover(uri, { line: 0, character: 3 }));
     assert.ok(hover, 'hover on `data` answers (a stack overflow made every feature null)');
     assert.ok((await within(30_000, 'symbols', client.symbols(uri)))?.length);
+  });
+
+  it('puts FTS216 on /dev/stdin and a FIFO named as data files, and keeps answering (failure 2)', async () => {
+    const uri = pathToUri(join(root, 'override-ws/special.trainer.yaml'));
+    const text = 'data:\n  train_file: /dev/stdin\n  eval_file: pipe.jsonl\ntraining_args:\n  eval_strategy: epoch\n';
+    await client.open(uri, 'yaml', text);
+    const { diagnostics } = await within(30_000, 'diagnostics of the special files', client.diagnosticsForVersion(uri, 1));
+    const special = diagnostics.filter((d) => d.code === 'FTS216');
+    assert.deepEqual(
+      special.map((d) => d.range.start),
+      [
+        { line: 1, character: 14 },
+        { line: 2, character: 13 },
+      ],
+    );
+    assert.match(special[0].message, /training data file \/dev\/stdin is not a regular file/);
+    // The server's stdin is the protocol itself: had it been read, nothing below would be answered.
+    const completion = await within(30_000, 'completion', client.completion(uri, { line: 5, character: 0 }));
+    assert.ok(completion && 'items' in completion && completion.items.length > 0);
+    const other = pathToUri(join(root, 'sentiment.trainer.yaml'));
+    await client.open(other, 'yaml', readFileSync(join(root, 'sentiment.trainer.yaml'), 'utf8'));
+    assert.ok(await within(30_000, 'hover elsewhere', client.hover(other, { line: 3, character: 4 })));
+    const script = pathToUri(join(root, 'override-ws/accum_trainer.ts'));
+    assert.ok(await within(30_000, 'code lens (scans the workspace, FIFO config included)', client.codeLenses(script)));
   });
 });

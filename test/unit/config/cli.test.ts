@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,4 +89,36 @@ test('validate lists at most 1,000 problems of a 200,000-item list, then says ho
     assert.match(lines[1000], /: error: 199,00\d more problems are not listed .*\[FTS007\]$/);
     assert.doesNotMatch(stderr, /RangeError|call stack/);
   });
+});
+
+test('validate puts FTS216 on data files that are a FIFO, /dev/stdin, /dev/zero or a folder, without reading them (issue 10, failure 2)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fts-cli-'));
+  try {
+    execFileSync('mkfifo', [join(dir, 'pipe.jsonl')]);
+    const cases: [value: string, kind: RegExp][] = [
+      ['pipe.jsonl', /not a regular file/],
+      ['/dev/stdin', /not a regular file/],
+      ['/dev/zero', /not a regular file/],
+      ['.', /is a folder/],
+    ];
+    for (const [value, kind] of cases) {
+      const path = join(dir, 'special.trainer.yaml');
+      writeFileSync(path, `data:\n  train_file: ${value}\n  eval_file: pipe.jsonl\ntrainer: /dev/zero\n`);
+      const { code, stdout } = cliWithin(30_000, path);
+      assert.equal(code, 1, `validate finished for ${value}: ${stdout}`);
+      const train = stdout.split('\n').find((line) => line.startsWith(`${path}:2:15: error: training data file ${value} is`));
+      assert.ok(train, stdout);
+      assert.match(train, kind);
+      assert.match(train, /\[FTS216\]$/);
+      assert.match(stdout, /:3:14: error: evaluation data file pipe\.jsonl is not a regular file/);
+      assert.match(stdout, /:4:10: error: trainer module \/dev\/zero is not a regular file/);
+    }
+    const fifoConfig = join(dir, 'fifo.trainer.yaml');
+    execFileSync('mkfifo', [fifoConfig]);
+    const { code, stdout } = cliWithin(30_000, fifoConfig);
+    assert.equal(code, 1);
+    assert.match(stdout, /fifo\.trainer\.yaml:1:1: error: cannot read the config file: it is not a regular file.*\[FTS005\]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

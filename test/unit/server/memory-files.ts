@@ -14,8 +14,8 @@ export function createMemoryFiles(files: Record<string, string>, mtimeMs = 1): F
     stat(path) {
       const normal = posix.normalize(path);
       const text = byPath.get(normal);
-      if (text !== undefined) return { isDirectory: false, size: Buffer.byteLength(text), mtimeMs };
-      return isDir(normal) ? { isDirectory: true, size: 0, mtimeMs } : undefined;
+      if (text !== undefined) return { isDirectory: false, isFile: true, size: Buffer.byteLength(text), mtimeMs };
+      return isDir(normal) ? { isDirectory: true, isFile: false, size: 0, mtimeMs } : undefined;
     },
     listDirectory(path) {
       const normal = posix.normalize(path);
