@@ -1,5 +1,6 @@
 /** Builds a full TrainerConfig (schema defaults applied) from a partial one, for data and model tests. */
-import { Value } from '@sinclair/typebox/value';
+import { applyDefaults, shapeOf } from '../../../../src/config/schema-shape';
+import type { JsonValue } from '../../../../src/config/tree';
 import { TrainerConfigSchema, type TrainerConfig } from '../../../../src/config/schema';
 
 export interface PartialConfig {
@@ -10,6 +11,6 @@ export interface PartialConfig {
 
 export function makeConfig(partial: PartialConfig): TrainerConfig {
   const raw = { model: {}, training_args: {}, loss_kwargs: {}, ...partial };
-  // Defaults only: the schema's Unsafe enums cannot be checked by Value.Errors, and the tests pass valid values.
-  return Value.Default(TrainerConfigSchema, Value.Clone(raw)) as TrainerConfig;
+  // The defaults the validator applies (TypeBox's Value.Default cannot walk the schema's Unsafe enums).
+  return applyDefaults(shapeOf(TrainerConfigSchema), structuredClone(raw) as JsonValue) as TrainerConfig;
 }

@@ -1,7 +1,8 @@
 /** A bare training loop (Adam, cross-entropy) over a shipped example, to check its data are learnable. */
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Value } from '@sinclair/typebox/value';
+import { applyDefaults, shapeOf } from '../../../../src/config/schema-shape';
+import type { JsonValue } from '../../../../src/config/tree';
 import * as tf from '@tensorflow/tfjs';
 import { parse } from 'yaml';
 import { TrainerConfigSchema, type TrainerConfig } from '../../../../src/config/schema';
@@ -11,7 +12,8 @@ import type { TrainableModel } from '../../../../src/trainer/types';
 
 export async function loadExampleConfig(path: string): Promise<TrainerConfig> {
   const raw = parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  return Value.Default(TrainerConfigSchema, { loss_kwargs: {}, ...raw }) as TrainerConfig;
+  // The defaults the validator applies (TypeBox's Value.Default cannot walk the schema's Unsafe enums).
+  return applyDefaults(shapeOf(TrainerConfigSchema), { loss_kwargs: {}, ...raw } as JsonValue) as TrainerConfig;
 }
 
 export interface ExampleRun {
