@@ -9,15 +9,30 @@ export interface FeatureStats {
   std: number[];
 }
 
-/** Every column whose values are all numbers, except the label, in file order. */
+/**
+ * Feature columns when `data.feature_columns` is not given: every column but the label whose values
+ * are mostly numbers. A cell in such a column that is not a finite number (NaN, Infinity, empty,
+ * null) is an error at its position: dropping the column instead would silently train on less.
+ */
 export function detectNumericColumns(table: RawTable, labelColumn: string): string[] {
-  const columns = table.columns.filter(
-    (column) => column !== labelColumn && table.rows.every((row) => numericValue(row.values[column]) !== undefined),
-  );
+  const columns = table.columns.filter((column) => column !== labelColumn && mostlyNumeric(table, column));
   if (columns.length === 0) {
     throw new DataError(table.file, 1, 1, `no numeric feature columns besides "${labelColumn}"; set data.feature_columns`);
   }
+  for (const column of columns) {
+    const bad = table.rows.find((row) => numericValue(row.values[column]) === undefined);
+    if (bad) {
+      throw rowError(table, bad, column, `a finite number: the other values of "${column}" are numbers, so it is a feature column. Fix the value, or set data.feature_columns to the columns to use`);
+    }
+  }
   return columns;
+}
+
+/** More than half of the rows hold a finite number in the column. */
+function mostlyNumeric(table: RawTable, column: string): boolean {
+  let numbers = 0;
+  for (const row of table.rows) if (numericValue(row.values[column]) !== undefined) numbers++;
+  return numbers * 2 > table.rows.length;
 }
 
 /** Row-major [rows, columns] raw feature values; a non-numeric cell is a DataError. */

@@ -41,8 +41,8 @@ export interface PrepareOptions {
 export async function prepareData(config: TrainerConfig, configDir: string, options: PrepareOptions = {}): Promise<PreparedData> {
   const { data, model } = config;
   const task: Task = model.num_labels === 1 ? 'regression' : 'classification';
-  const train = await readTable(resolve(configDir, data.train_file));
-  const evalTable = data.eval_file ? await readTable(resolve(configDir, data.eval_file)) : undefined;
+  const train = await readTable(resolve(configDir, data.train_file), { key: 'data.train_file' });
+  const evalTable = data.eval_file ? await readTable(resolve(configDir, data.eval_file), { key: 'data.eval_file' }) : undefined;
   const tables = evalTable ? [train, evalTable] : [train];
   for (const table of tables) requireColumn(table, data.label_column, 'data.label_column');
 

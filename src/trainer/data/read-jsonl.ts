@@ -1,11 +1,11 @@
 import { DataError } from './errors';
 import type { RawRow, RawTable } from './table';
 
-/** Parses JSON Lines: one object per non-blank line. */
+/** Parses JSON Lines: one object per non-blank line. A UTF-8 byte-order mark is dropped, as the CSV reader does. */
 export function parseJsonl(file: string, text: string): RawTable {
   const rows: RawRow[] = [];
   const columns = new Set<string>();
-  const lines = text.split('\n');
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index].replace(/\r$/, '');
     if (raw.trim() === '') continue;
