@@ -8,7 +8,7 @@ import type { RunOptions } from '../trainer/run';
 
 const TRAIN_WORKER = 'finetune-studio-train';
 
-export type TrainWorkerRun = Pick<RunOptions, 'configPath' | 'resume' | 'maxSteps' | 'backend' | 'overwriteOutputDir' | 'allowUserCode' | 'offline'>;
+export type TrainWorkerRun = Pick<RunOptions, 'configPath' | 'resume' | 'maxSteps' | 'backend' | 'overwriteOutputDir' | 'allowUserCode' | 'workspaceRoot' | 'offline'>;
 
 export interface TrainWorkerData {
   kind: typeof TRAIN_WORKER;

@@ -1,5 +1,7 @@
 /**
  * `finetune-studio train <config> [--json] [--ipc] [--resume[=<ckpt>]] [--max-steps N] [--backend B]`
+ *   `[--no-user-code [--workspace-root <dir>]]`: an untrusted workspace's run: no custom trainer module,
+ *   and output_dir only inside <dir> (default: the config's folder).
  *
  * In a terminal: a live progress bar, eval tables and checkpoint lines. `--json`: one event per
  * line on stdout. `--ipc`: the child-process mode the extension uses (events over the IPC
@@ -27,10 +29,12 @@ export interface TrainCliOptions {
   backend?: BackendName;
   overwriteOutputDir?: boolean;
   verbose?: boolean;
-  /** --no-user-code: refuse configs that load a custom trainer module (untrusted workspaces). */
+  /** --no-user-code: refuse configs that load a custom trainer module (untrusted workspaces), and output_dir outside the workspace. */
   allowUserCode?: boolean;
   /** --offline: Hub models from the cache only (as HF_HUB_OFFLINE=1). */
   offline?: boolean;
+  /** --workspace-root <dir>: the folder an untrusted run may write in (default: the config's folder). */
+  workspaceRoot?: string;
 }
 
 export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
@@ -58,6 +62,12 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
       case '--offline':
         options.offline = true;
         break;
+      case '--workspace-root': {
+        const dir = value();
+        if (!dir) return '--workspace-root needs a folder';
+        options.workspaceRoot = dir;
+        break;
+      }
       case '--overwrite-output-dir':
         options.overwriteOutputDir = true;
         break;
@@ -86,7 +96,7 @@ export function parseTrainArgs(argv: string[]): TrainCliOptions | string {
 export async function runTrain(argv: string[]): Promise<number> {
   const parsed = parseTrainArgs(argv);
   if (typeof parsed === 'string') {
-    process.stderr.write(`finetune-studio train: ${parsed}\nUsage: finetune-studio train <config> [--json] [--resume[=<ckpt>]] [--overwrite-output-dir] [--max-steps N] [--backend B] [--verbose]\n`);
+    process.stderr.write(`finetune-studio train: ${parsed}\nUsage: finetune-studio train <config> [--json] [--resume[=<ckpt>]] [--overwrite-output-dir] [--max-steps N] [--backend B] [--verbose] [--no-user-code [--workspace-root <dir>]]\n`);
     return 2;
   }
   const ipc = parsed.ipc && typeof process.send === 'function';
@@ -107,6 +117,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       backend: parsed.backend,
       overwriteOutputDir: parsed.overwriteOutputDir,
       allowUserCode: parsed.allowUserCode,
+      workspaceRoot: parsed.workspaceRoot,
       offline: parsed.offline,
     },
     emit,

@@ -34,6 +34,8 @@ export {
 export type { ValidationResult } from './validate';
 export { validateParsedConfig, validateConfigText, validateConfigValue } from './validate';
 export { columnsFromHead, columnsFromText, splitCsvLine, COLUMN_HEAD_BYTES } from './data-columns';
+export type { DataFormat } from './data-formats';
+export { CSV_EXTENSIONS, JSONL_EXTENSIONS, dataFormatOf, unknownFormatMessage } from './data-formats';
 export type { RenamedHfKey, UnsupportedHfKey } from './hf-keys';
 export { RENAMED_HF_KEYS, UNSUPPORTED_HF_KEYS, findRenamedHfKey, findUnsupportedHfKey } from './hf-keys';
 export type { RuleContext, CrossFieldRule } from './rules';

@@ -13,6 +13,7 @@ import type { TrainerConfig } from './schema';
 import { closestMatch } from './suggest';
 import { columnsFromHead, COLUMN_HEAD_BYTES } from './data-columns';
 import { readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
+import { unknownFormatMessage } from './data-formats';
 import { getProperty, type ObjectNode, type PropertyNode, type ScalarValue } from './tree';
 
 /** What a rule sees: the config with defaults, where keys were written, and which values were rejected. */
@@ -180,6 +181,16 @@ const REFERENCED_PATHS: readonly { path: string; what: string; file?: true }[] =
   { path: 'model.from_pretrained', what: 'pretrained model folder' },
 ];
 
+
+const DATA_FILES = ['data.train_file', 'data.eval_file'] as const;
+
+/** A data file that is there and regular: only those are read for rows and columns (a FIFO would block the read). */
+function readableDataFile(context: RuleContext, resolved: string): boolean {
+  if (!context.host.fileExists(resolved)) return false;
+  const kind = context.host.fileKind?.(resolved);
+  return kind === undefined || kind === 'file';
+}
+
 function valueAt(config: TrainerConfig, path: string): unknown {
   let value: unknown = config;
   for (const key of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
@@ -285,12 +296,34 @@ const hfCheckpointChecks: CrossFieldRule = (context, report) => {
   }
 };
 
+const dataFilesHaveKnownFormat: CrossFieldRule = (context, report) => {
+  for (const path of DATA_FILES) {
+    const relative = valueAt(context.config, path);
+    if (typeof relative !== 'string' || !context.usable(path)) continue;
+    const message = unknownFormatMessage(relative, `\`${path}\``);
+    if (message) report({ code: 'FTS217', range: valueRange(context, path), message: `${relative}: ${message}` });
+  }
+};
+
+const outputDirIsAFolder: CrossFieldRule = (context, report) => {
+  const outputDir = context.config.training_args.output_dir;
+  if (typeof outputDir !== 'string' || outputDir === '' || !context.usable(`${TA}.output_dir`)) return;
+  const resolved = context.host.resolvePath(context.parsed.fileName, outputDir);
+  const kind = context.host.fileKind?.(resolved);
+  if (kind !== 'file' && kind !== 'other') return;
+  report({
+    code: 'FTS218',
+    range: valueRange(context, `${TA}.output_dir`),
+    message: `\`output_dir\` ${outputDir} names an existing ${kind === 'file' ? 'file' : 'device, FIFO or socket'} (${resolved}), not a folder; choose a folder path for checkpoints and metrics`,
+  });
+};
+
 const dataFilesHaveRows: CrossFieldRule = (context, report) => {
-  for (const path of ['data.train_file', 'data.eval_file']) {
+  for (const path of DATA_FILES) {
     const relative = valueAt(context.config, path);
     if (typeof relative !== 'string' || !context.usable(path)) continue;
     const resolved = context.host.resolvePath(context.parsed.fileName, relative);
-    if (!context.host.fileExists(resolved) || context.host.countDataRows(resolved) !== 0) continue;
+    if (!readableDataFile(context, resolved) || context.host.countDataRows(resolved) !== 0) continue;
     report({ code: 'FTS211', range: valueRange(context, path), message: `${relative} has no data rows` });
   }
 };
@@ -301,7 +334,7 @@ const intervalsWithinRun: CrossFieldRule = (context, report) => {
   const inputs = ['data.train_file', `${TA}.per_device_train_batch_size`, `${TA}.gradient_accumulation_steps`, `${TA}.num_train_epochs`, `${TA}.max_steps`, `${TA}.dataloader_drop_last`];
   if (!context.usable(...inputs) || typeof config.data.train_file !== 'string') return;
   const trainPath = context.host.resolvePath(context.parsed.fileName, config.data.train_file);
-  const rows = context.host.fileExists(trainPath) ? context.host.countDataRows(trainPath) : undefined;
+  const rows = readableDataFile(context, trainPath) ? context.host.countDataRows(trainPath) : undefined;
   if (rows === undefined || rows === 0) return;
   const { totalSteps } = computeTotalSteps(config, rows);
   const runDescription =
@@ -412,7 +445,7 @@ const columnsExist: CrossFieldRule = (context, report) => {
   const { data, model } = context.config;
   if (!context.usable('data.train_file', 'model.architecture') || typeof data.train_file !== 'string') return;
   const trainPath = context.host.resolvePath(context.parsed.fileName, data.train_file);
-  if (!context.host.fileExists(trainPath)) return;
+  if (!readableDataFile(context, trainPath)) return;
   const head = context.host.readTextHead(trainPath, COLUMN_HEAD_BYTES);
   const columns = head === undefined ? undefined : columnsFromHead(head, trainPath);
   if (!columns) return;
@@ -469,6 +502,8 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   warmupBoth,
   referencedFilesExist,
   hubModelInCache,
+  dataFilesHaveKnownFormat,
+  outputDirIsAFolder,
   dataFilesHaveRows,
   hfCheckpointChecks,
   intervalsWithinRun,

@@ -19,6 +19,7 @@ export interface SchemaShape {
   maximum?: number;
   exclusiveMinimum?: number;
   exclusiveMaximum?: number;
+  minLength?: number;
   default?: JsonValue;
   markdownDescription?: string;
   markdownEnumDescriptions?: readonly string[];

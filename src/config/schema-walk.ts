@@ -202,6 +202,10 @@ function walkScalar(context: WalkContext, node: ConfigNode, schema: SchemaShape,
     );
     return invalid(context, path);
   }
+  if (typeof value === 'string' && schema.minLength !== undefined && value.length < schema.minLength) {
+    report(context, node.range, 'FTS102', 'error', schema.minLength === 1 ? `${label(path)} must not be empty` : `${label(path)} must have at least ${schema.minLength} characters`);
+    return invalid(context, path);
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) {
       report(context, node.range, 'FTS102', 'error', `${label(path)} must be a finite number${describeBounds(schema)}`);

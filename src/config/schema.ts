@@ -135,12 +135,16 @@ export const ModelSchema = Type.Object(
     }),
     num_labels: Type.Integer({
       minimum: 1,
+      // A bound the trainer can honour: the head's weights, gradients and Adam moments grow with it,
+      // and a billion classes failed deep in tfjs with "Invalid typed array length".
+      maximum: 100_000,
       default: 2,
-      markdownDescription: 'Number of classes. `1` means regression (one output, MSE loss by default).',
+      markdownDescription: 'Number of classes (at most 100,000). `1` means regression (one output, MSE loss by default).',
       hfDiff: 'HF reads it from the model config (`AutoConfig.num_labels`).',
     }),
     from_pretrained: Type.Optional(
       Type.String({
+        minLength: 1,
         markdownDescription:
           'Checkpoint to fine-tune, a folder relative to the config file: a Hugging Face model folder (`config.json` with `model_type` ' +
           '`bert`, `roberta` or `distilbert`, `model.safetensors` or its shards, `tokenizer.json`), a checkpoint of this Trainer, ' +
@@ -200,10 +204,11 @@ export const ModelSchema = Type.Object(
 export const DataSchema = Type.Object(
   {
     train_file: Type.String({
+      minLength: 1,
       markdownDescription: 'Training data, JSONL or CSV, relative to the config file.',
       examples: ['data/train.jsonl'],
     }),
-    eval_file: Type.Optional(Type.String({ markdownDescription: 'Evaluation data, JSONL or CSV, relative to the config file.' })),
+    eval_file: Type.Optional(Type.String({ minLength: 1, markdownDescription: 'Evaluation data, JSONL or CSV, relative to the config file.' })),
     text_column: Type.String({ default: 'text', markdownDescription: 'Column holding the input text (text models).' }),
     label_column: Type.String({ default: 'label', markdownDescription: 'Column holding the label (class id, class name or regression target).' }),
     feature_columns: Type.Optional(
@@ -211,6 +216,7 @@ export const DataSchema = Type.Object(
     ),
     tokenizer: Type.Optional(
       Type.String({
+        minLength: 1,
         markdownDescription: 'Folder with a Hugging Face `tokenizer.json` to use instead of building a word tokenizer from the training data.',
       }),
     ),
@@ -253,6 +259,8 @@ const PositiveInt = (def: number, doc: string, hfDiff?: string) =>
 export const TrainingArgumentsSchema = Type.Object(
   {
     output_dir: Type.String({
+      // An empty path would silently mean the config's own folder.
+      minLength: 1,
       default: 'trainer_output',
       markdownDescription: 'Where checkpoints, `metrics.jsonl` and `trainer_state.json` go. Relative to the config file.',
     }),
@@ -389,6 +397,7 @@ export const TrainerConfigSchema = Type.Object(
     data: DataSchema,
     trainer: Type.Optional(
       Type.String({
+        minLength: 1,
         markdownDescription: 'Module (`.ts`/`.js`) whose default export extends `Trainer`, or that exports `computeLoss`. Relative to the config file.',
         examples: ['./my_trainer.ts'],
       }),

@@ -67,6 +67,47 @@ export function latestCheckpoint(outputDir: string): string | undefined {
   return listCheckpoints(outputDir).at(-1);
 }
 
+/** `.checkpoint-<step>.tmp-<pid>`, and `….old` (the previous folder of a step being saved again). */
+const TEMP_FOLDER = /^\.checkpoint-(\d+)\.tmp-(\d+)(\.old)?$/;
+
+function tempFolderName(step: number, pid: number): string {
+  return `.${checkpointName(step)}.tmp-${pid}`;
+}
+
+function isLiveProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/**
+ * Removes the temporary folders of saves that were killed, so they do not pile up. Folders of a
+ * live process other than this one are kept: nothing locks an output_dir, and a second run saving
+ * into it would lose its checkpoint. This process's own are stale: it calls this before it saves
+ * (and a container may give each run the same pid). A `.old` folder whose checkpoint is missing
+ * was killed between two renames of a re-save: it is that checkpoint, complete, and is put back.
+ * Returns the folders removed or restored.
+ */
+export function cleanStaleCheckpointTemps(outputDir: string): string[] {
+  if (!existsSync(outputDir)) return [];
+  const handled: string[] = [];
+  for (const entry of readdirSync(outputDir, { withFileTypes: true })) {
+    const match = TEMP_FOLDER.exec(entry.name);
+    if (!match || !entry.isDirectory()) continue;
+    const pid = Number(match[2]);
+    if (pid !== process.pid && isLiveProcess(pid)) continue;
+    const dir = join(outputDir, entry.name);
+    const finalDir = join(outputDir, checkpointName(Number(match[1])));
+    if (match[3] && !existsSync(finalDir) && existsSync(join(dir, TRAINER_STATE_FILE))) renameSync(dir, finalDir);
+    else rmSync(dir, { recursive: true, force: true });
+    handled.push(dir);
+  }
+  return handled;
+}
+
 function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }
@@ -79,7 +120,7 @@ function readJson<T>(path: string): T {
 export async function writeCheckpoint(outputDir: string, step: number, contents: CheckpointContents): Promise<string> {
   mkdirSync(outputDir, { recursive: true });
   const finalDir = join(outputDir, checkpointName(step));
-  const tempDir = join(outputDir, `.${checkpointName(step)}.tmp-${process.pid}`);
+  const tempDir = join(outputDir, tempFolderName(step, process.pid));
   rmSync(tempDir, { recursive: true, force: true });
   mkdirSync(tempDir);
   try {

@@ -3,7 +3,7 @@
  * load the model, load a custom trainer module, train, and report every step as events.
  * Used by the CLI in a terminal and by the child process the extension starts.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createNodeConfigHost, loadConfigFile } from '../cli/config-host';
 import { downloadTimeoutMs } from '../hub/env';
@@ -11,7 +11,7 @@ import { formatBytes } from '../hub/format';
 import { formatModelId } from '../hub/model-id';
 import { hubOptionsFromEnv } from '../hub/options';
 import { ensurePretrained } from '../hub/pretrained';
-import { formatProblem, hasErrors, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS, type TrainerConfig } from '../config';
+import { findProperty, formatProblem, hasErrors, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS, type TrainerConfig } from '../config';
 import type { MetricName } from '../config/schema';
 import { PROTOCOL_VERSION, type LogMessageEvent, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
 import { initBackend, type BackendName } from './backends';
@@ -25,6 +25,7 @@ import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
 import { prepareHfData } from './data/prepare-hf';
 import { loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
 import { createModel } from './models';
+import { prepareOutputDir } from './output-dir';
 import { resolveLoggingDir, TensorBoardSink } from './reporting';
 import { loadTokenizer } from './tokenizer';
 import { Trainer } from './trainer';
@@ -43,6 +44,11 @@ export interface RunOptions {
   allowUserCode?: boolean;
   /** Start afresh even if output_dir holds checkpoints (HF's --overwrite_output_dir). */
   overwriteOutputDir?: boolean;
+  /**
+   * When user code is not allowed (an untrusted workspace), output_dir must lie inside this folder;
+   * default: the config file's folder.
+   */
+  workspaceRoot?: string;
   /** Where events go besides metrics.jsonl (terminal, JSON lines, IPC). */
   events: EventSink;
   /** The public module custom trainers import as `finetune-studio`. */
@@ -127,7 +133,15 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     const args = config.training_args;
     const outputDir = resolve(configDir, args.output_dir);
     const resumeFrom = resolveResume(outputDir, options.resume ?? args.resume_from_checkpoint ?? undefined, configDir);
-    prepareOutputDir(outputDir, config, resumeFrom);
+    const outputDirNode = findProperty(loaded.parsed, ['training_args', 'output_dir']);
+    const outputDirStart = (outputDirNode?.value ?? outputDirNode)?.range.start;
+    prepareOutputDir({
+      outputDir,
+      location: { file: configPath, line: (outputDirStart?.line ?? 0) + 1, column: (outputDirStart?.character ?? 0) + 1 },
+      resumeFrom,
+      overwrite: config.training_args.overwrite_output_dir,
+      confineTo: options.allowUserCode === false ? resolve(options.workspaceRoot ?? configDir) : undefined,
+    });
 
     metricsLog = new JsonlEventLog(join(outputDir, 'metrics.jsonl'));
     const reporting = createReporting(config, { configDir, outputDir, started }, (text) => sink.emit({ type: 'message', time: Date.now(), level: 'warning', text }));
@@ -390,34 +404,14 @@ function resolveResume(outputDir: string, request: string | boolean | undefined,
   return dir;
 }
 
-/** Refuses to mix a fresh run into an old one's checkpoints, unless overwrite_output_dir says so. */
-function prepareOutputDir(outputDir: string, config: TrainerConfig, resumeFrom: string | undefined): void {
-  mkdirSync(outputDir, { recursive: true });
-  if (resumeFrom) return;
-  const existing = listCheckpoints(outputDir);
-  if (existing.length === 0) {
-    rmSync(join(outputDir, 'metrics.jsonl'), { force: true });
-    return;
-  }
-  if (!config.training_args.overwrite_output_dir) {
-    throw new TrainerError(
-      `${outputDir} already holds ${existing.length} checkpoint(s) (latest ${basename(existing.at(-1) ?? '')}). Resume with --resume, set training_args.overwrite_output_dir: true to start afresh, or choose another output_dir.`,
-    );
-  }
-  for (const entry of readdirSync(outputDir)) {
-    if (entry.startsWith('checkpoint-') || entry === 'metrics.jsonl' || entry === 'trainer_state.json') {
-      rmSync(join(outputDir, entry), { recursive: true, force: true });
-    }
-  }
-}
-
 function describeAsyncFailure(failure: { error?: unknown; origin?: string }, module: TrainerModule | undefined): RunError {
   const described = describeError(failure.error, module);
   return { ...described, message: `${failure.origin ?? 'An error in user code'}: ${described.message}` };
 }
 
 function describeError(error: unknown, module: TrainerModule | undefined): RunError {
-  const message = error instanceof Error ? error.message : String(error);
+  // A DataError's message starts with its location; the location travels apart, so readers show it once.
+  const message = error instanceof DataError ? error.detail : error instanceof Error ? error.message : String(error);
   const stack = error instanceof Error ? error.stack : undefined;
   let location: SourceLocation | undefined;
   if (error instanceof TrainerError) location = error.location;

@@ -1,36 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { isTrainerEvent } from '../../../src/protocol/guards';
-import type { TrainerEvent } from '../../../src/protocol/events';
+import { join } from 'node:path';
 import { writeConfig } from '../trainer/run/fixtures';
-
-const CLI = resolve(__dirname, '../../../src/cli/main.ts');
-
-/** Starts the real CLI; `onEvent` sees each --json line as it arrives. */
-function startCli(args: string[], onEvent: (event: TrainerEvent, child: ReturnType<typeof spawn>) => void = () => {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: TrainerEvent[] = [];
-  const badLines: string[] = [];
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      const parsed: unknown = JSON.parse(line);
-      if (isTrainerEvent(parsed)) {
-        events.push(parsed);
-        onEvent(parsed, child);
-      } else badLines.push(line);
-    } catch {
-      badLines.push(line);
-    }
-  });
-  const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-  return { child, events, badLines, exited, stderr: () => stderr };
-}
+import { startCli } from './cli-process';
 
 test('train --json prints valid events, one per line, the same ones metrics.jsonl holds', async () => {
   const { path, outputDir } = writeConfig();
