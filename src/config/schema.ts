@@ -262,11 +262,13 @@ export const TrainingArgumentsSchema = Type.Object(
       // An empty path would silently mean the config's own folder.
       minLength: 1,
       default: 'trainer_output',
-      markdownDescription: 'Where checkpoints, `metrics.jsonl` and `trainer_state.json` go. Relative to the config file.',
+      markdownDescription:
+        'Where checkpoints, `metrics.jsonl` and `trainer_state.json` go. Relative to the config file. A non-empty folder that is not a run of this trainer is refused unless `overwrite_output_dir` is set; a run from an untrusted workspace may write only inside the config\'s folder.',
     }),
     overwrite_output_dir: Type.Boolean({
       default: false,
-      markdownDescription: 'Start afresh even if `output_dir` holds checkpoints. Otherwise a non-empty `output_dir` without `resume_from_checkpoint` is an error.',
+      markdownDescription:
+        'Start afresh even if `output_dir` holds checkpoints (they are deleted), or write into a non-empty folder that is not a run of this trainer. Otherwise either is an error unless resuming.',
     }),
     run_name: Type.Optional(Type.String({ markdownDescription: 'Display name of the run in the dashboard. Defaults to the `output_dir` folder name.' })),
     num_train_epochs: Type.Number({ exclusiveMinimum: 0, default: 3, markdownDescription: 'Epochs to train (fractions allowed). Ignored when `max_steps` > 0.' }),

@@ -135,7 +135,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     const resumeFrom = resolveResume(outputDir, options.resume ?? args.resume_from_checkpoint ?? undefined, configDir);
     const outputDirNode = findProperty(loaded.parsed, ['training_args', 'output_dir']);
     const outputDirStart = (outputDirNode?.value ?? outputDirNode)?.range.start;
-    prepareOutputDir({
+    const { cleaned } = prepareOutputDir({
       outputDir,
       location: { file: configPath, line: (outputDirStart?.line ?? 0) + 1, column: (outputDirStart?.character ?? 0) + 1 },
       resumeFrom,
@@ -151,6 +151,9 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     sink.addFirst(metricsLog);
     options.onMetricsLog?.(metricsLog.path);
     for (const note of reporting.notes) sink.emit(note);
+    if (cleaned.length > 0) {
+      sink.emit({ type: 'message', time: Date.now(), level: 'info', text: `Removed ${cleaned.length} temporary checkpoint folder(s) left by a killed save: ${cleaned.map((dir) => basename(dir)).join(', ')}` });
+    }
 
     const backend = await initBackend({ backend: config.backend, threads: config.threads }, (text) =>
       sink.emit({ type: 'message', time: Date.now(), level: text.startsWith('backend auto: skipped') ? 'debug' : 'warning', text }),
