@@ -37,15 +37,7 @@ export function prepareOutputDir(request: OutputDirRequest): PreparedOutputDir {
   const fail = (message: string): never => {
     throw new TrainerError(message, location);
   };
-  if (request.confineTo !== undefined) {
-    const root = realPathOf(request.confineTo);
-    const target = realPathOf(outputDir);
-    if (!isInside(root, target)) {
-      fail(
-        `Refused: output_dir ${outputDir} is outside ${root}, the folder of the config. A run from an untrusted workspace writes only inside it; choose an output_dir there, or trust the workspace.`,
-      );
-    }
-  }
+  if (request.confineTo !== undefined) refuseOutside(request.confineTo, outputDir, 'output_dir', location);
   createFolder(outputDir, fail);
   const cleaned = cleanStaleCheckpointTemps(outputDir);
   if (request.resumeFrom) return { cleaned };
@@ -70,6 +62,19 @@ export function prepareOutputDir(request: OutputDirRequest): PreparedOutputDir {
     }
   }
   return { cleaned };
+}
+
+/**
+ * An untrusted run writes only inside `root` (the config's folder, or the workspace the editor names):
+ * a TrainerError at `location` when `path` (symbolic links followed) leads elsewhere.
+ */
+export function refuseOutside(root: string, path: string, key: string, location: SourceLocation): void {
+  const realRoot = realPathOf(root);
+  if (isInside(realRoot, realPathOf(path))) return;
+  throw new TrainerError(
+    `Refused: ${key} ${path} is outside ${realRoot}, the folder of the config. A run from an untrusted workspace writes only inside it; choose a ${key} there, or trust the workspace.`,
+    location,
+  );
 }
 
 /**

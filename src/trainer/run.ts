@@ -11,7 +11,7 @@ import { formatBytes } from '../hub/format';
 import { formatModelId } from '../hub/model-id';
 import { hubOptionsFromEnv } from '../hub/options';
 import { ensurePretrained } from '../hub/pretrained';
-import { findProperty, formatProblem, hasErrors, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS, type TrainerConfig } from '../config';
+import { findProperty, formatProblem, hasErrors, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS, type ParsedConfig, type TrainerConfig } from '../config';
 import type { MetricName } from '../config/schema';
 import { PROTOCOL_VERSION, type LogMessageEvent, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
 import { initBackend, type BackendName } from './backends';
@@ -25,7 +25,7 @@ import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
 import { prepareHfData } from './data/prepare-hf';
 import { loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
 import { createModel } from './models';
-import { prepareOutputDir } from './output-dir';
+import { prepareOutputDir, refuseOutside } from './output-dir';
 import { resolveLoggingDir, TensorBoardSink } from './reporting';
 import { loadTokenizer } from './tokenizer';
 import { Trainer } from './trainer';
@@ -133,18 +133,17 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     const args = config.training_args;
     const outputDir = resolve(configDir, args.output_dir);
     const resumeFrom = resolveResume(outputDir, options.resume ?? args.resume_from_checkpoint ?? undefined, configDir);
-    const outputDirNode = findProperty(loaded.parsed, ['training_args', 'output_dir']);
-    const outputDirStart = (outputDirNode?.value ?? outputDirNode)?.range.start;
+    const confineTo = options.allowUserCode === false ? resolve(options.workspaceRoot ?? configDir) : undefined;
     const { cleaned } = prepareOutputDir({
       outputDir,
-      location: { file: configPath, line: (outputDirStart?.line ?? 0) + 1, column: (outputDirStart?.character ?? 0) + 1 },
+      location: keyLocation(loaded.parsed, configPath, 'output_dir'),
       resumeFrom,
       overwrite: config.training_args.overwrite_output_dir,
-      confineTo: options.allowUserCode === false ? resolve(options.workspaceRoot ?? configDir) : undefined,
+      confineTo,
     });
 
     metricsLog = new JsonlEventLog(join(outputDir, 'metrics.jsonl'));
-    const reporting = createReporting(config, { configDir, outputDir, started }, (text) => sink.emit({ type: 'message', time: Date.now(), level: 'warning', text }));
+    const reporting = createReporting(config, { configDir, outputDir, started, confineTo, loggingDirAt: keyLocation(loaded.parsed, configPath, 'logging_dir') }, (text) => sink.emit({ type: 'message', time: Date.now(), level: 'warning', text }));
     tensorBoard = reporting.tensorBoard;
     // On disk first (metrics.jsonl, then TensorBoard): whoever hears of an event can then find it there.
     if (tensorBoard) sink.addFirst(tensorBoard);
@@ -255,9 +254,16 @@ async function resolvePretrained(value: string, configDir: string, env: NodeJS.P
  * `report_to`: the TensorBoard sink when asked for, and what the run log should say about it;
  * names this trainer does not offer (wandb, mlflow, ...) are a warning there too, never dropped silently.
  */
+/** Where `training_args.<key>` is written in the config (its value), or the config's first line when it is not. */
+function keyLocation(parsed: ParsedConfig, configPath: string, key: string): SourceLocation {
+  const property = findProperty(parsed, ['training_args', key]);
+  const start = (property?.value ?? property)?.range.start;
+  return { file: configPath, line: (start?.line ?? 0) + 1, column: (start?.character ?? 0) + 1 };
+}
+
 function createReporting(
   config: TrainerConfig,
-  run: { configDir: string; outputDir: string; started: number },
+  run: { configDir: string; outputDir: string; started: number; confineTo?: string; loggingDirAt: SourceLocation },
   warn: (text: string) => void,
 ): { tensorBoard?: TensorBoardSink; notes: LogMessageEvent[] } {
   const note = (level: LogMessageEvent['level'], text: string): LogMessageEvent => ({ type: 'message', time: Date.now(), level, text });
@@ -267,6 +273,8 @@ function createReporting(
   );
   if (!integrations.includes('tensorboard')) return { notes };
   const logDir = resolveLoggingDir({ loggingDir: config.training_args.logging_dir, configDir: run.configDir, outputDir: run.outputDir, startTime: new Date(run.started) });
+  // TensorBoard files are written too: an untrusted config may not send them out of its folder either.
+  if (run.confineTo !== undefined) refuseOutside(run.confineTo, logDir, 'logging_dir', run.loggingDirAt);
   notes.push(note('info', `TensorBoard event files go to ${logDir} (view with: tensorboard --logdir ${dirname(logDir)})`));
   return { tensorBoard: new TensorBoardSink({ logDir: () => logDir, onError: warn }), notes };
 }

@@ -142,3 +142,15 @@ test('overwrite_output_dir clears temporary folders too', async () => {
   assert.equal((await run(path)).end.status, 'completed');
   assert.deepEqual(readdirSync(outputDir).filter((name) => name.startsWith('.')), []);
 });
+
+test('an untrusted run refuses a TensorBoard logging_dir outside the config folder, and creates nothing there', async () => {
+  const { dir } = writeConfig();
+  const outside = join(dir, '..', `tb-${dir.split('-').at(-1)}`);
+  const { path } = writeConfig({ trainingArgs: { report_to: 'tensorboard', logging_dir: outside } });
+  const { end } = await run(path, { allowUserCode: false });
+  assert.equal(end.status, 'failed');
+  assert.match(end.error?.message ?? '', /Refused: logging_dir .*tb-.* is outside/);
+  assert.equal(end.error?.location?.line, readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes('logging_dir')) + 1);
+  assert.ok(!existsSync(outside));
+  assert.equal((await run(path)).end.status, 'completed', 'a trusted run may write there');
+});
