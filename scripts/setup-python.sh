@@ -15,6 +15,7 @@ fi
 python3 -m venv "$VENV"
 # The CPU build of torch: the default Linux wheel pulls gigabytes of CUDA libraries.
 # --retries 0: where the default index is unreachable (offline, local index in pip.conf), fail over at once.
-"$PY" -m pip install -q --disable-pip-version-check --retries 0 -r scripts/requirements-reference.txt >&2
+"$PY" -m pip install -q --disable-pip-version-check --retries 0 -r scripts/requirements-reference.txt 2>&1 \
+  | grep -v "is ignored: it is neither a file nor a directory" >&2 || true
 "$PY" -c "$check"
 echo "$PY"
