@@ -2,10 +2,9 @@
  * What every service gets besides the document: file access (open buffers over the disk) and
  * the ConfigHost that validation reads data files through. One per server, no module state.
  */
-import { isAbsolute, resolve, dirname } from 'node:path';
 import { describeError, parseConfigText, type ConfigHost, type ParsedConfig } from '../src/config/index';
 import type { FileAccess } from './files';
-import { countRowsInText } from '../src/cli/config-host';
+import { countRowsInText, createFileConfigHost } from '../src/cli/config-host';
 import { createHubCacheView, type HubCacheView } from '../src/hub/cache-view';
 import { createHubModelLookup } from '../src/hub/host-lookup';
 import { hubOptionsFromEnv } from '../src/hub/options';
@@ -50,33 +49,12 @@ export function countRows(path: string, text: string): number {
   return countRowsInText(text, path);
 }
 
-/**
- * A ConfigHost over a FileAccess. Row counts are cached by path, size and mtime, so a
- * diagnostics pass on every keystroke does not re-read a large data file.
- */
+/** The ConfigHost of the CLI (one implementation) over the server's files, open buffers included. */
 export function createConfigHost(files: FileAccess, hub?: HubCacheView, reportError: ServiceContext['reportError'] = () => undefined): ConfigHost {
-  const rowCache = new Map<string, { size: number; mtimeMs: number; rows: number | undefined }>();
-  return {
+  return createFileConfigHost(files, {
     ...(hub ? { lookupHubModel: createHubModelLookup(() => hub.options) } : {}),
-    resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(fromConfigFile), relative)),
-    fileExists: (path) => files.stat(path) !== undefined,
-    fileKind: (path) => {
-      const stat = files.stat(path);
-      return stat === undefined ? undefined : stat.isFile ? 'file' : stat.isDirectory ? 'directory' : 'other';
-    },
-    readTextHead: (path, maxBytes) => files.readTextHead(path, maxBytes),
-    countDataRows(path) {
-      const stat = files.stat(path);
-      if (!stat?.isFile) return undefined;
-      const cached = rowCache.get(path);
-      if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && stat.mtimeMs !== 0) return cached.rows;
-      const text = files.readText(path);
-      const rows = text === undefined ? undefined : countRows(path, text);
-      rowCache.set(path, { size: stat.size, mtimeMs: stat.mtimeMs, rows });
-      return rows;
-    },
     reportInternalError: reportError,
-  };
+  });
 }
 
 /**

@@ -3,28 +3,8 @@
  * (with open editor buffers laid over the disk), tests pass an in-memory one. Paths are absolute
  * file-system paths; every method answers `undefined`/`false` instead of throwing.
  */
-export interface DirEntry {
-  name: string;
-  isDirectory: boolean;
-}
-
-export interface FileStat {
-  isDirectory: boolean;
-  /** False for folders and for devices, FIFOs and sockets (never read: they can block forever). */
-  isFile: boolean;
-  size: number;
-  mtimeMs: number;
-}
-
-export interface FileAccess {
-  /** Whole text of a regular file, or undefined when it cannot be read, is not a regular file, or is too large. */
-  readText(path: string): string | undefined;
-  /** The first `maxBytes` bytes of a text file (decoded as UTF-8), or undefined. */
-  readTextHead(path: string, maxBytes: number): string | undefined;
-  stat(path: string): FileStat | undefined;
-  /** Entries of a folder, or undefined when it is not a readable folder. */
-  listDirectory(path: string): DirEntry[] | undefined;
-}
+export type { DirEntry, FileAccess, FileStat } from '../src/cli/file-access';
+import type { FileAccess } from '../src/cli/file-access';
 
 /** Text of open editor documents, by file path. */
 export interface OpenDocumentTexts {

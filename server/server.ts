@@ -24,7 +24,7 @@ import { CONFIG_GLOB } from '../src/protocol/config-files';
 import { overlayOpenDocuments } from './files';
 import { LanguageService } from './language-service';
 import { LifecycleGate, REJECTED_METHOD, isRejection } from './lifecycle-gate';
-import { createNodeFileAccess } from './node-files';
+import { createNodeFileAccess } from '../src/cli/file-access';
 import { uriToPath } from './uri';
 
 const DEFAULT_DIAGNOSTICS_DELAY_MS = 200;

@@ -2,9 +2,10 @@
  * The Node side of config validation: a ConfigHost over the file system, and loading a config
  * file into parse + validation results. Unreadable files become problems, never exceptions.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { describeError, type ConfigHost } from '../config/host';
+import { createNodeFileAccess, type FileAccess } from './file-access';
 import { MAX_READ_BYTES, fileKindSync, readRegularFileSync } from './regular-file';
 import { parseConfigText } from '../config/parse';
 import type { ParsedConfig } from '../config/parsed';
@@ -46,35 +47,51 @@ export function readTextHead(path: string, maxBytes: number): string | undefined
   return readRegularFileSync(path, maxBytes);
 }
 
-/** An fs-based host. Row counts are cached per host by path, size and mtime. Hub ids are looked up in the cache of `env`. */
-export function createNodeConfigHost(env: NodeJS.ProcessEnv = process.env): ConfigHost {
-  const rowCache = new Map<string, { mtimeMs: number; size: number; rows: number }>();
-  const hub = hubOptionsFromEnv(env);
+/** What a file-backed ConfigHost adds to the files: Hub lookups and where caught bugs are reported. */
+export interface FileConfigHostOptions {
+  lookupHubModel?: ConfigHost['lookupHubModel'];
+  reportInternalError?: ConfigHost['reportInternalError'];
+}
+
+/**
+ * The one ConfigHost over a FileAccess, for the CLI, the Trainer and the language server (which
+ * lays open editor buffers over the disk). Row counts are cached by path, size and mtime, so a
+ * diagnostics pass on every keystroke does not re-read a large data file; an unsaved buffer
+ * (mtime 0) is always recounted.
+ */
+export function createFileConfigHost(files: FileAccess, options: FileConfigHostOptions = {}): ConfigHost {
+  const rowCache = new Map<string, { size: number; mtimeMs: number; rows: number | undefined }>();
   return {
-    lookupHubModel: createHubModelLookup(() => hub),
+    ...options,
     resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(resolve(fromConfigFile)), relative)),
-    fileExists: (path) => existsSync(path),
-    fileKind: fileKindSync,
-    readTextHead,
-    countDataRows(path) {
-      try {
-        const stat = statSync(path);
-        if (!stat.isFile()) return undefined;
-        const cached = rowCache.get(path);
-        if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.rows;
-        const text = readRegularFileSync(path, MAX_READ_BYTES, true);
-        if (text === undefined) return undefined;
-        const rows = countRowsInText(text, path);
-        rowCache.set(path, { mtimeMs: stat.mtimeMs, size: stat.size, rows });
-        return rows;
-      } catch {
-        return undefined;
-      }
+    fileExists: (path) => files.stat(path) !== undefined,
+    fileKind: (path) => {
+      const stat = files.stat(path);
+      return stat === undefined ? undefined : stat.isFile ? 'file' : stat.isDirectory ? 'directory' : 'other';
     },
+    readTextHead: (path, maxBytes) => files.readTextHead(path, maxBytes),
+    countDataRows(path) {
+      const stat = files.stat(path);
+      if (!stat?.isFile) return undefined;
+      const cached = rowCache.get(path);
+      if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && stat.mtimeMs !== 0) return cached.rows;
+      const text = files.readText(path);
+      const rows = text === undefined ? undefined : countRowsInText(text, path);
+      rowCache.set(path, { size: stat.size, mtimeMs: stat.mtimeMs, rows });
+      return rows;
+    },
+  };
+}
+
+/** The CLI's and the Trainer's host: the disk, Hub ids looked up in the cache of `env`, bugs to stderr. */
+export function createNodeConfigHost(env: NodeJS.ProcessEnv = process.env): ConfigHost {
+  const hub = hubOptionsFromEnv(env);
+  return createFileConfigHost(createNodeFileAccess(), {
+    lookupHubModel: createHubModelLookup(() => hub),
     reportInternalError(what, error) {
       process.stderr.write(`finetune-studio: internal error: ${what} failed; the problems listed may be incomplete. Please report it:\n${describeError(error)}\n`);
     },
-  };
+  });
 }
 
 export interface LoadedConfig {

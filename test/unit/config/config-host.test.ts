@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countRowsInText, createNodeConfigHost, loadConfigFile } from '../../../src/cli/config-host';
+import { createNodeFileAccess } from '../../../src/cli/file-access';
+import { createConfigHost } from '../../../server/context';
+import { overlayOpenDocuments } from '../../../server/files';
 
 test('row counting: JSONL non-empty lines, CSV rows after the header with quoted newlines', () => {
   assert.equal(countRowsInText('{"a":1}\n\n{"a":2}\r\n  \n{"a":3}', 'x.jsonl'), 3);
@@ -45,4 +48,31 @@ test('loadConfigFile: a valid fixture resolves; a missing file is a problem', as
   const missing = await loadConfigFile('test/fixtures/config/nope.yaml');
   assert.equal(missing.config, undefined);
   assert.equal(missing.problems[0].code, 'FTS005');
+});
+
+test('the language server validates through the same host as the CLI: an unsaved buffer is counted, and recounted as it changes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fts-host-'));
+  try {
+    const file = join(dir, 'train.jsonl');
+    writeFileSync(file, '{"a":1}\n');
+    const buffers = new Map<string, string>();
+    const files = overlayOpenDocuments(createNodeFileAccess(), { textOf: (path) => buffers.get(path) });
+    const serverHost = createConfigHost(files);
+    const cliHost = createNodeConfigHost();
+    for (const host of [serverHost, cliHost]) {
+      assert.equal(host.countDataRows(file), 1);
+      assert.equal(host.fileKind?.(dir), 'directory');
+      assert.equal(host.fileKind?.('/dev/null'), 'other');
+      assert.equal(host.resolvePath(join(dir, 'x.trainer.yaml'), 'train.jsonl'), file);
+    }
+    // An open, unsaved data file has no mtime of its own: each pass must count its current text.
+    const unsaved = join(dir, 'unsaved.jsonl');
+    buffers.set(unsaved, '{"a":1}\n{"a":2}\n');
+    assert.equal(serverHost.countDataRows(unsaved), 2);
+    buffers.set(unsaved, '{"a":1}\n{"a":2}\n{"a":3}\n');
+    assert.equal(serverHost.countDataRows(unsaved), 3);
+    assert.equal(cliHost.countDataRows(unsaved), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

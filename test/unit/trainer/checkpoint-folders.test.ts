@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { checkpointStep, findCheckpoints } from '../../../src/trainer/checkpoint-folders';
 import { listCheckpoints } from '../../../src/trainer/checkpoints';
 import { latestCheckpoint } from '../../../server/services/config/code-lens';
-import { createNodeFileAccess } from '../../../server/node-files';
+import { createNodeFileAccess } from '../../../src/cli/file-access';
 
 test('one rule finds checkpoints for the Trainer and the code lens: complete checkpoint-<step> folders, by step', () => {
   const out = mkdtempSync(join(tmpdir(), 'fts-ckpt-'));
