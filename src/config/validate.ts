@@ -5,6 +5,7 @@ import type { ParsedConfig } from './parsed';
 import { capProblems, hasErrors, type Problem } from './problems';
 import { resolveLossName, resolveMetricNames } from './resolve';
 import { runCrossFieldRules } from './rules';
+import { suppressedCodes, withoutSuppressed } from './suppressions';
 import { DataSchema, LossKwargsSchema, ModelSchema, TrainerConfigSchema, TrainingArgumentsSchema, type TrainerConfig } from './schema';
 import { applyDefaults, shapeOf } from './schema-shape';
 import { pathKey, walkConfig, type SectionInfo } from './schema-walk';
@@ -29,7 +30,10 @@ export function validateParsedConfig(parsed: ParsedConfig, host: ConfigHost): Va
   // Appended one by one: a hostile file can have more problems than a call takes arguments.
   for (const problem of walk.problems) problems.push(problem);
   const omitted = parsed.omittedProblems + walk.omitted;
-  const finish = (config: TrainerConfig | undefined): ValidationResult => ({ config, problems: capProblems(problems, omitted, parsed.fileName) });
+  const finish = (config: TrainerConfig | undefined): ValidationResult => ({
+    config,
+    problems: capProblems(withoutSuppressed(problems, suppressedCodes(parsed.text)), omitted, parsed.fileName),
+  });
   if (walk.invalidPaths.has('') || walk.value === undefined) return finish(undefined);
 
   const withDefaults = applyDefaults(shapeOf(TrainerConfigSchema), walk.value) as TrainerConfig;
