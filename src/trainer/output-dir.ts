@@ -49,8 +49,9 @@ export function prepareOutputDir(request: OutputDirRequest): PreparedOutputDir {
     );
   }
   const entries = readdirSync(outputDir);
-  if (checkpoints.length === 0 && entries.length > 0 && !isOurRun(outputDir, entries) && !request.overwrite) {
-    const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} entries)` : '');
+  const content = entries.filter((entry) => !LAUNCHER_FILE.test(entry));
+  if (checkpoints.length === 0 && content.length > 0 && !isOurRun(outputDir, content) && !request.overwrite) {
+    const shown = content.slice(0, 5).join(', ') + (content.length > 5 ? `, … (${content.length} entries)` : '');
     fail(
       `Refused: output_dir ${outputDir} is not empty and is not a Fine-Tune Studio run (it holds ${shown}; no metrics.jsonl of ours). Choose an empty or new folder, or set training_args.overwrite_output_dir: true to write into it (its checkpoint-*, metrics.jsonl and trainer_state.json are then replaced).`,
     );
@@ -171,6 +172,12 @@ function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
 }
+
+/**
+ * What our Slurm launcher (src/launcher/slurm) writes into a run folder before the trainer starts:
+ * the batch script, the job record and the job's own output. They make no folder foreign.
+ */
+const LAUNCHER_FILE = /^slurm(?:\.sbatch|-job\.json|-[\w.]+\.(?:out|err))$/;
 
 /**
  * Whether the folder's content was written by this trainer: metrics.jsonl starting with one of our

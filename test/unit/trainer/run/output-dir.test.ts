@@ -55,6 +55,20 @@ test('overwrite_output_dir: true writes into such a folder, as asked', async () 
   assert.match(readFileSync(join(victim, 'metrics.jsonl'), 'utf8'), /"runStart"/);
 });
 
+test('a folder holding only what the Slurm launcher wrote before the job started is a fresh run, not foreign', async () => {
+  const { path, outputDir } = writeConfig({ trainingArgs: { save_strategy: 'no' } });
+  mkdirSync(outputDir, { recursive: true });
+  for (const name of ['slurm.sbatch', 'slurm-job.json', 'slurm-31.out', 'slurm-31.err', 'slurm-33_2.err']) writeFileSync(join(outputDir, name), '');
+  const { end } = await run(path);
+  assert.equal(end.status, 'completed', end.error?.message);
+  // Anything else still makes the folder someone else's.
+  const { path: other, outputDir: otherDir } = writeConfig({ trainingArgs: { save_strategy: 'no' } });
+  mkdirSync(otherDir, { recursive: true });
+  writeFileSync(join(otherDir, 'slurm.sbatch'), '');
+  writeFileSync(join(otherDir, 'notes.txt'), 'mine');
+  assert.equal((await run(other)).end.status, 'failed');
+});
+
 test('a run of ours without checkpoints is started afresh in place, as before', async () => {
   const { path, outputDir } = writeConfig({ trainingArgs: { save_strategy: 'no' } });
   assert.equal((await run(path)).end.status, 'completed');
