@@ -4,6 +4,7 @@
  */
 import type { JsonValue } from '../config/tree';
 import type { ParameterSpec } from './schema';
+import { mulberry32 } from '../trainer/random';
 
 export interface SpaceParameter {
   path: string;
@@ -11,18 +12,6 @@ export interface SpaceParameter {
 }
 
 export type TrialParams = Record<string, JsonValue>;
-
-/** mulberry32: a small, well-mixed 32-bit PRNG; enough for choosing hyperparameters reproducibly. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One draw of one parameter. */
 export function drawParameter(spec: ParameterSpec, random: () => number): JsonValue {
@@ -55,6 +44,6 @@ export function gridTrials(parameters: readonly SpaceParameter[], limit = Infini
 
 /** `count` independent draws, parameter by parameter in file order, from one seeded stream. */
 export function randomTrials(parameters: readonly SpaceParameter[], count: number, seed: number): TrialParams[] {
-  const random = createRandom(seed);
+  const random = mulberry32(seed);
   return Array.from({ length: count }, () => Object.fromEntries(parameters.map(({ path, spec }) => [path, drawParameter(spec, random)])));
 }

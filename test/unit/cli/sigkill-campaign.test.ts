@@ -12,24 +12,13 @@ import { readCheckpoint } from '../../../src/trainer/checkpoints';
 import { readSafetensors } from '../../../src/trainer/io/safetensors';
 import { writeConfig } from '../trainer/run/fixtures';
 import { startCli } from './cli-process';
+import { mulberry32 } from '../../../src/trainer/random';
 
 const MIN_KILLS = 10;
 const MIN_KILLS_DURING_SAVES = 3;
 /** A bound on the campaign: a kill may land after a save finished; keep going until enough landed inside one. */
 const MAX_KILLS = 30;
 const TEMP_FOLDER = /^\.checkpoint-\d+\.tmp-\d+(\.old)?$/;
-
-/** mulberry32: a small seeded generator, so a failing campaign can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const tempFolders = (dir: string) => readdirSync(dir).filter((name) => TEMP_FOLDER.test(name));
 const checkpointFolders = (dir: string) => readdirSync(dir).filter((name) => /^checkpoint-\d+$/.test(name));
@@ -50,7 +39,7 @@ async function assertCheckpointsLoad(outputDir: string, when: string): Promise<n
 
 test(`a trainer SIGKILLed ${MIN_KILLS}+ times, during saves too, leaves only loadable checkpoints and no stale temporary folder`, async (t) => {
   const seed = Number(process.env.FTS_CAMPAIGN_SEED ?? 20261130);
-  const random = seeded(seed);
+  const random = mulberry32(seed); // seeded, so a failing campaign can be replayed
   const { path, outputDir } = writeConfig({
     trainingArgs: { num_train_epochs: 1000, save_strategy: 'steps', save_steps: 1, eval_strategy: 'no', logging_steps: 1 },
   });
