@@ -6,48 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FunctionalModelSpec } from '../functional-model';
-import { embed, gelu, layerNorm, type DropoutContext } from '../ops';
-import type { Activation, EncoderConfig } from './config';
-
-/** How a weight is initialised when the checkpoint lacks it, and whether it is a torch Linear weight. */
-export type ParamKind = 'linear' | 'bias' | 'embedding' | 'norm-weight' | 'norm-bias';
-
-/** Creates the named variable (from the checkpoint, or initialised as transformers would). */
-export type ParamFactory = (name: string, shape: number[], kind: ParamKind) => tf.Variable;
+import { embed, type DropoutContext } from '../ops';
+import type { EncoderConfig } from './config';
+import { activate, linear, norm, type Layer, type ParamFactory } from './layers';
 
 /** The most negative float32: transformers' additive mask value (torch.finfo(float32).min). */
 const FLOAT32_MIN = -3.4028234663852886e38;
-
-type Layer = (x: tf.Tensor) => tf.Tensor;
-
-function linear(param: ParamFactory, name: string, inDim: number, outDim: number): Layer {
-  const kernel = param(`${name}.weight`, [inDim, outDim], 'linear');
-  const bias = param(`${name}.bias`, [outDim], 'bias');
-  return (x) => {
-    const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
-    const out = tf.add(tf.matMul(flat as tf.Tensor2D, kernel as tf.Tensor2D), bias);
-    return x.rank === 2 ? out : tf.reshape(out, [...x.shape.slice(0, -1), outDim]);
-  };
-}
-
-function norm(param: ParamFactory, name: string, dim: number, eps: number): Layer {
-  const gamma = param(`${name}.weight`, [dim], 'norm-weight');
-  const beta = param(`${name}.bias`, [dim], 'norm-bias');
-  return (x) => layerNorm(x, gamma, beta, eps);
-}
-
-function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
-  switch (activation) {
-    case 'gelu': // exact: x·Φ(x) with erf, as torch.nn.functional.gelu
-      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-    case 'gelu_new':
-      return gelu(x);
-    case 'relu':
-      return tf.relu(x);
-    case 'silu':
-      return tf.mul(x, tf.sigmoid(x));
-  }
-}
 
 interface AttentionWeights {
   query: Layer;

@@ -12,7 +12,8 @@ import { transpose } from '../../io/transpose';
 import { normal, ones, zeros, type Initializer } from '../init';
 import { WeightStore } from '../weights';
 import { problemTypeOf, readEncoderConfig, type EncoderConfig, type ProblemType } from './config';
-import { buildBertFamily, buildDistilBert, headPrefixes, type ParamKind } from './encoders';
+import { buildBertFamily, buildDistilBert, headPrefixes } from './encoders';
+import type { ParamKind } from './layers';
 import { HfEncoderModel } from './model';
 
 export interface LoadHfOptions {

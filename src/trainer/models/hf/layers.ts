@@ -1,0 +1,53 @@
+/**
+ * The layers every transformers architecture here is built from. `linear` is the one place a torch
+ * Linear is created, so whatever wraps Linears (LoRA adapters) wraps every architecture at once.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { gelu, layerNorm } from '../ops';
+import type { Activation } from './config';
+
+/** How a weight is initialised when the checkpoint lacks it, and whether it is a torch Linear weight. */
+export type ParamKind = 'linear' | 'bias' | 'embedding' | 'norm-weight' | 'norm-bias';
+
+/** Creates the named variable (from the checkpoint, or initialised as transformers would). */
+export type ParamFactory = (name: string, shape: number[], kind: ParamKind) => tf.Variable;
+
+export type Layer = (x: tf.Tensor) => tf.Tensor;
+
+export interface LinearOptions {
+  /** torch's `bias=False` (Llama's projections): no `.bias` weight at all. */
+  bias?: boolean;
+}
+
+/** A torch Linear named `name` (`name.weight` held [in, out], `name.bias`), over the last axis of any rank. */
+export function linear(param: ParamFactory, name: string, inDim: number, outDim: number, options: LinearOptions = {}): Layer {
+  const kernel = param(`${name}.weight`, [inDim, outDim], 'linear');
+  const bias = options.bias === false ? undefined : param(`${name}.bias`, [outDim], 'bias');
+  return (x) => {
+    const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
+    const product = tf.matMul(flat as tf.Tensor2D, kernel as tf.Tensor2D);
+    const out = bias ? tf.add(product, bias) : product;
+    return x.rank === 2 ? out : tf.reshape(out, [...x.shape.slice(0, -1), outDim]);
+  };
+}
+
+/** torch LayerNorm `name` (`.weight`, `.bias`) over the last axis. */
+export function norm(param: ParamFactory, name: string, dim: number, eps: number): Layer {
+  const gamma = param(`${name}.weight`, [dim], 'norm-weight');
+  const beta = param(`${name}.bias`, [dim], 'norm-bias');
+  return (x) => layerNorm(x, gamma, beta, eps);
+}
+
+/** transformers' ACT2FN for the activations the supported configs name. */
+export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
+  switch (activation) {
+    case 'gelu': // exact: x·Φ(x) with erf, as torch.nn.functional.gelu
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+    case 'gelu_new':
+      return gelu(x);
+    case 'relu':
+      return tf.relu(x);
+    case 'silu':
+      return tf.mul(x, tf.sigmoid(x));
+  }
+}
