@@ -12,6 +12,7 @@ import type { DashboardHost } from './vscodeApi';
 import { CheckpointsView } from './views/checkpoints';
 import { ConfigDiffPanel } from './views/configDiff';
 import { FailureView } from './views/failure';
+import { GenerationsPanel } from './views/generations';
 import { HeaderView } from './views/header';
 import { MessagesView } from './views/messages';
 import { ProgressView } from './views/progress';
@@ -46,6 +47,7 @@ export class DashboardApp {
   private readonly messages = new MessagesView();
   private readonly configDiff: ConfigDiffPanel;
   private readonly sweeps: SweepsView;
+  private readonly generations = new GenerationsPanel();
 
   constructor(
     root: HTMLElement,
@@ -88,6 +90,7 @@ export class DashboardApp {
           this.configDiff.element,
           this.sweeps.element,
           h('section', { class: 'metrics', 'aria-label': 'Charts' }, this.toolbar.element, this.charts.element),
+          this.generations.element,
         ),
         h('aside', { class: 'sidebar' }, this.runList.element, this.checkpoints.element, this.messages.element),
       ),
@@ -169,6 +172,7 @@ export class DashboardApp {
     this.messages.update(view?.messages);
     this.configDiff.update(s.configDiff);
     this.sweeps.update(s.sweeps);
+    this.generations.update({ generations: view?.generations, checkpoints: view?.checkpoints });
     const drew = this.charts.update(s);
     const activeChanged = prev === undefined || prev.activeRunId !== activeId || prev.views[activeId ?? ''] !== view;
     this.rendered = s;

@@ -4,6 +4,7 @@
  */
 import type {
   CheckpointEvent,
+  GenerationsEvent,
   RunEndEvent,
   RunError,
   RunStartEvent,
@@ -39,6 +40,9 @@ export interface MessageView {
   text: string;
 }
 
+/** The generations of one evaluation. */
+export type GenerationsView = Pick<GenerationsEvent, 'step' | 'epoch' | 'decoding' | 'samples'>;
+
 export interface RunView {
   runId: string;
   /** The latest runStart: config, backend, dataset sizes, resume point. */
@@ -55,6 +59,8 @@ export interface RunView {
   failure?: RunError;
   end?: RunEndEvent;
   messages: readonly MessageView[];
+  /** Causal LMs: each evaluation's generations, by step. */
+  generations: readonly GenerationsView[];
 }
 
 export type ConfigDiffView =
@@ -90,6 +96,8 @@ export type UiAction =
 export type StoreAction = HostToWebviewMessage | UiAction;
 
 export const MAX_MESSAGES = 200;
+/** Evaluations whose generations are kept per run (the oldest go first). */
+export const MAX_GENERATION_STEPS = 500;
 
 export function createInitialState(persisted?: DashboardPersistedState): DashboardState {
   return {
@@ -115,7 +123,15 @@ export function emptyRunView(runId: string): RunView {
     series: {},
     checkpoints: [],
     messages: [],
+    generations: [],
   };
+}
+
+/** Adds one evaluation's generations in step order; a step seen again (after a resume) is replaced. */
+function onGenerations(list: readonly GenerationsView[], e: GenerationsEvent): GenerationsView[] {
+  const entry: GenerationsView = { step: e.step, epoch: e.epoch, decoding: e.decoding, samples: e.samples };
+  const next = [...list.filter((g) => g.step !== e.step), entry].sort((a, b) => a.step - b.step);
+  return next.length > MAX_GENERATION_STEPS ? next.slice(-MAX_GENERATION_STEPS) : next;
 }
 
 // ---- one run's events ----
@@ -159,7 +175,8 @@ function reduceRunDetails(view: RunView, e: TrainerEvent): RunView {
           ? base.series
           : Object.fromEntries(Object.entries(base.series).map(([k, s]) => [k, truncateAfter(s, cut)]));
       const lastEval = base.lastEval && cut !== undefined && base.lastEval.step > cut ? undefined : base.lastEval;
-      return { ...base, start: e, series, lastEval, failure: undefined, end: undefined };
+      const generations = cut === undefined ? base.generations : base.generations.filter((g) => g.step <= cut);
+      return { ...base, start: e, series, lastEval, generations, failure: undefined, end: undefined };
     }
     case 'log': {
       const points: [string, number][] = [
@@ -175,6 +192,8 @@ function reduceRunDetails(view: RunView, e: TrainerEvent): RunView {
         series: appendTo(view.series, Object.entries(e.metrics), e.step),
         lastEval: { step: e.step, metrics: e.metrics },
       };
+    case 'generations':
+      return { ...view, generations: onGenerations(view.generations, e) };
     case 'checkpoint':
       return { ...view, checkpoints: onCheckpoint(view.checkpoints, e) };
     case 'progress':

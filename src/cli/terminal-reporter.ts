@@ -51,6 +51,11 @@ export class TerminalReporter {
         this.line(`Evaluation at step ${event.step} (epoch ${event.epoch.toFixed(2)})\n${rows.join('\n')}`);
         break;
       }
+      case 'generations': {
+        const rows = event.samples.map((s) => `  ${oneLine(s.prompt, 40).padEnd(40)} → ${oneLine(s.completion, 80)}${s.finish === 'length' ? ' …' : ''}`);
+        this.line(`Generations at step ${event.step} (${event.decoding})\n${rows.join('\n')}`);
+        break;
+      }
       case 'checkpoint':
         this.line(`Saved ${relative(process.cwd(), event.path)}${event.isBest ? '  (best so far)' : ''}`);
         break;
@@ -99,6 +104,12 @@ export class TerminalReporter {
     this.out.write(text + '\n');
     if (this.barShown) this.drawBar();
   }
+}
+
+/** A text on one line (newlines shown as ⏎), cut to `max` characters. */
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\r?\n/g, ' ⏎ ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 function formatNumber(value: number): string {

@@ -6,7 +6,7 @@ import { describeSchema, effectivelyRequired, shapeOf, type SchemaShape } from '
 
 export const CONFIG_DOCS_PATH = 'docs/config.md';
 
-const SECTION_ORDER = ['model', 'data', 'training_args', 'loss_kwargs'] as const;
+const SECTION_ORDER = ['model', 'data', 'training_args', 'loss_kwargs', 'generation'] as const;
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n+/g, ' ');

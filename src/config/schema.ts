@@ -253,6 +253,77 @@ export const LossKwargsSchema = Type.Object(
   { additionalProperties: false, default: {}, markdownDescription: 'Keyword arguments of the loss, with torch.nn names.' },
 );
 
+/** Evaluation-time text generation of causal language models; the names are `GenerationConfig`'s. */
+export const GenerationSchema = Type.Object(
+  {
+    prompts: Type.Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        markdownDescription:
+          'Prompts to complete at each evaluation. Default: the first `num_prompts` prompts of the eval set (the prompt column, ' +
+          'or a conversation up to its last assistant turn). With `chat`, each prompt is a user message rendered with the chat template.',
+        examples: [['What is the capital of France?']],
+      }),
+    ),
+    num_prompts: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 3,
+      markdownDescription: 'How many eval-set prompts are completed when `prompts` is not given.',
+    }),
+    chat: Type.Optional(
+      Type.Boolean({
+        markdownDescription:
+          'Render each prompt as a user turn with the tokenizer\'s `chat_template` and `add_generation_prompt`. Default: true when the data is `messages`.',
+      }),
+    ),
+    max_new_tokens: Type.Integer({
+      minimum: 1,
+      maximum: 4096,
+      default: 32,
+      markdownDescription: 'Tokens generated per prompt at most; generation stops earlier at an EOS token (`generation_config.json`\'s `eos_token_id`, one or a list).',
+      hfDiff: 'transformers\' default is `max_length: 20` in total; here the prompt does not count.',
+    }),
+    do_sample: Type.Optional(
+      Type.Boolean({
+        markdownDescription: 'Sample instead of greedy decoding. Default: the checkpoint\'s `generation_config.json`, else false.',
+      }),
+    ),
+    temperature: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        markdownDescription: 'Divides the logits before sampling (`TemperatureLogitsWarper`). Default: `generation_config.json`, else 1.',
+      }),
+    ),
+    top_k: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        markdownDescription: 'Keep the k most likely tokens when sampling; 0 turns it off (`TopKLogitsWarper`). Default: `generation_config.json`, else 50.',
+      }),
+    ),
+    top_p: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        markdownDescription:
+          'Nucleus sampling: keep the smallest set of tokens whose probabilities add up to `top_p` (`TopPLogitsWarper`, after temperature and top-k). Default: `generation_config.json`, else 1 (off).',
+      }),
+    ),
+    seed: Type.Optional(
+      Type.Integer({
+        markdownDescription: 'Seed of the sampler (mulberry32), so sampled generations repeat run to run. Default: `training_args.seed`.',
+        hfDiff: 'Sampling draws from this project\'s seeded generator, not torch\'s: the same seed gives other samples than transformers.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    markdownDescription:
+      'Causal language models: at each evaluation, complete these prompts with a KV cache and log the generations (`generations` events), ' +
+      'which the dashboard shows per step side by side.',
+  },
+);
+
 const PositiveInt = (def: number, doc: string, hfDiff?: string) =>
   Type.Integer({ minimum: 1, default: def, markdownDescription: doc, ...(hfDiff ? { hfDiff } : {}) });
 
@@ -425,6 +496,7 @@ export const TrainerConfigSchema = Type.Object(
         markdownDescription: 'Metrics computed at each evaluation. Default: `[accuracy]` for classification, `[mse]` for regression.',
       }),
     ),
+    generation: Type.Optional(GenerationSchema),
     backend: StringEnum(BACKENDS, { default: 'auto', markdownDescription: 'TensorFlow.js compute backend.' }),
     threads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1 })], {
       default: 'auto',
@@ -438,6 +510,7 @@ export const TrainerConfigSchema = Type.Object(
 export type ModelConfig = Static<typeof ModelSchema>;
 export type DataConfig = Static<typeof DataSchema>;
 export type LossKwargs = Static<typeof LossKwargsSchema>;
+export type GenerationConfig = Static<typeof GenerationSchema>;
 export type TrainingArguments = Static<typeof TrainingArgumentsSchema>;
 /** A config after defaults have been applied: every defaulted field is present. */
 export type TrainerConfig = Static<typeof TrainerConfigSchema>;

@@ -63,6 +63,28 @@ export interface EvalEvent {
   metrics: Record<string, number>;
 }
 
+/** One prompt's completion at an evaluation. */
+export interface GenerationSample {
+  prompt: string;
+  /** The generated text alone, decoded without special tokens. */
+  completion: string;
+  /** The generated token ids (EOS included when it ended the completion). */
+  tokens: number[];
+  /** `eos`: an end-of-sequence token was generated; `length`: max_new_tokens ran out. */
+  finish: 'eos' | 'length';
+}
+
+/** Causal language models: the `generation` prompts completed at an evaluation, one event per evaluation. */
+export interface GenerationsEvent {
+  type: 'generations';
+  time: number;
+  step: number;
+  epoch: number;
+  /** greedy, or the sampling settings, as a short label (`greedy`, `sample t=0.7 top_k=50 top_p=0.9`). */
+  decoding: string;
+  samples: GenerationSample[];
+}
+
 export interface CheckpointEvent {
   type: 'checkpoint';
   time: number;
@@ -118,6 +140,7 @@ export type TrainerEvent =
   | RunStartEvent
   | LogEvent
   | EvalEvent
+  | GenerationsEvent
   | CheckpointEvent
   | ProgressEvent
   | LogMessageEvent

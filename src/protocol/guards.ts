@@ -10,6 +10,8 @@ import type {
   CheckpointEvent,
   ControlMessage,
   EvalEvent,
+  GenerationSample,
+  GenerationsEvent,
   LogEvent,
   LogMessageEvent,
   ProgressEvent,
@@ -103,6 +105,28 @@ function isEval(x: Fields): x is Fields & EvalEvent {
   return isNumber(x.time) && isNumber(x.step) && isNumber(x.epoch) && isNumberRecord(x.metrics);
 }
 
+const isFinishReason = isOneOf(['eos', 'length'] as const);
+
+export function isGenerationSample(x: unknown): x is GenerationSample {
+  return (
+    isRecord(x) &&
+    isString(x.prompt) &&
+    isString(x.completion) &&
+    isArrayOf(x.tokens, (t): t is number => isNumber(t) && Number.isInteger(t) && t >= 0) &&
+    isFinishReason(x.finish)
+  );
+}
+
+function isGenerations(x: Fields): x is Fields & GenerationsEvent {
+  return (
+    isNumber(x.time) &&
+    isNumber(x.step) &&
+    isNumber(x.epoch) &&
+    isString(x.decoding) &&
+    isArrayOf(x.samples, isGenerationSample)
+  );
+}
+
 function isCheckpoint(x: Fields): x is Fields & CheckpointEvent {
   return (
     isNumber(x.time) &&
@@ -158,6 +182,7 @@ const eventCheckers = {
   runStart: isRunStart,
   log: isLog,
   eval: isEval,
+  generations: isGenerations,
   checkpoint: isCheckpoint,
   progress: isProgress,
   message: isMessage,
