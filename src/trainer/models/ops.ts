@@ -58,6 +58,14 @@ export class DropoutContext {
     private readonly seed: number,
   ) {}
 
+  /**
+   * A context for one part of the pass (a decoder block), seeded by the part's key and not by how many
+   * masks came before: recomputing the part (gradient checkpointing) replays the same masks.
+   */
+  child(key: number): DropoutContext {
+    return new DropoutContext(this.training, mixSeed(this.seed, 0x10000 + key));
+  }
+
   apply(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;
     return tf.dropout(x, rate, undefined, mixSeed(this.seed, this.site++));

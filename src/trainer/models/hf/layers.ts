@@ -9,7 +9,11 @@ import type { Activation } from './config';
 /** How a weight is initialised when the checkpoint lacks it, and whether it is a torch Linear weight. */
 export type ParamKind = 'linear' | 'bias' | 'embedding' | 'norm-weight' | 'norm-bias';
 
-/** Creates the named variable (from the checkpoint, or initialised as transformers would). */
+/**
+ * Creates the named variable (from the checkpoint, or initialised as transformers would). Every weight
+ * of a model is made through one: gradient checkpointing recomputes a block with respect to exactly the
+ * variables its factory created, so a weight made elsewhere would get no gradient there.
+ */
 export type ParamFactory = (name: string, shape: number[], kind: ParamKind) => tf.Variable;
 
 export type Layer = (x: tf.Tensor) => tf.Tensor;
@@ -36,6 +40,12 @@ export function norm(param: ParamFactory, name: string, dim: number, eps: number
   const gamma = param(`${name}.weight`, [dim], 'norm-weight');
   const beta = param(`${name}.bias`, [dim], 'norm-bias');
   return (x) => layerNorm(x, gamma, beta, eps);
+}
+
+/** Llama's RMSNorm `name` (`.weight` only): x / sqrt(mean(x²) + eps) · weight, in float32 as transformers computes it. */
+export function rmsNorm(param: ParamFactory, name: string, dim: number, eps: number): Layer {
+  const weight = param(`${name}.weight`, [dim], 'norm-weight');
+  return (x) => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), weight);
 }
 
 /** transformers' ACT2FN for the activations the supported configs name. */

@@ -1,0 +1,54 @@
+/**
+ * Fixtures of the causal-LM parity tests: tiny random GPT-2, Llama (sharded) and Qwen2 checkpoints and
+ * golden values made with transformers by `.venv/bin/python scripts/make-lm-fixtures.py` (regenerate
+ * with that command).
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { decodeSafetensors } from '../../../../src/trainer/io/safetensors';
+
+export const FIXTURES = resolve(__dirname, '..', '..', '..', 'fixtures', 'hf-lm');
+export const REGENERATE = '.venv/bin/python scripts/make-lm-fixtures.py';
+export const LM_FIXTURES = ['gpt2', 'llama', 'qwen2'] as const;
+export const TRAINED_FIXTURES = ['gpt2', 'llama'] as const;
+
+export interface LmGolden {
+  model_type: string;
+  architecture: string;
+  texts: string[];
+  encodings: Array<{ input_ids: number[]; attention_mask: number[] }>;
+  pad_token_id: number;
+  train_ids: number[][];
+  train_eval_loss: number;
+  train?: { steps: number; learning_rate: number; weight_decay: number; max_grad_norm: number; batch_size: number; losses: number[]; grad_norms: number[] };
+}
+
+export function fixtureDir(name: string): string {
+  return join(FIXTURES, name);
+}
+
+export function golden(name: string): LmGolden {
+  return JSON.parse(readFileSync(join(FIXTURES, name, 'golden.json'), 'utf8')) as LmGolden;
+}
+
+/** transformers' logits of the golden batch, [rows, length, vocab]. */
+export function goldenLogits(name: string): { data: Float32Array; shape: number[] } {
+  const file = join(FIXTURES, name, 'golden.safetensors');
+  const entry = decodeSafetensors(readFileSync(file), file).tensors.logits;
+  return { data: entry.data as Float32Array, shape: entry.shape };
+}
+
+/** Rows padded on the right to the longest, as DataCollatorForLanguageModeling does. */
+export function paddedBatch(rows: number[][], padId: number): { input_ids: tf.Tensor2D; attention_mask: tf.Tensor2D } {
+  const length = Math.max(...rows.map((r) => r.length));
+  const ids = rows.map((r) => [...r, ...new Array<number>(length - r.length).fill(padId)]);
+  const mask = rows.map((r) => [...r.map(() => 1), ...new Array<number>(length - r.length).fill(0)]);
+  return { input_ids: tf.tensor2d(ids, undefined, 'int32'), attention_mask: tf.tensor2d(mask, undefined, 'float32') };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
