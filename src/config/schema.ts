@@ -39,6 +39,19 @@ export const ARCHITECTURES = {
 /** Tokens per row of the built-in text architectures when `model.max_length` is not set. */
 export const DEFAULT_MAX_LENGTH = 64;
 
+/** How causal-LM rows are read (`data.format`). */
+export const CAUSAL_DATA_FORMATS = {
+  text: 'Plain language modelling: one text per row (`data.text_column`), loss on every token.',
+  'prompt-completion': 'A prompt and its completion (`data.prompt_column`, `data.completion_column`); loss on the completion by default.',
+  messages: 'A conversation per row (`data.messages_column`), OpenAI chat format, rendered with the chat template; loss on the assistant turns by default.',
+} as const;
+
+/** `data.packing_strategy`: TRL's packing strategies. */
+export const PACKING_STRATEGIES = {
+  bfd: 'Best-fit decreasing (TRL\'s default): whole rows (cut to `max_length`) are placed into blocks; positions restart at each row, whose first token is not a target.',
+  wrapped: 'Concatenate every row and cut the stream every `max_length` tokens, across row boundaries.',
+} as const;
+
 export const STRATEGIES = {
   no: 'Never.',
   steps: 'Every `*_steps` optimizer steps.',
@@ -228,6 +241,56 @@ export const DataSchema = Type.Object(
       }),
     ),
     lowercase: Type.Boolean({ default: true, markdownDescription: 'Lower-case text before the built-in tokenizer splits it.' }),
+    format: Type.Optional(
+      StringEnum(CAUSAL_DATA_FORMATS, {
+        markdownDescription:
+          'Causal language models: how rows are read. Default: from the columns (`messages` → `messages`, `prompt` + `completion` → `prompt-completion`, else `text`). Alpaca (`instruction`/`input`/`output`) and ShareGPT (`conversations` of `from`/`value`) files are recognised and the error says which mapping to write.',
+      }),
+    ),
+    prompt_column: Type.String({ default: 'prompt', markdownDescription: '`prompt-completion` data: column holding the prompt.' }),
+    completion_column: Type.String({ default: 'completion', markdownDescription: '`prompt-completion` data: column holding the completion.' }),
+    messages_column: Type.String({
+      default: 'messages',
+      markdownDescription: '`messages` data: column holding the conversation, a list of `{role, content}` (roles `system`, `user`, `assistant`, `tool`).',
+    }),
+    append_eos: Type.Optional(
+      Type.Boolean({
+        markdownDescription:
+          'Causal language models: append the tokenizer\'s EOS token to each text (`text`) or completion (`prompt-completion`) unless it already ends with it, as TRL\'s SFTTrainer does. Default: false for `text` (rows are tokenized exactly as `tokenizer(text)`), true for `prompt-completion`.',
+        hfDiff: 'TRL\'s SFTTrainer always appends EOS to texts and completions.',
+      }),
+    ),
+    truncation: Type.Boolean({
+      default: true,
+      markdownDescription:
+        'Causal language models: cut rows longer than `model.max_length` tokens, keeping the start (the run reports how many). `false` makes such a row an error at its line.',
+    }),
+    packing: Type.Boolean({
+      default: false,
+      markdownDescription: 'Causal language models: pack rows into blocks of `model.max_length` tokens, as TRL\'s SFTTrainer does (`packing_strategy`). Without packing each row is one sequence.',
+    }),
+    packing_strategy: StringEnum(PACKING_STRATEGIES, {
+      default: 'bfd',
+      markdownDescription: 'How `packing` fills blocks, with TRL\'s names and default.',
+    }),
+    completion_only_loss: Type.Boolean({
+      default: true,
+      markdownDescription: '`prompt-completion` data: the loss covers the completion tokens only (TRL\'s `completion_only_loss`). `false` trains on the prompt too.',
+    }),
+    assistant_only_loss: Type.Boolean({
+      default: true,
+      markdownDescription:
+        '`messages` data: the loss covers the assistant turns only, found from the chat template (its `{% generation %}` markers, else by rendering the conversation turn by turn). `false` trains on the whole rendered conversation.',
+      hfDiff: 'TRL\'s default is false.',
+    }),
+    chat_template: Type.Optional(
+      Type.String({
+        minLength: 1,
+        markdownDescription:
+          '`messages` data: the Jinja chat template to render conversations with, instead of the tokenizer\'s (`chat_template.jinja` or `chat_template` in `tokenizer_config.json`). A path ending in `.jinja` (relative to the config file) or the template text.',
+        examples: ['templates/chatml.jinja'],
+      }),
+    ),
   },
   { additionalProperties: false, markdownDescription: 'Where the examples come from and which columns to read.' },
 );

@@ -9,7 +9,8 @@ import { readTable } from './read-table';
 import type { RawTable } from './table';
 import { requireColumn, rowError } from './values';
 
-export type Task = 'classification' | 'regression';
+/** causal-lm: token labels shifted inside the loss (data/causal). */
+export type Task = 'classification' | 'regression' | 'causal-lm';
 
 export interface PreparedData {
   train: TensorDataset;

@@ -82,6 +82,46 @@ export class HfTokenizer implements Tokenizer {
     return id ?? 0;
   }
 
+  /**
+   * Token ids as `tokenizer(text)` in transformers gives them: the post-processor's special tokens
+   * when `addSpecialTokens` (the default there), none otherwise (as `apply_chat_template` tokenizes).
+   */
+  encodeIds(text: string, addSpecialTokens = true): number[] {
+    return this.impl.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+  }
+
+  tokenId(token: string): number | undefined {
+    return this.impl.token_to_id(token);
+  }
+
+  /** A named special token of tokenizer_config.json (`eos_token`, `bos_token`, ...), as transformers' special_tokens_map. */
+  specialToken(name: SpecialTokenName): string | undefined {
+    const value = this.tokenizerConfig[name];
+    if (typeof value === 'string') return value;
+    return isRecord(value) && typeof value.content === 'string' ? value.content : undefined;
+  }
+
+  /** The named special tokens set in tokenizer_config.json: what a chat template sees as `bos_token`, `eos_token`, .... */
+  get specialTokensMap(): Record<string, string> {
+    const map: Record<string, string> = {};
+    for (const name of SPECIAL_TOKEN_NAMES) {
+      const token = this.specialToken(name);
+      if (token !== undefined) map[name] = token;
+    }
+    return map;
+  }
+
+  /** The chat template (chat_template.jinja, else tokenizer_config.json's `chat_template`); a named set picks `default`. */
+  get chatTemplate(): string | undefined {
+    const value = this.tokenizerConfig.chat_template;
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value)) {
+      const entry = value.find((t) => isRecord(t) && t.name === 'default') as Record<string, unknown> | undefined;
+      return typeof entry?.template === 'string' ? entry.template : undefined;
+    }
+    return undefined;
+  }
+
   /** The tokenizer files of `dir` are the source of truth; this writes the ones we read. */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
@@ -89,6 +129,10 @@ export class HfTokenizer implements Tokenizer {
     await writeFile(join(dir, TOKENIZER_CONFIG_FILE), JSON.stringify(this.tokenizerConfig, null, 1) + '\n');
   }
 }
+
+/** transformers' SPECIAL_TOKENS_ATTRIBUTES. */
+export const SPECIAL_TOKEN_NAMES = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'] as const;
+export type SpecialTokenName = (typeof SPECIAL_TOKEN_NAMES)[number];
 
 export interface EncodedRow {
   ids: number[];

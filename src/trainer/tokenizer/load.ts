@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HfTokenizer, TOKENIZER_CONFIG_FILE } from './hf-tokenizer';
+
+export const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
 import { TOKENIZER_FILE, type Tokenizer } from './types';
 import { WordTokenizer } from './word-tokenizer';
 
@@ -21,6 +23,12 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   try {
     const parsed = await readJson(configPath, '');
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) config = parsed as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  // transformers 5 saves the chat template beside tokenizer_config.json, and reads that file first.
+  try {
+    config = { ...config, chat_template: await readFile(join(dir, CHAT_TEMPLATE_FILE), 'utf8') };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
