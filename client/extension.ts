@@ -11,6 +11,8 @@ import type { RenderedMessage } from '../src/protocol/webview';
 import { registerCommands } from './commands';
 import { registerModelsView } from './models-view';
 import { DashboardPanel, DASHBOARD_VIEW_TYPE } from './dashboard-panel';
+import { DownloadNotifications } from './download-progress';
+import { notificationProgress } from './notification-progress';
 import { createLanguageClient } from './language-client';
 import { LanguageServerSession } from './language-server-session';
 import { RunManager, type RunState } from './run-manager';
@@ -33,6 +35,8 @@ export interface FineTuneStudioApi {
   statusBarText(): string | undefined;
   /** Resolves when a run reaches a state matching the predicate. */
   whenRun(predicate: (run: RunState) => boolean): Promise<RunState>;
+  /** Ids of the runs whose model-download notification is open now. */
+  downloadNotifications(): string[];
 }
 
 class Studio implements vscode.Disposable {
@@ -40,6 +44,8 @@ class Studio implements vscode.Disposable {
   readonly settings: Settings;
   readonly runManager: RunManager;
   readonly statusBar: TrainingStatusBar;
+  /** The cancellable notification while a run downloads its Hub model. */
+  readonly downloads: DownloadNotifications;
   private readonly serverStatus: LanguageServerStatusBar;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly runWaiters = new Waiters<RunState>();
@@ -69,6 +75,7 @@ class Studio implements vscode.Disposable {
       else if (event.type === 'runEnd') this.reportEnd(run, event);
     });
     this.statusBar = new TrainingStatusBar(this.runManager);
+    this.downloads = new DownloadNotifications(this.runManager, notificationProgress, (text) => this.output.info(text));
     // Drives the palette's and editor title's when-clauses for Start/Stop; set only when it flips.
     let trainingActive = false;
     this.runManager.on('changed', () => {
@@ -90,6 +97,7 @@ class Studio implements vscode.Disposable {
     // The output channel is not in `disposables`: shutdown disposes it last.
     this.disposables.push(
       this.statusBar,
+      this.downloads,
       this.serverStatus,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(SETTINGS_SECTION)) this.settings.reload();
@@ -190,6 +198,7 @@ class Studio implements vscode.Disposable {
       statusBarText: () => this.statusBar.text,
       languageServerHealth: () => this.languageServer.health,
       whenRun: (predicate) => this.runWaiters.wait(predicate, this.runManager.list()),
+      downloadNotifications: () => this.downloads.active(),
     };
   }
 

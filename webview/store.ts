@@ -197,6 +197,7 @@ function reduceRunDetails(view: RunView, e: TrainerEvent): RunView {
     case 'checkpoint':
       return { ...view, checkpoints: onCheckpoint(view.checkpoints, e) };
     case 'progress':
+    case 'download':
       return view;
     case 'message': {
       // Debug details (e.g. backends `auto` skipped) belong in the Output channel, not the dashboard.

@@ -3,6 +3,7 @@
  * loss, lr, it/s, ETA) on a TTY, plain lines otherwise; eval tables; checkpoints; the outcome.
  */
 import { relative } from 'node:path';
+import { formatProgressLine } from '../hub/format';
 import type { TrainerEvent } from '../protocol/events';
 import { foldProgress, INITIAL_PROGRESS, type RunProgress } from '../protocol/progress';
 
@@ -39,6 +40,14 @@ export class TerminalReporter {
         break;
       case 'progress':
         this.drawBar();
+        break;
+      case 'download':
+        // The model download before runStart: its own bar (bytes, rate, ETA), cleared when it is done.
+        if (this.progress.download) this.drawBar();
+        else if (this.barShown) {
+          this.out.write('\r\x1b[2K');
+          this.barShown = false;
+        }
         break;
       case 'log':
         if (this.showsBar()) this.drawBar();
@@ -82,6 +91,14 @@ export class TerminalReporter {
 
   private drawBar(): void {
     if (!this.showsBar()) return;
+    const download = this.progress.download;
+    if (download) {
+      if (download.total <= 0) return; // still asking the Hub what to fetch: the message line says so
+      const line = formatProgressLine({ ...download, file: download.file || download.model, fileBytes: 0, fileTotal: 0, etaSeconds: download.eta }, (this.out.columns ?? 80) - 1);
+      this.out.write(`\r\x1b[2K${line}`);
+      this.barShown = true;
+      return;
+    }
     const { step, totalSteps, epoch, loss, learningRate, stepsPerSecond, eta } = this.progress;
     const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 70));
     const fraction = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;

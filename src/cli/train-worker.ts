@@ -19,8 +19,11 @@ export async function runTrainWorker(): Promise<void> {
 
   let trainer: Trainer | undefined;
   const pending: ControlMessage[] = [];
+  // A stop before the Trainer exists (the model still downloading) ends the run there.
+  const stopBeforeTrainer = new AbortController();
   const apply = (message: ControlMessage): void => {
     if (!trainer) {
+      if (message.type === 'stop') stopBeforeTrainer.abort();
       pending.push(message);
       return;
     }
@@ -36,6 +39,7 @@ export async function runTrainWorker(): Promise<void> {
   const end = await runTraining({
     ...run,
     events: { emit: (event) => post({ kind: 'event', event }) },
+    stopSignal: stopBeforeTrainer.signal,
     core: { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf },
     onTrainer: (t) => {
       trainer = t;

@@ -1,4 +1,5 @@
 /** Human-readable sizes, rates and a download progress line (the CLI's bar and the editor's notification). */
+import type { DownloadEvent } from '../protocol/events';
 import type { DownloadProgress } from './download';
 
 export function formatBytes(bytes: number): string {
@@ -35,4 +36,19 @@ export function formatProgressLine(p: DownloadProgress, width = 80): string {
   const barWidth = Math.max(10, width - name.length - tail.length - 4);
   const filled = Math.round(fraction * barWidth);
   return `${name} [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${tail}`;
+}
+
+/**
+ * The "downloading model" phase in words, for the dashboard and the editor's notification:
+ * `Downloading model org/name — 12.3 MB of 40.0 MB, 3.10 MB/s, ETA 9s`.
+ */
+export function formatDownloadPhase(d: Pick<DownloadEvent, 'model' | 'bytes' | 'total' | 'rate' | 'eta'>): string {
+  return `Downloading model ${d.model} — ${formatDownloadAmounts(d)}`;
+}
+
+/** `12.3 MB of 40.0 MB, 3.10 MB/s, ETA 9s`, or what is known before the first byte. */
+export function formatDownloadAmounts(d: Pick<DownloadEvent, 'bytes' | 'total' | 'rate' | 'eta'>): string {
+  if (d.total <= 0) return 'asking the Hub which files to fetch…';
+  const eta = d.eta === undefined ? '' : `, ETA ${formatDuration(d.eta)}`;
+  return `${formatBytes(d.bytes)} of ${formatBytes(d.total)}, ${formatBytes(d.rate)}/s${eta}`;
 }

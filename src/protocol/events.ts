@@ -114,6 +114,28 @@ export interface LogMessageEvent {
   text: string;
 }
 
+/**
+ * A Hub model (`model.from_pretrained: org/name`) being downloaded into the cache before the run
+ * starts: the dashboard's and the editor's "downloading model" phase. Throttled by the writer;
+ * the last one of a download has `done: true`.
+ */
+export interface DownloadEvent {
+  type: 'download';
+  time: number;
+  /** The Hub id as the config names it: org/name[@revision]. */
+  model: string;
+  /** The file being fetched now; empty while the Hub is asked what to fetch. */
+  file: string;
+  /** Bytes of this download on disk so far (all files), and in all (0 until known). */
+  bytes: number;
+  total: number;
+  /** Bytes per second since the download began. */
+  rate: number;
+  /** Seconds left at that rate; absent before any byte arrived. */
+  eta?: number;
+  done: boolean;
+}
+
 export type RunStatus = 'completed' | 'stopped' | 'failed';
 
 export interface RunError {
@@ -144,6 +166,7 @@ export type TrainerEvent =
   | CheckpointEvent
   | ProgressEvent
   | LogMessageEvent
+  | DownloadEvent
   | RunEndEvent;
 
 export type TrainerEventType = TrainerEvent['type'];

@@ -9,6 +9,7 @@ import type {
   BackendInfo,
   CheckpointEvent,
   ControlMessage,
+  DownloadEvent,
   EvalEvent,
   GenerationSample,
   GenerationsEvent,
@@ -149,6 +150,19 @@ function isMessage(x: Fields): x is Fields & LogMessageEvent {
   return isNumber(x.time) && isMessageLevel(x.level) && isString(x.text);
 }
 
+function isDownload(x: Fields): x is Fields & DownloadEvent {
+  return (
+    isNumber(x.time) &&
+    isString(x.model) &&
+    isString(x.file) &&
+    isNumber(x.bytes) &&
+    isNumber(x.total) &&
+    isNumber(x.rate) &&
+    isOptional(x.eta, isNumber) &&
+    isBoolean(x.done)
+  );
+}
+
 export const isRunStatus = isOneOf(['completed', 'stopped', 'failed'] as const);
 
 export function isRunError(x: unknown): x is RunError {
@@ -186,6 +200,7 @@ const eventCheckers = {
   checkpoint: isCheckpoint,
   progress: isProgress,
   message: isMessage,
+  download: isDownload,
   runEnd: isRunEnd,
 } satisfies { [K in TrainerEventType]: (x: Fields) => boolean };
 

@@ -3,7 +3,7 @@
  * that the run manager (status bar), the run history (dashboard run list), the terminal reporter
  * and the webview store all use. Pure: a new object when something changed, the same otherwise.
  */
-import type { BackendInfo, TrainerEvent } from './events';
+import type { BackendInfo, DownloadEvent, TrainerEvent } from './events';
 import type { RunListStatus } from './webview';
 
 export interface RunProgress {
@@ -23,6 +23,8 @@ export interface RunProgress {
   backend?: BackendInfo;
   /** metric_for_best_model at the best checkpoint, from the runEnd. */
   bestMetric?: number;
+  /** The model download before the run starts, while it lasts (cleared when done, at runStart, at runEnd). */
+  download?: Omit<DownloadEvent, 'type' | 'done'>;
 }
 
 export const INITIAL_PROGRESS: RunProgress = { status: 'unknown', step: 0, totalSteps: 0, epoch: 0, numEpochs: 0 };
@@ -60,8 +62,13 @@ export function foldProgress(p: RunProgress, e: TrainerEvent): RunProgress {
     }
     case 'progress':
       return { ...p, step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, eta: e.eta, etaTime: e.time };
+    case 'download': {
+      if (e.done) return p.download === undefined ? p : { ...p, download: undefined };
+      const { type: _type, done: _done, ...download } = e;
+      return { ...p, download };
+    }
     case 'runEnd':
-      return { ...p, status: e.status, step: e.step, epoch: e.epoch, eta: undefined, etaTime: undefined, bestMetric: e.bestMetric ?? p.bestMetric };
+      return { ...p, status: e.status, step: e.step, epoch: e.epoch, eta: undefined, etaTime: undefined, bestMetric: e.bestMetric ?? p.bestMetric, download: undefined };
     default:
       return p;
   }

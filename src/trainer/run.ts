@@ -7,13 +7,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createNodeConfigHost, loadConfigFile } from '../cli/config-host';
 import { downloadTimeoutMs } from '../hub/env';
+import { isHubError } from '../hub/errors';
 import { formatBytes } from '../hub/format';
 import { formatModelId } from '../hub/model-id';
 import { hubOptionsFromEnv } from '../hub/options';
+import type { DownloadProgress } from '../hub/download';
 import { ensurePretrained } from '../hub/pretrained';
 import { findProperty, formatProblem, hasErrors, resolveLossName, resolveMetricNames, resolveReportTo, SUPPORTED_REPORT_INTEGRATIONS, type ParsedConfig, type TrainerConfig } from '../config';
 import type { MetricName } from '../config/schema';
-import { PROTOCOL_VERSION, type LogMessageEvent, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
+import { PROTOCOL_VERSION, type DownloadEvent, type LogMessageEvent, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
 import { initBackend, type BackendName } from './backends';
 import { checkpointGlobalStep, latestCheckpoint, listCheckpoints } from './checkpoints';
 import { loadTrainerModule, type CoreModules, type TrainerModule } from './custom-module';
@@ -59,6 +61,11 @@ export interface RunOptions {
   log?: (message: string) => void;
   /** --offline: Hub models from the cache only, as with HF_HUB_OFFLINE=1. */
   offline?: boolean;
+  /**
+   * Aborted by a stop that comes before the Trainer exists: a model download in progress ends
+   * (its partial file stays `<blob>.incomplete`, resumed next time) and the run ends `stopped`.
+   */
+  stopSignal?: AbortSignal;
   /** Called with metrics.jsonl's path once the run writes it (whoever outlives the run can append its end). */
   onMetricsLog?: (path: string) => void;
   /**
@@ -159,7 +166,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     );
 
     // A Hub id becomes its snapshot folder (downloaded now if the cache lacks it); what follows reads folders only.
-    const pretrained = config.model.from_pretrained ? await resolvePretrained(config.model.from_pretrained, configDir, env, sink) : undefined;
+    const pretrained = config.model.from_pretrained ? await resolvePretrained(config.model.from_pretrained, configDir, env, sink, options.stopSignal) : undefined;
     const pretrainedDir = pretrained?.folder;
     const modelConfig = pretrainedDir ? { ...config, model: { ...config.model, from_pretrained: pretrainedDir } } : config;
     const setup =
@@ -224,6 +231,10 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       bestMetric: trainer.state.bestMetric,
     });
   } catch (error) {
+    if (isHubError(error, 'cancelled')) {
+      sink.emit({ type: 'message', time: Date.now(), level: 'info', text: `${error.message}; the part already fetched stays in the cache as <blob>.incomplete and the next run resumes it.` });
+      return end('stopped', {});
+    }
     // An error raised by user code elsewhere often surfaces here as a follow-up (a stop, a broken state): report the first.
     return end('failed', { error: asyncFailure.raised ? describeAsyncFailure(asyncFailure, trainerModule) : describeError(error, trainerModule) });
   } finally {
@@ -235,17 +246,47 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
   }
 }
 
-/** `model.from_pretrained`: a folder, or a Hub id from the shared cache, downloaded with messages when missing. */
-async function resolvePretrained(value: string, configDir: string, env: NodeJS.ProcessEnv, sink: EventSink): Promise<{ folder: string }> {
+/** How often a model download reports its progress as an event (metrics.jsonl, the dashboard, the editor). */
+const DOWNLOAD_EVENT_MS = 250;
+
+/** `model.from_pretrained`: a folder, or a Hub id from the shared cache, downloaded with progress events when missing. */
+async function resolvePretrained(value: string, configDir: string, env: NodeJS.ProcessEnv, sink: EventSink, signal?: AbortSignal): Promise<{ folder: string }> {
   const say = (text: string) => sink.emit({ type: 'message', time: Date.now(), level: 'info', text });
+  const progress = (p: Omit<DownloadEvent, 'type' | 'time' | 'model'>) => sink.emit({ type: 'download', time: Date.now(), model: value, ...p });
   const hub = hubOptionsFromEnv(env);
   const started = Date.now();
-  const result = await ensurePretrained(value, configDir, { ...hub, idleTimeoutMs: downloadTimeoutMs(env) }, (id, detail) =>
-    say(`Downloading ${formatModelId(id)} from ${hub.endpoint} into ${hub.cacheDir} (${detail})`),
-  );
+  // At most one event per DOWNLOAD_EVENT_MS; the latest held back is sent when the interval ends, so a stall shows where it stalled.
+  let lastSent = 0;
+  let held: DownloadProgress | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const send = (p: DownloadProgress) => {
+    lastSent = Date.now();
+    held = undefined;
+    progress({ file: p.file, bytes: p.bytes, total: p.total, rate: p.rate, ...(p.etaSeconds !== undefined ? { eta: p.etaSeconds } : {}), done: false });
+  };
+  const onProgress = (p: DownloadProgress) => {
+    const wait = lastSent + DOWNLOAD_EVENT_MS - Date.now();
+    if (wait <= 0) return send(p);
+    held = p;
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      if (held) send(held);
+    }, wait);
+  };
+  let result: Awaited<ReturnType<typeof ensurePretrained>>;
+  try {
+    result = await ensurePretrained(value, configDir, { ...hub, idleTimeoutMs: downloadTimeoutMs(env), signal, onProgress }, (id, detail) => {
+      say(`Downloading ${formatModelId(id)} from ${hub.endpoint} into ${hub.cacheDir} (${detail})`);
+      progress({ file: '', bytes: 0, total: 0, rate: 0, done: false });
+    });
+  } finally {
+    clearTimeout(timer);
+  }
   if (result.download) {
     const d = result.download;
-    say(`Downloaded ${d.downloaded.length} files (${formatBytes(d.bytes)}) of ${value} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${d.folder}`);
+    const seconds = (Date.now() - started) / 1000;
+    progress({ file: '', bytes: d.bytes, total: d.bytes, rate: d.bytes / Math.max(seconds, 1e-3), eta: 0, done: true });
+    say(`Downloaded ${d.downloaded.length} files (${formatBytes(d.bytes)}) of ${value} in ${seconds.toFixed(1)} s: ${d.folder}`);
   } else if (result.id) say(`${value}: ${result.folder} (from the Hugging Face cache)`);
   return result;
 }

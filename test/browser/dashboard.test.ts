@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { LogEvent, RunStartEvent, TrainerEvent } from '../../src/protocol/events';
+import type { DownloadEvent, LogEvent, RunStartEvent, TrainerEvent } from '../../src/protocol/events';
 import type { RunSummary } from '../../src/protocol/webview';
 import { formatMetric } from '../../webview/format';
 import { synthesizeRun } from '../fixtures/events/synthesize';
@@ -94,6 +94,25 @@ describe('dashboard webview', { skip: chromiumMissing && `no Chromium at ${CHROM
     await sendToWebview(page, { type: 'runHistory', runId: B, events: other });
     await page.waitForFunction(() => document.querySelectorAll('.chart-card[data-metric="loss"] .chart-value').length === 1);
     assert.deepEqual((await page.evaluate(() => window.__fts.state)) as unknown, { selectedRunIds: [A, B], activeRunId: A, smoothing: 0.6 });
+  });
+
+  test('before runStart, the model download phase: bytes, total, rate and ETA; runStart replaces it', async () => {
+    const download = (bytes: number): DownloadEvent => ({
+      type: 'download', time: 1717236000000, model: 'google-bert/bert-base-uncased', file: 'model.safetensors',
+      bytes, total: 40_000_000, rate: 3_100_000, eta: (40_000_000 - bytes) / 3_100_000, done: false,
+    });
+    await sendToWebview(page, { type: 'events', runId: A, events: [{ ...download(0), file: '', total: 0, rate: 0, eta: undefined }] });
+    await page.waitForFunction(() => document.getElementById('download-phase')?.textContent?.includes('asking the Hub'));
+    assert.equal(await page.locator('vscode-progress-bar').first().evaluate((b) => (b as HTMLElement & { indeterminate: boolean }).indeterminate), true);
+    await sendToWebview(page, { type: 'events', runId: A, events: [download(6_000_000), download(12_300_000)] });
+    await page.waitForFunction(() => document.getElementById('progress-percent')?.textContent === '30%');
+    assert.equal(await text(page, '#download-phase'), 'Downloading model google-bert/bert-base-uncased — 12.3 MB of 40.0 MB, 3.10 MB/s, ETA 9s');
+    assert.equal(await text(page, '#run-status'), 'downloading model');
+    assert.equal(await page.locator('.progress-stats').isVisible(), false);
+    await page.screenshot({ path: join(ROOT, 'test-results/dashboard-downloading.png'), fullPage: true });
+    await sendToWebview(page, { type: 'events', runId: A, events: [{ ...download(40_000_000), eta: 0, done: true }] });
+    await page.waitForFunction(() => document.getElementById('download-phase')?.hidden === true);
+    assert.equal(await page.locator('.progress-stats').isVisible(), true);
   });
 
   test('live stream: progress, latest loss, Stop posts a stop command', async () => {

@@ -54,7 +54,8 @@ export class HeaderView {
     const { summary, view } = input;
     const status = view?.start ? view.status : (summary?.status ?? 'unknown');
     setText(this.title, summary?.name ?? (view?.start ? baseName(view.start.outputDir) : 'No run yet'));
-    setText(this.status, status);
+    // Before runStart a run may be fetching its Hub model: say so rather than a bare "running".
+    setText(this.status, view?.progress.download ? 'downloading model' : status);
     this.status.className = `status-pill status-${status}`;
     this.status.hidden = !summary && !view;
 

@@ -8,12 +8,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as publicApi from '../../../src/index';
 import { MemorySink } from '../../../src/trainer/event-sink';
+import type { DownloadEvent, TrainerEvent } from '../../../src/protocol/events';
 import { downloadModel } from '../../../src/hub/download';
 import { runTraining } from '../../../src/trainer/run';
 import { writeConfig } from '../trainer/run/fixtures';
@@ -25,14 +27,15 @@ const saved = { ...process.env };
 let hub: MockHub;
 let baseDir: string;
 
-async function fineTune(fromPretrained: string, extraEnv: Record<string, string> = {}) {
+async function fineTune(fromPretrained: string, extraEnv: Record<string, string> = {}, watch?: (event: TrainerEvent) => void, stopSignal?: AbortSignal) {
   Object.assign(process.env, extraEnv);
   try {
     const { path, outputDir } = writeConfig({ trainingArgs: { max_steps: 4, eval_strategy: 'no', save_strategy: 'no' } });
     const text = readFileSync(path, 'utf8').replace('  num_labels: 2\n', `  num_labels: 2\n  from_pretrained: ${JSON.stringify(fromPretrained)}\n`);
     writeFileSync(path, text);
     const sink = new MemorySink();
-    const end = await runTraining({ configPath: path, events: sink, core });
+    const events = { emit: (event: TrainerEvent) => (sink.emit(event), watch?.(event)) };
+    const end = await runTraining({ configPath: path, events, core, stopSignal });
     const losses = end.status === 'completed' ? (JSON.parse(readFileSync(join(outputDir, 'trainer_state.json'), 'utf8')).log_history as { loss?: number }[]).map((e) => e.loss) : [];
     return { end, events: sink.events, losses };
   } finally {
@@ -48,7 +51,10 @@ before(async () => {
   assert.equal(end.status, 'completed', end.error?.message);
   baseDir = outputDir;
   const files = Object.fromEntries(['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => [f, readFileSync(join(outputDir, f))]));
-  hub = await startMockHub([{ id: 'test-org/base', refs: { main: COMMIT_A }, commits: { [COMMIT_A]: files } }]);
+  hub = await startMockHub([
+    { id: 'test-org/base', refs: { main: COMMIT_A }, commits: { [COMMIT_A]: files } },
+    { id: 'test-org/slow', refs: { main: COMMIT_A }, commits: { [COMMIT_A]: files } },
+  ]);
   process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), 'fts-run-cache-'));
   process.env.HF_ENDPOINT = hub.url;
   delete process.env.HF_HUB_OFFLINE;
@@ -74,6 +80,32 @@ test('a Hub id downloads at run start, then resolves offline without a request, 
   assert.equal(hub.requests.length, requests, 'no request offline');
   assert.deepEqual(offline.losses, byFolder.losses);
   assert.ok(byFolder.losses.filter((l) => l !== undefined).length >= 2);
+});
+
+test('a stop while the model downloads ends the run `stopped` before runStart, leaving only <blob>.incomplete; the rerun completes it', async () => {
+  // The weights stall after 64 bytes: the stop comes while the download waits for more.
+  hub.faults.stall = new Map([['model.safetensors', { afterBytes: 64, times: 1 }]]);
+  const stop = new AbortController();
+  const stopped = await fineTune('test-org/slow', { HF_HUB_DOWNLOAD_TIMEOUT: '60' }, (e) => {
+    if (e.type === 'download' && e.bytes >= 64 && e.file === 'model.safetensors') stop.abort();
+  }, stop.signal);
+  assert.equal(stopped.end.status, 'stopped', stopped.end.error?.message);
+  const downloads = stopped.events.filter((e): e is DownloadEvent => e.type === 'download');
+  assert.deepEqual(downloads[0], { ...downloads[0], model: 'test-org/slow', file: '', bytes: 0, total: 0, done: false });
+  assert.ok(downloads.some((d) => d.file === 'model.safetensors' && d.bytes >= 64 && d.total > d.bytes && d.rate > 0), JSON.stringify(downloads));
+  assert.ok(!downloads.some((d) => d.done), 'no download event says done');
+  assert.ok(!stopped.events.some((e) => e.type === 'runStart'), 'the run never started training');
+  assert.ok(stopped.events.some((e) => e.type === 'message' && /cancelled; the part already fetched stays in the cache as <blob>\.incomplete/.test(e.text)));
+  const repo = join(process.env.HF_HUB_CACHE!, 'models--test-org--slow');
+  const weights = readFileSync(join(baseDir, 'model.safetensors'));
+  const sha = createHash('sha256').update(weights).digest('hex');
+  assert.deepEqual(readdirSync(join(repo, 'blobs')).filter((b) => b.startsWith(sha)), [`${sha}.incomplete`]);
+  assert.ok(!existsSync(join(repo, 'snapshots', COMMIT_A, 'model.safetensors')), 'no snapshot entry that looks complete');
+
+  const rerun = await fineTune('test-org/slow');
+  assert.equal(rerun.end.status, 'completed', rerun.end.error?.message);
+  assert.deepEqual(readFileSync(join(repo, 'snapshots', COMMIT_A, 'model.safetensors')), weights);
+  assert.ok(rerun.events.some((e) => e.type === 'download' && e.done));
 });
 
 test('offline, a revision the cache lacks fails the run at the config line, naming what is cached', async () => {

@@ -26,6 +26,7 @@ const valid: Record<TrainerEvent['type'], TrainerEvent> = {
   checkpoint: { type: 'checkpoint', time: 4, step: 50, path: '/w/runs/a/checkpoint-50', isBest: true, deleted: [] },
   progress: { type: 'progress', time: 5, step: 50, totalSteps: 100, epoch: 1, eta: 12.5 },
   message: { type: 'message', time: 6, level: 'warning', text: 'eval_steps > total steps' },
+  download: { type: 'download', time: 6, model: 'org/tiny@v1', file: 'model.safetensors', bytes: 1200, total: 4000, rate: 600, eta: 4.7, done: false },
   runEnd: {
     type: 'runEnd', time: 7, status: 'failed', step: 60, epoch: 1.2, trainRuntime: 10.5,
     error: { message: 'loss is not a scalar', location: { file: '/w/my_trainer.ts', line: 12, column: 5 }, stack: 'Error: ...' },
@@ -53,6 +54,7 @@ const malformed: Record<TrainerEvent['type'], unknown[]> = {
   checkpoint: [{ ...valid.checkpoint, isBest: 'yes' }, { ...valid.checkpoint, deleted: [1] }, { ...valid.checkpoint, deleted: undefined }],
   progress: [{ ...valid.progress, eta: undefined }, { ...valid.progress, totalSteps: '100' }],
   message: [{ ...valid.message, level: 'verbose' }, { ...valid.message, text: 1 }],
+  download: [{ ...valid.download, bytes: '1200' }, { ...valid.download, done: undefined }, { ...valid.download, eta: null }, { ...valid.download, model: undefined }],
   runEnd: [
     { ...valid.runEnd, status: 'running' },
     { ...valid.runEnd, error: { message: 'x', location: { file: 'a', line: '1', column: 1 } } },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { LogEvent, RunStartEvent, TrainerEvent } from '../../../src/protocol/events';
 import { foldProgress, foldProgressAll, INITIAL_PROGRESS } from '../../../src/protocol/progress';
 import { TerminalReporter } from '../../../src/cli/terminal-reporter';
+import { formatDownloadPhase } from '../../../src/hub/format';
 import { summarizeRun } from '../../../client/run-history';
 import { createInitialState, reduce } from '../../../webview/store';
 import { synthesizeRun } from '../../fixtures/events/synthesize';
@@ -69,4 +70,26 @@ test('run history, webview store and terminal reporter show the same progress as
     const lastBar = bars.at(-1) ?? '';
     assert.match(lastBar, new RegExp(` ${folded.step}/${folded.totalSteps}  ep ${folded.epoch.toFixed(2)}`), lastBar);
   }
+});
+
+test('the model download before runStart: folded into progress.download, drawn by the terminal, cleared when done and by runStart', () => {
+  const [start, ...rest] = synthesizeRun();
+  const at = (bytes: number, done = false): TrainerEvent => ({ type: 'download', time: 1, model: 'org/tiny@v1', file: 'model.safetensors', bytes, total: 40_000_000, rate: 3_100_000, eta: (40_000_000 - bytes) / 3_100_000, done });
+  const downloading = foldProgressAll([at(0), at(12_300_000)]);
+  assert.deepEqual(downloading.download, { time: 1, model: 'org/tiny@v1', file: 'model.safetensors', bytes: 12_300_000, total: 40_000_000, rate: 3_100_000, eta: (40_000_000 - 12_300_000) / 3_100_000 });
+  assert.equal(downloading.status, 'unknown');
+  assert.equal(formatDownloadPhase(downloading.download!), 'Downloading model org/tiny@v1 — 12.3 MB of 40.0 MB, 3.10 MB/s, ETA 9s');
+  assert.equal(foldProgress(downloading, at(40_000_000, true)).download, undefined);
+  assert.equal(foldProgress(downloading, start).download, undefined);
+  assert.equal(foldProgress(downloading, { type: 'runEnd', time: 2, status: 'stopped', step: 0, epoch: 0, trainRuntime: 1 }).download, undefined);
+
+  let written = '';
+  const reporter = new TerminalReporter({ write: (text) => ((written += text), true), isTTY: true, columns: 100 });
+  for (const e of [at(0), at(12_300_000), at(40_000_000, true), start, rest[0]]) reporter.handle(e);
+  const frames = written.split('\r\x1b[2K');
+  const downloadBars = frames.filter((f) => f.startsWith('model.safetensors ['));
+  assert.equal(downloadBars.length, 2, written);
+  assert.match(downloadBars[1], / 30% {2}12\.3 MB\/40\.0 MB {2}3\.10 MB\/s {2}ETA 9s$/);
+  // Training output follows on a clean line: the download bar was cleared when it was done.
+  assert.ok(frames.some((f) => f.startsWith('Training ')), written);
 });
