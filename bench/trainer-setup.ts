@@ -136,7 +136,7 @@ export function buildBenchModel(id: ModelId): BenchModel {
 export async function startBackend(id: BackendId): Promise<string> {
   switch (id) {
     case 'wasm-stock': {
-      const info = await initWasm(1, () => {});
+      const { info } = await initWasm(1, () => {}, { ...process.env, FTS_NATIVE: '0' });
       replaceKernel(tf.UnsortedSegmentSum, 'wasm', () => wasmSegmentSumConfig);
       return `${info.device}, stock kernels + UnsortedSegmentSum`;
     }

@@ -4,7 +4,7 @@
 // (custom trainer modules type-check against them), unless --no-types.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -84,7 +84,24 @@ function copyWasmBinaries() {
   }
 }
 
+/**
+ * The native kernel addon (built by scripts/build-native.mjs at install), next to the bundle as
+ * dist/native/, where src/trainer/backends/blas-addon.ts finds it and the .vsix packs it. Absent
+ * when it did not build: the trainer then runs pure wasm.
+ */
+function copyNativeAddon() {
+  const built = join('native', 'build', 'Release', 'fts_native.node');
+  rmSync(join('dist', 'native'), { recursive: true, force: true });
+  if (!existsSync(built)) {
+    console.log('build: no native addon (native/build/Release/fts_native.node); the trainer will run pure wasm');
+    return;
+  }
+  mkdirSync(join('dist', 'native'), { recursive: true });
+  copyFileSync(built, join('dist', 'native', 'fts_native.node'));
+}
+
 copyWasmBinaries();
+copyNativeAddon();
 if (watch) {
   for (const config of configs) await (await esbuild.context(config)).watch();
   console.log('build: watching');

@@ -20,6 +20,8 @@ export interface BackendInfo {
   device: string;
   simd?: boolean;
   threads?: number;
+  /** Which kernels run: "wasm" (pure), or "wasm + native BLAS (OpenBLAS 0.3.21, 2 threads)". */
+  kernels?: string;
 }
 
 export interface RunStartEvent {

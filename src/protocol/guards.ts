@@ -66,7 +66,8 @@ export function isBackendInfo(x: unknown): x is BackendInfo {
     isString(x.name) &&
     isString(x.device) &&
     isOptional(x.simd, isBoolean) &&
-    isOptional(x.threads, isNumber)
+    isOptional(x.threads, isNumber) &&
+    isOptional(x.kernels, isString)
   );
 }
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from '../../protocol/events';
 import { registerFastKernels } from './kernels';
 import { tryNative, type Attempt } from './native';
+import type { BlasAddon } from './blas-addon';
 import { initWasm } from './wasm';
 import { tryWebGpu } from './webgpu';
 import type { BACKENDS } from '../../config/schema';
@@ -23,8 +24,11 @@ export type { BackendInfo };
 export { registerFastKernels } from './kernels';
 export { locateWasmDir } from './wasm';
 
+/** A started backend, with the native addon when its kernels should run on it. */
+type Started = Attempt & { blas?: BlasAddon };
+
 /** Turns a throw into a failed attempt, so `auto` can move on to the next backend. */
-async function attempt(start: () => Promise<Attempt>): Promise<Attempt> {
+async function attempt(start: () => Promise<Started>): Promise<Started> {
   try {
     return await start();
   } catch (error) {
@@ -41,7 +45,7 @@ function startCpu(): Promise<BackendInfo> {
   });
 }
 
-async function tryOne(name: Exclude<BackendName, 'auto'>, request: BackendRequest, explicit: boolean, log: (m: string) => void): Promise<Attempt> {
+async function tryOne(name: Exclude<BackendName, 'auto'>, request: BackendRequest, explicit: boolean, log: (m: string) => void): Promise<Started> {
   switch (name) {
     case 'tensorflow':
     case 'tensorflow-gpu':
@@ -49,7 +53,10 @@ async function tryOne(name: Exclude<BackendName, 'auto'>, request: BackendReques
     case 'webgpu':
       return attempt(() => tryWebGpu(explicit, log));
     case 'wasm':
-      return attempt(started(() => initWasm(request.threads, log)));
+      return attempt(async () => {
+        const { info, blas } = await initWasm(request.threads, log);
+        return { ok: true, info, blas };
+      });
     case 'cpu':
       return attempt(started(startCpu));
   }
@@ -66,13 +73,13 @@ export async function initBackend(request: BackendRequest, log: (message: string
   if (request.backend !== 'auto') {
     const result = await tryOne(request.backend, request, true, log);
     if (!result.ok) throw new Error(`backend: ${request.backend} is not available: ${result.reason}`);
-    registerFastKernels(result.info.name);
+    registerFastKernels(result.info.name, { blas: result.blas });
     return result.info;
   }
   for (const name of AUTO_ORDER) {
     const result = await tryOne(name, request, false, log);
     if (result.ok) {
-      registerFastKernels(result.info.name);
+      registerFastKernels(result.info.name, { blas: result.blas });
       return result.info;
     }
     log(`backend auto: skipped ${name}: ${result.reason}`);

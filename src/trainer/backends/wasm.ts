@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo } from '../../protocol/events';
+import { describeAddon, loadBlasAddon, type BlasAddon } from './blas-addon';
 import { tryResolve } from './optional-require';
 import { resolveThreads } from './threads';
 import { locateThreadedScripts, startThreadedWasm } from './wasm-threads';
@@ -43,7 +44,51 @@ async function start(dir: string, threads: number, log: (m: string) => void): Pr
   return getThreadsCount();
 }
 
-export async function initWasm(threadsRequested: 'auto' | number | undefined, log: (m: string) => void): Promise<BackendInfo> {
+export interface WasmStart {
+  info: BackendInfo;
+  /** The native addon, when loaded: its BLAS then runs the matmuls (kernels/native-matmul.ts). */
+  blas?: BlasAddon;
+}
+
+/**
+ * BLAS threads for `threads`: `auto` is every logical core (OpenBLAS splits one GEMM across them,
+ * which pays off on any core count, unlike wasm's threads), N is capped at the cores.
+ */
+export function resolveBlasThreads(requested: 'auto' | number | undefined, cores: number): { threads: number; warning?: string } {
+  if (requested === undefined || requested === 'auto') return { threads: Math.max(1, cores) };
+  if (!Number.isInteger(requested) || requested < 1) throw new Error(`threads must be 'auto' or a positive integer, got ${String(requested)}.`);
+  if (requested <= cores) return { threads: requested };
+  return { threads: Math.max(1, cores), warning: `threads: ${requested} lowered to ${cores} (this machine has ${cores} logical cores).` };
+}
+
+/**
+ * Starts the wasm backend. With the native addon (see blas-addon.ts) wasm runs one thread and
+ * the addon's BLAS runs `threads`; without it (FTS_NATIVE=0, not built, failed to load) wasm runs
+ * `threads` itself and the log says why the addon is not used.
+ */
+export async function initWasm(
+  threadsRequested: 'auto' | number | undefined,
+  log: (m: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WasmStart> {
+  const addon = loadBlasAddon(env);
+  if (addon.ok) {
+    const { threads: blasThreads, warning } = resolveBlasThreads(threadsRequested, availableParallelism());
+    if (warning) log(warning);
+    const wasm = await startWasm(1, log);
+    addon.addon.setThreads(blasThreads);
+    const kernels = `wasm + native BLAS (${describeAddon(addon.addon)})`;
+    return {
+      info: { ...wasm, device: `CPU, wasm${wasm.simd ? ' SIMD' : ' (no SIMD)'} + native BLAS (${describeAddon(addon.addon)})`, threads: blasThreads, kernels },
+      blas: addon.addon,
+    };
+  }
+  if (addon.reason !== 'disabled by FTS_NATIVE=0') log(`native kernels not used: ${addon.reason}. Running pure wasm.`);
+  const wasm = await startWasm(threadsRequested, log);
+  return { info: { ...wasm, kernels: 'wasm' } };
+}
+
+async function startWasm(threadsRequested: 'auto' | number | undefined, log: (m: string) => void): Promise<BackendInfo> {
   const { threads: wanted, warning } = resolveThreads(threadsRequested, availableParallelism());
   if (warning) log(warning);
   const dir = locateWasmDir();

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, locateWasmDir, registerFastKernels } from '../../../src/trainer/backends';
+import { addonCandidates, loadBlasAddon } from '../../../src/trainer/backends/blas-addon';
+import { variantOf } from '../../../src/trainer/backends/kernels/registry';
+import { resolveBlasThreads } from '../../../src/trainer/backends/wasm';
 import { resolveThreads } from '../../../src/trainer/backends/threads';
 import { describeAdapter, isSoftwareAdapter } from '../../../src/trainer/backends/webgpu';
 
@@ -25,19 +28,50 @@ describe('initBackend', () => {
     assert.match(info.device, /CPU/);
   });
 
-  it('wasm: SIMD, one thread, fast kernels registered once', async () => {
-    const info = await initBackend({ backend: 'wasm', threads: 'auto' });
-    assert.deepEqual(info, { name: 'wasm', device: 'CPU, wasm SIMD, 1 thread', simd: true, threads: 1 });
-    assert.equal(tf.getBackend(), 'wasm');
-    assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'));
-    assert.deepEqual(registerFastKernels('wasm'), [], 'a second registration is a no-op');
+  it('wasm with FTS_NATIVE=0: SIMD, one thread, pure wasm kernels registered once', async () => {
+    const saved = process.env.FTS_NATIVE;
+    process.env.FTS_NATIVE = '0';
+    try {
+      const info = await initBackend({ backend: 'wasm', threads: 'auto' });
+      assert.deepEqual(info, { name: 'wasm', device: 'CPU, wasm SIMD, 1 thread', simd: true, threads: 1, kernels: 'wasm' });
+      assert.equal(tf.getBackend(), 'wasm');
+      assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'));
+      assert.equal(variantOf(tf.getKernel('BatchMatMul', 'wasm')), 'default');
+      assert.deepEqual(registerFastKernels('wasm'), [], 'a second registration is a no-op');
+
+      const messages: string[] = [];
+      const again = await initBackend({ backend: 'wasm', threads: 2 }, (m) => messages.push(m));
+      assert.equal(again.threads, 1, 'a second start keeps the running thread count');
+      assert.ok(messages.some((m) => /threads: 2 not applied: the wasm backend was already running 1 thread/.test(m)), messages.join('\n'));
+    } finally {
+      if (saved === undefined) delete process.env.FTS_NATIVE;
+      else process.env.FTS_NATIVE = saved;
+    }
   });
 
-  it('wasm: a second start asking for more threads keeps the running count and says so', async () => {
-    const messages: string[] = [];
-    const info = await initBackend({ backend: 'wasm', threads: 2 }, (m) => messages.push(m));
-    assert.equal(info.threads, 1);
-    assert.ok(messages.some((m) => /threads: 2 not applied: the wasm backend was already running 1 thread/.test(m)), messages.join('\n'));
+  it('wasm with the native addon: BLAS matmuls, and the run says so; switching back to pure wasm works', async (t) => {
+    if (!loadBlasAddon().ok) return t.skip(`the native addon is not built here: ${(loadBlasAddon() as { reason: string }).reason}`);
+    const info = await initBackend({ backend: 'wasm', threads: 2 });
+    assert.equal(info.threads, 2);
+    assert.match(info.kernels ?? '', /^wasm \+ native BLAS \(OpenBLAS \d+\.\d+\.\d+, 2 threads\)$/);
+    assert.match(info.device, /^CPU, wasm SIMD \+ native BLAS \(OpenBLAS [\d.]+, 2 threads\)$/);
+    assert.equal(variantOf(tf.getKernel('BatchMatMul', 'wasm')), 'native');
+    assert.equal(variantOf(tf.getKernel('_FusedMatMul', 'wasm')), 'native');
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]]), true, false).arraySync());
+    assert.deepEqual(product, [[26, 30], [38, 44]]);
+    // Back to pure wasm in the same process (a later run with FTS_NATIVE=0): the stock-based kernels return.
+    assert.deepEqual(registerFastKernels('wasm').sort(), ['BatchMatMul', '_FusedMatMul']);
+    assert.equal(variantOf(tf.getKernel('BatchMatMul', 'wasm')), 'default');
+  });
+
+  it('FTS_NATIVE=0 disables the addon; a missing one says where it looked', () => {
+    assert.deepEqual(loadBlasAddon({ FTS_NATIVE: '0' }), { ok: false, reason: 'disabled by FTS_NATIVE=0' });
+    const missing = loadBlasAddon({ FTS_NATIVE_PATH: '/nonexistent/fts_native.node' });
+    assert.equal(missing.ok, loadBlasAddon({}).ok, 'FTS_NATIVE_PATH is tried first, then the usual places');
+    const candidates = addonCandidates({ FTS_NATIVE_PATH: '/x/a.node' }, '/repo/dist');
+    assert.deepEqual(candidates, ['/x/a.node', '/repo/dist/native/fts_native.node', '/repo/native/build/Release/fts_native.node', '/native/build/Release/fts_native.node']);
+    assert.deepEqual(resolveBlasThreads('auto', 6), { threads: 6 });
+    assert.deepEqual(resolveBlasThreads(3, 2), { threads: 2, warning: 'threads: 3 lowered to 2 (this machine has 2 logical cores).' });
   });
 
   it('auto picks the fastest that loads and logs what it skipped', async () => {

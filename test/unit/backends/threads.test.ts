@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { loadBlasAddon } from '../../../src/trainer/backends/blas-addon';
 import { locateThreadedScripts, workerSource } from '../../../src/trainer/backends/wasm-threads';
 import { runFixture } from './fixtures/children';
 import type { TrainStepsResult } from './fixtures/token-data';
@@ -14,9 +15,11 @@ describe('threaded wasm in Node', () => {
   it('threads: 2 trains the transformer-encoder with the 1-thread losses, and its process exits on its own', async (t) => {
     if (availableParallelism() < 2) return t.skip('one logical core: threads are capped at 1');
     // runFixture resolves when the child exits: a pthread keeping it alive would hang here.
+    // FTS_NATIVE=0: with the native addon, wasm runs one thread and the BLAS takes the threads.
+    const pure = { ...process.env, FTS_NATIVE: '0' };
     const [one, two] = await Promise.all([
-      runFixture<TrainStepsResult>('train-steps.ts', ['wasm', 'transformer-encoder', '1']),
-      runFixture<TrainStepsResult>('train-steps.ts', ['wasm', 'transformer-encoder', '2']),
+      runFixture<TrainStepsResult>('train-steps.ts', ['wasm', 'transformer-encoder', '1'], pure),
+      runFixture<TrainStepsResult>('train-steps.ts', ['wasm', 'transformer-encoder', '2'], pure),
     ]);
     assert.ok(one.ok && two.ok, JSON.stringify({ one, two }));
     assert.equal(one.info.threads, 1);
@@ -24,6 +27,20 @@ describe('threaded wasm in Node', () => {
     assert.match(two.info.device, /wasm SIMD, 2 threads/);
     assert.equal(two.losses.length, 8);
     two.losses.forEach((loss, i) => assert.ok(Math.abs(loss - one.losses[i]) <= LOSS_TOLERANCE, `step ${i + 1}: 2 threads ${loss}, 1 thread ${one.losses[i]}`));
+  });
+
+  it('native BLAS on 2 threads trains the transformer-encoder with the pure wasm losses', async (t) => {
+    if (availableParallelism() < 2) return t.skip('one logical core: threads are capped at 1');
+    if (!loadBlasAddon().ok) return t.skip(`the native addon is not built here: ${(loadBlasAddon() as { reason: string }).reason}`);
+    const [pure, native] = await Promise.all([
+      runFixture<TrainStepsResult>('train-steps.ts', ['wasm', 'transformer-encoder', '1'], { ...process.env, FTS_NATIVE: '0' }),
+      runFixture<TrainStepsResult>('train-steps.ts', ['wasm', 'transformer-encoder', '2'], { ...process.env, FTS_NATIVE: '1' }),
+    ]);
+    assert.ok(pure.ok && native.ok, JSON.stringify({ pure, native }));
+    assert.equal(pure.info.kernels, 'wasm');
+    assert.match(native.info.kernels ?? '', /native BLAS \(OpenBLAS [\d.]+, 2 threads\)/);
+    assert.equal(native.losses.length, 8);
+    native.losses.forEach((loss, i) => assert.ok(Math.abs(loss - pure.losses[i]) <= LOSS_TOLERANCE, `step ${i + 1}: native ${loss}, pure wasm ${pure.losses[i]}`));
   });
 
   it("finds emscripten's unbundled scripts next to the .wasm files first, then in the package", () => {

@@ -6,20 +6,27 @@ import * as tf from '@tensorflow/tfjs';
 import { makeCpuGather, makeWasmGather } from './gather';
 import { replaceKernel } from './registry';
 import { cpuSegmentSumConfig, wasmSegmentSumConfig } from './segment-sum';
+import type { BlasAddon } from '../blas-addon';
+import { makeNativeBatchMatMul, makeNativeFusedMatMul } from './native-matmul';
 import { makeWasmBatchMatMul } from './wasm-batch-matmul';
 import { makeWasmIdentity, makeWasmPow } from './wasm-elementwise';
 import { makeWasmSum } from './wasm-sum';
 import { makeWasmTranspose } from './wasm-transpose';
 import { makeWebGpuAddN } from './webgpu-add-n';
 
+export interface FastKernelOptions {
+  /** The native addon: wasm's matmuls then run through its BLAS (see ../blas-addon.ts). */
+  blas?: BlasAddon;
+}
+
 /**
  * Registers our kernels for `backendName` ('wasm', 'webgpu' and 'cpu' have some; others none).
  * Returns the names of kernels registered by this call: empty when already done.
  */
-export function registerFastKernels(backendName: string): string[] {
+export function registerFastKernels(backendName: string, options: FastKernelOptions = {}): string[] {
   const registered: string[] = [];
-  const replace = (kernelName: string, make: (stock: tf.KernelConfig | undefined) => tf.KernelConfig): void => {
-    if (replaceKernel(kernelName, backendName, make)) registered.push(kernelName);
+  const replace = (kernelName: string, make: (stock: tf.KernelConfig | undefined) => tf.KernelConfig, variant?: string): void => {
+    if (replaceKernel(kernelName, backendName, make, variant)) registered.push(kernelName);
   };
   if (backendName === 'wasm') {
     const stockOf = (name: string) => (stock: tf.KernelConfig | undefined): tf.KernelConfig => {
@@ -31,13 +38,21 @@ export function registerFastKernels(backendName: string): string[] {
     replace(tf.UnsortedSegmentSum, () => wasmSegmentSumConfig);
     // Before BatchMatMul, which transposes its operands with whatever Transpose is registered.
     replace(tf.Transpose, (stock) => makeWasmTranspose(stockOf(tf.Transpose)(stock)));
-    replace(tf.BatchMatMul, (stock) => {
-      const transpose = tf.getKernel(tf.Transpose, 'wasm');
-      if (!stock || !transpose) {
-        throw new Error('The wasm backend has no BatchMatMul or Transpose kernel: is @tensorflow/tfjs-backend-wasm 4.x imported?');
-      }
-      return makeWasmBatchMatMul(stock, transpose);
-    });
+    const blas = options.blas;
+    if (blas) {
+      replace(tf.BatchMatMul, (stock) => makeNativeBatchMatMul(blas, stockOf(tf.BatchMatMul)(stock)), 'native');
+      replace(tf._FusedMatMul, (stock) => makeNativeFusedMatMul(blas, stockOf(tf._FusedMatMul)(stock)), 'native');
+    } else {
+      replace(tf.BatchMatMul, (stock) => {
+        const transpose = tf.getKernel(tf.Transpose, 'wasm');
+        if (!stock || !transpose) {
+          throw new Error('The wasm backend has no BatchMatMul or Transpose kernel: is @tensorflow/tfjs-backend-wasm 4.x imported?');
+        }
+        return makeWasmBatchMatMul(stock, transpose);
+      });
+      // The stock fused kernel back (a no-op unless a native run came first in this process).
+      replace(tf._FusedMatMul, (stock) => ({ ...stockOf(tf._FusedMatMul)(stock) }), 'stock');
+    }
     replace(tf.GatherV2, makeWasmGather);
     replace(tf.Pow, (stock) => makeWasmPow(stockOf(tf.Pow)(stock)));
     replace(tf.Identity, makeWasmIdentity);

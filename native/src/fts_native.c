@@ -1,0 +1,382 @@
+/*
+ * Fine-Tune Studio native kernels: the hot kernels of the tfjs wasm backend, run on the wasm
+ * heap in place. JavaScript passes the heap (a typed array over the wasm Memory's buffer) and
+ * byte offsets of the tensors inside it; nothing is copied. Every range is bounds-checked
+ * against the heap before any read or write.
+ *
+ * GEMM goes to OpenBLAS's cblas_sgemm (multi-threaded). The optimizer and norm kernels are
+ * plain loops: they are memory-bound, and one pass over all tensors replaces several tfjs
+ * kernel calls per tensor.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* openblas_config.h defines OPENBLAS_VERSION as " OpenBLAS 0.3.21 " */
+#ifndef OPENBLAS_VERSION
+#define OPENBLAS_VERSION "OpenBLAS"
+#endif
+
+extern void openblas_set_num_threads(int);
+extern int openblas_get_num_threads(void);
+extern int openblas_get_num_procs(void);
+extern char *openblas_get_config(void);
+
+#define MAX_ARGS 16
+
+typedef struct {
+  uint8_t *data;
+  size_t bytes;
+} Heap;
+
+static napi_value throw_error(napi_env env, const char *message) {
+  napi_throw_error(env, "FTS_NATIVE", message);
+  return NULL;
+}
+
+static napi_value throw_range(napi_env env, const char *message) {
+  napi_throw_range_error(env, "FTS_NATIVE_RANGE", message);
+  return NULL;
+}
+
+/* A typed array (any element type) or an (Shared)ArrayBuffer. */
+static int get_heap(napi_env env, napi_value value, Heap *heap) {
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  if (is_typed) {
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    napi_value buffer;
+    size_t offset;
+    if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok) return 0;
+    size_t element = 1;
+    switch (type) {
+      case napi_int16_array: case napi_uint16_array: element = 2; break;
+      case napi_int32_array: case napi_uint32_array: case napi_float32_array: element = 4; break;
+      case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: element = 8; break;
+      default: element = 1;
+    }
+    heap->data = (uint8_t *)data;
+    heap->bytes = length * element;
+    return data != NULL || length == 0;
+  }
+  bool is_buffer = false;
+  napi_is_arraybuffer(env, value, &is_buffer);
+  if (is_buffer) {
+    void *data;
+    size_t length;
+    if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) return 0;
+    heap->data = (uint8_t *)data;
+    heap->bytes = length;
+    return 1;
+  }
+  return 0;
+}
+
+static int get_f64(napi_env env, napi_value value, double *out) {
+  return napi_get_value_double(env, value, out) == napi_ok;
+}
+
+static int get_i64(napi_env env, napi_value value, int64_t *out) {
+  double d;
+  if (!get_f64(env, value, &d) || d != d || d < 0 || d > 9007199254740991.0 || floor(d) != d) return 0;
+  *out = (int64_t)d;
+  return 1;
+}
+
+/* A boolean or a number (non-zero is true). */
+static int get_flag(napi_env env, napi_value value, double *out) {
+  bool b;
+  if (napi_get_value_bool(env, value, &b) == napi_ok) {
+    *out = b ? 1 : 0;
+    return 1;
+  }
+  return get_f64(env, value, out);
+}
+
+/* A Float64Array of non-negative whole numbers (offsets, sizes). */
+static int get_f64_array(napi_env env, napi_value value, const double **out, size_t *length) {
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  if (!is_typed) return 0;
+  napi_typedarray_type type;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, &data, &buffer, &offset) != napi_ok) return 0;
+  if (type != napi_float64_array) return 0;
+  *out = (const double *)data;
+  return 1;
+}
+
+/* Checks that `count` floats at byte `offset` lie inside the heap and are 4-byte aligned. */
+static float *floats_at(const Heap *heap, double offset, double count) {
+  if (offset < 0 || count < 0 || floor(offset) != offset || floor(count) != count) return NULL;
+  if (((uint64_t)offset & 3u) != 0) return NULL;
+  if (offset + 4.0 * count > (double)heap->bytes) return NULL;
+  return (float *)(heap->data + (size_t)offset);
+}
+
+/* ---- info / threads ---------------------------------------------------------------------- */
+
+static napi_value info(napi_env env, napi_callback_info cbinfo) {
+  (void)cbinfo;
+  napi_value result, value;
+  napi_create_object(env, &result);
+  char version[64];
+  /* Trim the spaces around the macro's text. */
+  const char *v = OPENBLAS_VERSION;
+  while (*v == ' ') v++;
+  snprintf(version, sizeof version, "%s", v);
+  size_t len = strlen(version);
+  while (len > 0 && version[len - 1] == ' ') version[--len] = '\0';
+  napi_create_string_utf8(env, version, NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, result, "blas", value);
+  napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, result, "config", value);
+  napi_create_int32(env, openblas_get_num_threads(), &value);
+  napi_set_named_property(env, result, "threads", value);
+  napi_create_int32(env, openblas_get_num_procs(), &value);
+  napi_set_named_property(env, result, "cores", value);
+  return result;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL);
+  int64_t n;
+  if (argc < 1 || !get_i64(env, argv[0], &n) || n < 1 || n > 1024) return throw_range(env, "setThreads(n): n must be a whole number from 1 to 1024");
+  openblas_set_num_threads((int)n);
+  napi_value result;
+  napi_create_int32(env, openblas_get_num_threads(), &result);
+  return result;
+}
+
+/* ---- matmul + fused epilogue ------------------------------------------------------------- */
+
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_PRELU = 3, ACT_LEAKYRELU = 4, ACT_SIGMOID = 5, ACT_ELU = 6 };
+
+static inline float activate(int act, float x, float alpha, float prelu) {
+  switch (act) {
+    case ACT_RELU: return x > 0.f ? x : 0.f;
+    case ACT_RELU6: return x < 0.f ? 0.f : (x > 6.f ? 6.f : x);
+    case ACT_PRELU: return x < 0.f ? prelu * x : x;
+    case ACT_LEAKYRELU: return x < 0.f ? alpha * x : x;
+    case ACT_SIGMOID: return 1.f / (1.f + expf(-x));
+    case ACT_ELU: return x < 0.f ? expm1f(x) : x;
+    default: return x;
+  }
+}
+
+/*
+ * matmul(heap, aOffsets, bOffsets, cOffset, m, n, k, transA, transB,
+ *        biasOffset, biasSize, activation, alpha, preluOffset, preluSize)
+ * For batch i (aOffsets.length batches): C_i = op(A_i) · op(B_i), C batches contiguous from
+ * cOffset. op(A) is m×k (A stored k×m when transA), op(B) is k×n (B stored n×k when transB).
+ * Then, when biasOffset >= 0, C += bias (bias of size n per column, or size 1); then the
+ * activation (prelu weights: size n per column, or size 1).
+ */
+static napi_value matmul(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 15;
+  napi_value argv[15];
+  napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL);
+  if (argc != 15) return throw_error(env, "matmul: expected 15 arguments");
+  Heap heap;
+  if (!get_heap(env, argv[0], &heap)) return throw_error(env, "matmul: argument 1 must be the wasm heap (a typed array or ArrayBuffer)");
+  const double *a_offsets, *b_offsets;
+  size_t batches, b_count;
+  if (!get_f64_array(env, argv[1], &a_offsets, &batches) || !get_f64_array(env, argv[2], &b_offsets, &b_count) || b_count != batches) {
+    return throw_error(env, "matmul: aOffsets and bOffsets must be Float64Arrays of the same length");
+  }
+  int64_t c_offset, m, n, k, act, bias_size, prelu_size;
+  double bias_offset, prelu_offset, alpha, trans_a, trans_b;
+  if (!get_i64(env, argv[3], &c_offset) || !get_i64(env, argv[4], &m) || !get_i64(env, argv[5], &n) || !get_i64(env, argv[6], &k) ||
+      !get_flag(env, argv[7], &trans_a) || !get_flag(env, argv[8], &trans_b) || !get_f64(env, argv[9], &bias_offset) ||
+      !get_i64(env, argv[10], &bias_size) || !get_i64(env, argv[11], &act) || !get_f64(env, argv[12], &alpha) ||
+      !get_f64(env, argv[13], &prelu_offset) || !get_i64(env, argv[14], &prelu_size)) {
+    return throw_error(env, "matmul: offsets, sizes and the activation must be non-negative whole numbers, transposes booleans");
+  }
+  if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) return throw_range(env, "matmul: a dimension exceeds 2^31-1");
+  if (act < ACT_LINEAR || act > ACT_ELU) return throw_range(env, "matmul: unknown activation");
+  const int ta = trans_a != 0, tb = trans_b != 0;
+  float *c = floats_at(&heap, (double)c_offset, (double)batches * (double)m * (double)n);
+  if (!c) return throw_range(env, "matmul: the output lies outside the heap (or is not 4-byte aligned)");
+  const float *bias = NULL, *prelu = NULL;
+  if (bias_offset >= 0) {
+    if (bias_size != n && bias_size != 1) return throw_range(env, "matmul: bias must have size n or 1");
+    bias = floats_at(&heap, bias_offset, (double)bias_size);
+    if (!bias) return throw_range(env, "matmul: the bias lies outside the heap (or is not 4-byte aligned)");
+  }
+  if (act == ACT_PRELU) {
+    if (prelu_size != n && prelu_size != 1) return throw_range(env, "matmul: prelu weights must have size n or 1");
+    prelu = floats_at(&heap, prelu_offset, (double)prelu_size);
+    if (!prelu) return throw_range(env, "matmul: the prelu weights lie outside the heap");
+  }
+  for (size_t i = 0; i < batches; i++) {
+    if (!floats_at(&heap, a_offsets[i], (double)m * (double)k) || !floats_at(&heap, b_offsets[i], (double)k * (double)n)) {
+      return throw_range(env, "matmul: an operand lies outside the heap (or is not 4-byte aligned)");
+    }
+  }
+  const int lda = ta ? (int)m : (int)k;
+  const int ldb = tb ? (int)k : (int)n;
+  const size_t mn = (size_t)m * (size_t)n;
+  for (size_t i = 0; i < batches; i++) {
+    const float *a = (const float *)(heap.data + (size_t)a_offsets[i]);
+    const float *b = (const float *)(heap.data + (size_t)b_offsets[i]);
+    float *ci = c + i * mn;
+    if (k == 0) {
+      memset(ci, 0, mn * sizeof(float));
+    } else if (m > 0 && n > 0) {
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a, lda, b, ldb, 0.0f, ci, (int)n);
+    }
+  }
+  if (bias || act != ACT_LINEAR) {
+    const size_t rows = batches * (size_t)m;
+    const float a32 = (float)alpha;
+    for (size_t r = 0; r < rows; r++) {
+      float *row = c + r * (size_t)n;
+      for (int64_t j = 0; j < n; j++) {
+        float x = row[j];
+        if (bias) x += bias[bias_size == 1 ? 0 : j];
+        row[j] = activate((int)act, x, a32, prelu ? prelu[prelu_size == 1 ? 0 : j] : 0.f);
+      }
+    }
+  }
+  return NULL;
+}
+
+/* ---- gradient norm ----------------------------------------------------------------------- */
+
+/* sumSquares(heap, offsets, sizes) -> the sum of squares of all the tensors, accumulated in double. */
+static napi_value sum_squares(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL);
+  Heap heap;
+  const double *offsets, *sizes;
+  size_t count, count2;
+  if (argc != 3 || !get_heap(env, argv[0], &heap) || !get_f64_array(env, argv[1], &offsets, &count) ||
+      !get_f64_array(env, argv[2], &sizes, &count2) || count != count2) {
+    return throw_error(env, "sumSquares(heap, offsets, sizes): offsets and sizes must be Float64Arrays of one length");
+  }
+  double total = 0;
+  for (size_t t = 0; t < count; t++) {
+    const float *x = floats_at(&heap, offsets[t], sizes[t]);
+    if (!x) return throw_range(env, "sumSquares: a tensor lies outside the heap (or is not 4-byte aligned)");
+    /* Four partial sums: the loop vectorises and the rounding stays close to a pairwise sum. */
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t size = (size_t)sizes[t], i = 0;
+    for (; i + 4 <= size; i += 4) {
+      s0 += (double)x[i] * x[i];
+      s1 += (double)x[i + 1] * x[i + 1];
+      s2 += (double)x[i + 2] * x[i + 2];
+      s3 += (double)x[i + 3] * x[i + 3];
+    }
+    for (; i < size; i++) s0 += (double)x[i] * x[i];
+    total += (s0 + s1) + (s2 + s3);
+  }
+  napi_value result;
+  napi_create_double(env, total, &result);
+  return result;
+}
+
+/* ---- AdamW / Adam ------------------------------------------------------------------------ */
+
+/*
+ * adam(heap, params, grads, expAvg, expAvgSq, sizes, weightDecays, biasCorrections1,
+ *      biasCorrections2Sqrt, lr, beta1, beta2, eps, gradScale, decoupled)
+ * One torch.optim.AdamW (decoupled = 1) or Adam (decoupled = 0) step over every tensor, in place:
+ * the per-tensor arrays are Float64Arrays of one length (byte offsets, element counts, weight
+ * decays, 1-β1^step and sqrt(1-β2^step)). gradScale is the clipping coefficient (1: none).
+ */
+static napi_value adam(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 15;
+  napi_value argv[15];
+  napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL);
+  if (argc != 15) return throw_error(env, "adam: expected 15 arguments");
+  Heap heap;
+  if (!get_heap(env, argv[0], &heap)) return throw_error(env, "adam: argument 1 must be the wasm heap");
+  const double *arrays[8];
+  size_t count = 0;
+  for (int i = 0; i < 8; i++) {
+    size_t len;
+    if (!get_f64_array(env, argv[1 + i], &arrays[i], &len) || (i > 0 && len != count)) {
+      return throw_error(env, "adam: the per-tensor arguments must be Float64Arrays of one length");
+    }
+    count = len;
+  }
+  double lr, beta1, beta2, eps, scale, decoupled;
+  if (!get_f64(env, argv[9], &lr) || !get_f64(env, argv[10], &beta1) || !get_f64(env, argv[11], &beta2) ||
+      !get_f64(env, argv[12], &eps) || !get_f64(env, argv[13], &scale) || !get_flag(env, argv[14], &decoupled)) {
+    return throw_error(env, "adam: lr, beta1, beta2, eps, gradScale and decoupled must be numbers");
+  }
+  const double *p_off = arrays[0], *g_off = arrays[1], *m_off = arrays[2], *v_off = arrays[3], *sizes = arrays[4];
+  const double *decays = arrays[5], *bc1 = arrays[6], *bc2 = arrays[7];
+  for (size_t t = 0; t < count; t++) {
+    if (!floats_at(&heap, p_off[t], sizes[t]) || !floats_at(&heap, g_off[t], sizes[t]) ||
+        !floats_at(&heap, m_off[t], sizes[t]) || !floats_at(&heap, v_off[t], sizes[t])) {
+      return throw_range(env, "adam: a tensor lies outside the heap (or is not 4-byte aligned)");
+    }
+  }
+  /* The same float32 operations, in the same order, as the tfjs rule in optimizers/rules.ts. */
+  const float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
+  for (size_t t = 0; t < count; t++) {
+    float *p = (float *)(heap.data + (size_t)p_off[t]);
+    const float *g = (const float *)(heap.data + (size_t)g_off[t]);
+    float *m = (float *)(heap.data + (size_t)m_off[t]);
+    float *v = (float *)(heap.data + (size_t)v_off[t]);
+    const size_t size = (size_t)sizes[t];
+    const double wd = decays[t];
+    const float step_size = (float)(lr / bc1[t]);
+    const float bc2s = (float)bc2[t];
+    if (decoupled != 0 || wd == 0) {
+      const float keep = (float)(1.0 - lr * wd);
+      const float m_factor = (float)scale * (float)(1.0 - beta1);
+      const float v_factor = ((float)scale * (float)scale) * (float)(1.0 - beta2);
+      const int decay = wd != 0;
+      for (size_t i = 0; i < size; i++) {
+        const float gi = g[i];
+        const float mi = m[i] * b1 + gi * m_factor;
+        const float vi = v[i] * b2 + (gi * gi) * v_factor;
+        const float pi = decay ? p[i] * keep : p[i];
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = pi - (mi / (sqrtf(vi) / bc2s + e)) * step_size;
+      }
+    } else {
+      /* Adam's L2 decay: the clipped gradient plus wd·p. */
+      const float s = (float)scale, w = (float)wd;
+      const float m_factor = (float)(1.0 - beta1), v_factor = (float)(1.0 - beta2);
+      for (size_t i = 0; i < size; i++) {
+        const float gi = g[i] * s + p[i] * w;
+        const float mi = m[i] * b1 + gi * m_factor;
+        const float vi = v[i] * b2 + (gi * gi) * v_factor;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] - (mi / (sqrtf(vi) / bc2s + e)) * step_size;
+      }
+    }
+  }
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"info", NULL, info, NULL, NULL, NULL, napi_default, NULL},
+    {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+    {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
+    {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
+    {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
