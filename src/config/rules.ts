@@ -296,6 +296,36 @@ const hfCheckpointChecks: CrossFieldRule = (context, report) => {
   }
 };
 
+/** Conversations need a chat template: the tokenizer folder's, or data.chat_template. */
+const messagesNeedChatTemplate: CrossFieldRule = (context, report) => {
+  const { data, model } = context.config;
+  const folderValue = data.tokenizer ?? model.from_pretrained;
+  if (data.chat_template !== undefined || typeof folderValue !== 'string' || typeof data.train_file !== 'string') return;
+  if (!context.usable('data.train_file', 'data.format', 'data.messages_column', 'data.tokenizer', 'model.from_pretrained')) return;
+  const trainPath = context.host.resolvePath(context.parsed.fileName, data.train_file);
+  let messages = data.format === 'messages';
+  if (data.format === undefined && readableDataFile(context, trainPath)) {
+    const head = context.host.readTextHead(trainPath, COLUMN_HEAD_BYTES);
+    messages = (head === undefined ? undefined : columnsFromHead(head, trainPath))?.includes(data.messages_column) ?? false;
+  }
+  if (!messages) return;
+  const folder = context.host.resolvePath(context.parsed.fileName, folderValue).replace(/[\\/]+$/, '');
+  // Only a local folder with a tokenizer can be told to lack a template (a Hub id is checked when the run reads it).
+  if (!context.host.fileExists(`${folder}/tokenizer.json`) || context.host.fileExists(`${folder}/chat_template.jinja`)) return;
+  const configText = context.host.readTextHead(`${folder}/tokenizer_config.json`, 4 << 20);
+  try {
+    if (configText !== undefined && (JSON.parse(configText) as Record<string, unknown>).chat_template) return;
+  } catch {
+    return; // an unreadable tokenizer_config.json is the run's to report
+  }
+  const key = data.tokenizer !== undefined ? 'data.tokenizer' : 'model.from_pretrained';
+  report({
+    code: 'FTS240',
+    range: context.written('data.format') ? valueRange(context, 'data.format') : valueRange(context, key),
+    message: `the rows of ${data.train_file} are conversations (messages), but the tokenizer in ${folderValue} has no chat template (no chat_template.jinja, no chat_template in tokenizer_config.json); set data.chat_template to a .jinja file or the template text`,
+  });
+};
+
 const dataFilesHaveKnownFormat: CrossFieldRule = (context, report) => {
   for (const path of DATA_FILES) {
     const relative = valueAt(context.config, path);
@@ -514,6 +544,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   metricsFitTask,
   columnsExist,
   reportToSupported,
+  messagesNeedChatTemplate,
 ];
 
 /**

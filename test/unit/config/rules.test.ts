@@ -191,3 +191,20 @@ test('FTS215: report_to names an integration this trainer does not offer (a warn
   assert.match(applyFix(typo.parsed, typo.problem), /report_to: tensorboard\n/);
   for (const ok of ['report_to: tensorboard', 'report_to: all', 'report_to: none', 'report_to: [tensorboard]', 'report_to: []']) quiet([ok], 'FTS215');
 });
+
+test('FTS240: messages rows with a tokenizer that has no chat template, unless data.chat_template gives one', () => {
+  const messages = JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] });
+  const files = { '/proj/data/chat.jsonl': messages, '/proj/tok/tokenizer.json': '{}', '/proj/tok/tokenizer_config.json': '{"eos_token": "</s>"}' };
+  const config = (extra: string[]) => ['model:', '  from_pretrained: tok', 'data:', '  train_file: data/chat.jsonl', ...extra, 'training_args:', '  output_dir: runs/x', ''].join('\n');
+  const result = check(config([]), '/proj/x.trainer.yaml', files);
+  const problem = only(result.problems, 'FTS240');
+  assert.equal(rangeText(result.parsed, problem), 'tok');
+  assert.match(problem.message, /conversations \(messages\), but the tokenizer in tok has no chat template .*set data\.chat_template/);
+  const forced = check(config(['  format: messages']), '/proj/x.trainer.yaml', { ...files, '/proj/data/chat.jsonl': '{"text": "a"}' });
+  assert.equal(rangeText(forced.parsed, only(forced.problems, 'FTS240')), 'messages');
+  assert.ok(!codes(check(config(['  chat_template: "{{ messages }}"']), '/proj/x.trainer.yaml', files).problems).includes('FTS240'));
+  assert.ok(!codes(check(config([]), '/proj/x.trainer.yaml', { ...files, '/proj/tok/chat_template.jinja': '{{ x }}' }).problems).includes('FTS240'));
+  const inConfig = { ...files, '/proj/tok/tokenizer_config.json': '{"chat_template": "{{ x }}"}' };
+  assert.ok(!codes(check(config([]), '/proj/x.trainer.yaml', inConfig).problems).includes('FTS240'));
+  assert.ok(!codes(check(config([]), '/proj/x.trainer.yaml', { ...files, '/proj/data/chat.jsonl': '{"text": "a"}' }).problems).includes('FTS240'));
+});
