@@ -15,6 +15,7 @@ test/fixtures/hf/tokenizers/
     sft_*:           input_ids and labels from trl's SFTTrainer._prepare_dataset (the real code path)
                      for text / prompt-completion / messages rows, with and without packing
     chat:            tokenizer.apply_chat_template(...) renderings (llama only)
+  qwen2_5.jinja, qwen2_5_training.jinja   trl's Qwen2.5 template and its {% generation %}-marked training variant
 """
 import json
 import os
@@ -176,6 +177,10 @@ def goldens(tokenizer, name):
         tokenizer.chat_template, saved = marked, tokenizer.chat_template
         g["sft_messages_marked_template"] = sft_prepare(tokenizer, MESSAGES, max_length=128, assistant_only_loss=True)
         g["marked_template_rendered"] = [tokenizer.apply_chat_template(r["messages"], tokenize=False) for r in MESSAGES]
+        # Qwen2.5's own template, without markers: TRL swaps in its marked training variant.
+        with open(os.path.join(TRL_TEMPLATES, "qwen2_5.jinja"), encoding="utf-8") as f:
+            tokenizer.chat_template = f.read()
+        g["sft_messages_qwen2_5"] = sft_prepare(tokenizer, MESSAGES, max_length=128, assistant_only_loss=True)
         tokenizer.chat_template = saved
     return g
 
@@ -189,6 +194,10 @@ def main():
         marked = f.read()
     with open(os.path.join(OUT, "qwen2_5_training.jinja"), "w", encoding="utf-8") as f:
         f.write(marked)
+    with open(os.path.join(TRL_TEMPLATES, "qwen2_5.jinja"), encoding="utf-8") as f:
+        plain = f.read()
+    with open(os.path.join(OUT, "qwen2_5.jinja"), "w", encoding="utf-8") as f:
+        f.write(plain)
     golden = {"generator": COMMAND, "versions": {"transformers": transformers.__version__, "trl": trl.__version__}}
     for name, make in (("gpt2", gpt2_tokenizer), ("llama", llama_tokenizer)):
         tokenizer = make()

@@ -5,7 +5,7 @@ import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataError } from '../../../../../src/trainer/data';
-import { prepareCausalLmData } from '../../../../../src/trainer/data/causal';
+import { describeCausalData, prepareCausalLmData } from '../../../../../src/trainer/data/causal';
 import { TrainerError } from '../../../../../src/trainer/errors';
 import { makeConfig } from '../config-helper';
 
@@ -129,4 +129,17 @@ test('a row with nothing to train on after truncation is dropped and reported, a
   const data = await run('gpt2', [{ prompt: 'the cat sat on a mat and looked at the moon', completion: ' yes' }, { prompt: 'a', completion: ' b' }], {}, 4);
   assert.equal(data.stats.train.droppedRows, 1);
   assert.equal(data.train.size, 1);
+});
+
+test('the run\'s report says how many tokens are trained on and how many rows were truncated or dropped, per split', async () => {
+  const rows = [{ text: 'the cat' }, { text: 'the cat sat on a mat and looked at the moon while dogs ran' }];
+  const data = await run('gpt2', rows, {}, 8);
+  const lines = describeCausalData(data, { packing: false, packing_strategy: 'bfd' });
+  const stats = data.stats.train;
+  assert.equal(stats.tokens, data.train.sequence(0).length + 8);
+  assert.equal(stats.targetTokens, stats.tokens - 2); // the first token of each sequence is never a target
+  assert.equal(data.train.countLabelItems([0, 1]), stats.targetTokens);
+  assert.deepEqual(lines.map((l) => l.level), ['info', 'info']);
+  assert.match(lines[0].text, new RegExp(`^train: 2 text row\\(s\\) → 2 sequence\\(s\\), ${stats.tokens} tokens, ${stats.targetTokens} of them trained on`));
+  assert.match(lines[1].text, /^train: 1 row\(s\) were longer than max_length 8 tokens and were truncated/);
 });

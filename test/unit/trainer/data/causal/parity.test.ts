@@ -124,3 +124,24 @@ test('llama: a template with {% generation %} markers (data.chat_template) rende
   assert.deepEqual(got.ids, golden.llama.sft_messages_marked_template.input_ids);
   assert.deepEqual(got.labels, golden.llama.sft_messages_marked_template.labels);
 });
+
+test('llama: Qwen2.5\'s template without markers: prefix renders mask what TRL\'s swapped-in training template masks, but the newline after <|im_start|>assistant', async () => {
+  const data = await prepared('llama', 'messages.jsonl', { chat_template: 'qwen2_5.jinja' }, 128);
+  const got = sequences(data);
+  const trl: Sft = golden.llama.sft_messages_qwen2_5;
+  assert.deepEqual(got.ids, trl.input_ids);
+  const newline = data.tokenizer.encodeIds('assistant\n', false).slice(-1);
+  let differences = 0;
+  trl.labels.forEach((row, b) =>
+    row.forEach((label, t) => {
+      if (label === got.labels[b][t]) return;
+      differences++;
+      // TRL's marked span opens before the newline that ends the generation prompt; prefix renders start after it.
+      assert.equal(label, newline[0]);
+      assert.equal(got.labels[b][t], IGNORE_INDEX);
+      assert.equal(got.labels[b][t + 1] !== IGNORE_INDEX || t + 1 === row.length, true);
+    }),
+  );
+  const assistantTurns = conversations.map((m) => m.filter((x: { role: string }) => x.role === 'assistant').length);
+  assert.ok(differences > 0 && differences <= assistantTurns.reduce((a: number, b: number) => a + b, 0));
+});
