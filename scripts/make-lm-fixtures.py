@@ -161,7 +161,12 @@ def make_fixture(name, model_cls, config, tok, save_kwargs, out_root, train):
             seed=0,
             disable_tqdm=True,
         )
+        # transformers infers loss_type from the class name, finds none for GPT2LMHeadModel, and then counts
+        # the unshifted labels (one target too many per row) for num_items_in_batch. Naming the loss makes
+        # it count labels[..., 1:] as for *ForCausalLM, the count our Trainer uses for every decoder.
+        model.loss_type = "ForCausalLM"
         trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=DataCollatorForLanguageModeling(tok, mlm=False))
+        assert trainer._loss_shifts_labels
         trainer.train()
         trainer.save_model(os.path.join(out, "trained"))
         for extra in ("training_args.bin",):

@@ -50,7 +50,7 @@ export const UNSUPPORTED_HF_KEYS: readonly UnsupportedHfKey[] = [
   ...unsupported(DISTRIBUTED, [true], 'log_on_each_node', 'average_tokens_across_devices'),
   ...unsupported(HUB, [false, null, 'every_save'], 'push_to_hub', 'hub_model_id', 'hub_strategy', 'hub_token', 'hub_private_repo', 'hub_always_push', 'hub_revision', 'push_to_hub_model_id', 'push_to_hub_organization', 'push_to_hub_token'),
   ...unsupported(COMPILE, [false, null], 'torch_compile', 'torch_compile_backend', 'torch_compile_mode', 'use_liger_kernel', 'liger_kernel_config', 'use_ipex', 'jit_mode_eval', 'torchdynamo'),
-  ...unsupported('memory is not traded for compute here; models are small enough to keep activations', [false, null], 'gradient_checkpointing', 'gradient_checkpointing_kwargs', 'torch_empty_cache_steps'),
+  ...unsupported('`gradient_checkpointing` recomputes whole decoder blocks; there are no checkpointing options and no device cache to empty', [false, null, {}], 'gradient_checkpointing_kwargs', 'torch_empty_cache_steps'),
   ...unsupported('the batch size is fixed by `per_device_train_batch_size`; there is no out-of-memory retry', [false], 'auto_find_batch_size'),
   ...unsupported(LOADER, [0], 'dataloader_num_workers'),
   ...unsupported(LOADER, [true, false, null], 'dataloader_pin_memory', 'dataloader_persistent_workers', 'dataloader_prefetch_factor'),

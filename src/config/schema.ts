@@ -166,6 +166,20 @@ export const ModelSchema = Type.Object(
         examples: ['models/bert-mini', 'runs/base/checkpoint-500'],
       }),
     ),
+    task: Type.Optional(
+      StringEnum(
+        {
+          'sequence-classification': 'A classification or regression head (`*ForSequenceClassification`).',
+          'causal-lm': 'Language modelling (`*ForCausalLM`, `GPT2LMHeadModel`): labels are the input ids, shifted in the loss.',
+        },
+        {
+          markdownDescription:
+            'What a Hugging Face checkpoint is trained for. Default: from `config.json`\'s `architectures` (`*ForCausalLM` and `GPT2LMHeadModel` are `causal-lm`; ' +
+            'a decoder without `architectures` is `causal-lm`; everything else `sequence-classification`).',
+          hfDiff: 'HF picks it by the Auto class you call (`AutoModelForCausalLM`, `AutoModelForSequenceClassification`).',
+        },
+      ),
+    ),
     problem_type: Type.Optional(
       StringEnum(
         {
@@ -522,6 +536,14 @@ export const TrainingArgumentsSchema = Type.Object(
       hfDiff: 'In HF this is an argument of `EarlyStoppingCallback`, not of `TrainingArguments`.',
     }),
     disable_tqdm: Type.Boolean({ default: false, markdownDescription: 'Disable the CLI progress bar.' }),
+    gradient_checkpointing: Type.Boolean({
+      default: false,
+      markdownDescription:
+        'Keep only each decoder block\'s input in the forward pass and recompute the block in the backward pass: ' +
+        'activation memory of one block instead of all, for about one more forward pass of compute. The gradients are identical. ' +
+        'Hugging Face decoders (GPT-2, Llama, Qwen2, Mistral) only.',
+      hfDiff: '`gradient_checkpointing_kwargs` (use_reentrant) has no meaning here.',
+    }),
   },
   { additionalProperties: false, markdownDescription: 'Hugging Face `TrainingArguments` names and defaults.' },
 );

@@ -24,6 +24,7 @@ import { resolveLossContract, type LossContract } from './loss-contract';
 import { planResume, type SavedRun } from './resume-plan';
 import { createLoopState, startPosition, type LoopState, type TrainingStepOptions } from './loop-state';
 import { createLoss } from './losses';
+import { causalLmLoss, countShiftedLabelItems } from './losses/causal';
 import { computeBuiltinMetrics } from './metrics';
 import { ModelInMode } from './model-mode';
 import { createOptimizer } from './optimizers';
@@ -147,9 +148,17 @@ export class Trainer {
     this.optimizer = options.optimizers?.[0];
     this.lrScheduler = options.optimizers?.[1];
     this.ignoreIndex = options.lossKwargs?.ignore_index ?? IGNORE_INDEX;
-    this.lossFunction = createLoss(options.lossName ?? (options.model.numLabels === 1 ? 'MSE' : 'CrossEntropy'), options.lossKwargs ?? {});
+    // A causal LM's loss shifts the labels (HF's ForCausalLMLoss; the label smoother's shift_labels=True).
+    const shifted = (loss: LossFunction) => (options.model.lossShiftsLabels ? causalLmLoss(loss, this.ignoreIndex) : loss);
+    this.lossFunction = shifted(createLoss(options.lossName ?? (options.model.numLabels === 1 ? 'MSE' : 'CrossEntropy'), options.lossKwargs ?? {}));
     if (this.args.label_smoothing_factor > 0) {
-      this.smoothingLoss = createLoss('CrossEntropy', { label_smoothing: this.args.label_smoothing_factor });
+      this.smoothingLoss = shifted(createLoss('CrossEntropy', { label_smoothing: this.args.label_smoothing_factor }));
+    }
+    if (this.args.gradient_checkpointing) {
+      if (!options.model.enableGradientCheckpointing) {
+        throw new TrainerError(`gradient_checkpointing: the model "${options.model.architecture}" cannot recompute its activations; it is available for Hugging Face decoders. Remove gradient_checkpointing.`);
+      }
+      options.model.enableGradientCheckpointing(true);
     }
     this.callbackHandler = new CallbackHandler([...(options.callbacks ?? [])]);
     if (this.args.early_stopping_patience != null) {
@@ -489,7 +498,7 @@ export class Trainer {
    */
   protected trainingStep(options: TrainingStepOptions): { loss: tf.Scalar; gradNorm: tf.Scalar } {
     const { microBatches, dataset, variables, variableToWeight, optimizer, scheduler, normalisesByItems } = options;
-    const numItemsInBatch = microBatches.reduce((n, b) => n + dataset.countLabelItems(b, this.ignoreIndex), 0);
+    const numItemsInBatch = microBatches.reduce((n, b) => n + this.countItems(dataset, b), 0);
     const divisor = normalisesByItems ? 1 : microBatches.length;
     let summed: Record<string, tf.Tensor> | undefined;
     let lossSum: tf.Scalar | undefined;
@@ -539,6 +548,19 @@ export class Trainer {
     return { loss: lossSum, gradNorm: norm };
   }
 
+  /** Label items of these rows that count toward the loss: shifted labels for a causal LM (HF's _get_num_items_in_batch). */
+  private countItems(dataset: TensorDataset, indices: ArrayLike<number>): number {
+    if (!this.model.lossShiftsLabels) return dataset.countLabelItems(indices, this.ignoreIndex);
+    if (dataset.countShiftedLabelItems) return dataset.countShiftedLabelItems(indices, this.ignoreIndex);
+    const { labels, ...rest } = dataset.batch(indices);
+    try {
+      if (!labels) throw new TrainerError('A causal LM batch needs `labels` (the input ids, padding -100).');
+      return countShiftedLabelItems(labels, this.ignoreIndex);
+    } finally {
+      tf.dispose([labels, ...Object.values(rest)]);
+    }
+  }
+
   /** HF's `evaluate`: loss and metrics over the eval dataset, keys prefixed with `eval_`. */
   async evaluate(): Promise<Record<string, number>> {
     const dataset = this.evalDataset;
@@ -546,7 +568,10 @@ export class Trainer {
     const start = this.now();
     const batchSize = this.args.per_device_eval_batch_size;
     const numLabels = this.model.numLabels;
-    const predictions = new Float32Array(dataset.size * numLabels);
+    // A causal LM's logits are [rows, length, vocab]: evaluation reports the token-weighted loss (and
+    // perplexity) without gathering them, as HF's prediction_loss_only.
+    const lossOnly = this.model.lossShiftsLabels === true;
+    const predictions = new Float32Array(lossOnly ? 0 : dataset.size * numLabels);
     let lossTotal = 0;
     let itemsTotal = 0;
     const model = new ModelInMode(this.model, false, undefined);
@@ -557,7 +582,7 @@ export class Trainer {
       for (let first = 0; first < dataset.size; first += batchSize) {
         const indices = new Int32Array(Math.min(batchSize, dataset.size - first)).map((_, i) => first + i);
         const inputs = dataset.batch(indices);
-        const items = dataset.countLabelItems(indices, this.ignoreIndex);
+        const items = this.countItems(dataset, indices);
         try {
           const [loss, logits] = tf.tidy(() => {
             // A batch whose labels are all ignored has no items to divide by: let the loss use its own mean.
@@ -566,10 +591,10 @@ export class Trainer {
               throw new TrainerError('computeLoss(model, inputs, returnOutputs = true) must return [loss, outputs]; evaluation needs the outputs.');
             }
             const [l, outputs] = result;
-            return [this.checkedLoss(l), outputs.logits.reshape([indices.length, numLabels])] as [tf.Scalar, tf.Tensor];
+            return [this.checkedLoss(l), lossOnly ? tf.zeros([0]) : outputs.logits.reshape([indices.length, numLabels])] as [tf.Scalar, tf.Tensor];
           });
           const [lossValue] = await loss.data();
-          predictions.set(await logits.data(), first * numLabels);
+          if (!lossOnly) predictions.set(await logits.data(), first * numLabels);
           tf.dispose([loss, logits]);
           if (items > 0) {
             lossTotal += lossValue * items;
@@ -586,8 +611,8 @@ export class Trainer {
     const evalLoss = itemsTotal > 0 ? lossTotal / itemsTotal : Number.NaN;
     const prediction: EvalPrediction = {
       predictions,
-      labels: Float32Array.from(dataset.labels),
-      numRows: dataset.size,
+      labels: lossOnly ? new Float32Array(0) : Float32Array.from(dataset.labels),
+      numRows: lossOnly ? 0 : dataset.size,
       numLabels,
     };
     const computed = {

@@ -47,6 +47,14 @@ export interface TrainableModel {
    * files are written and read through this, so a checkpoint has the layout transformers expects.
    */
   readonly transposedOnDisk?: ReadonlySet<string>;
+  /**
+   * HF's `_loss_shifts_labels` (causal LMs): labels are the input ids, and the loss predicts label
+   * t + 1 at position t. The Trainer shifts them inside the loss and counts `labels[..., 1:]` for
+   * `numItemsInBatch`; evaluation reports the token-weighted loss without gathering logits.
+   */
+  readonly lossShiftsLabels?: boolean;
+  /** HF's `gradient_checkpointing_enable()`: training passes recompute activations in backward. */
+  enableGradientCheckpointing?(enabled: boolean): void;
   dispose(): void;
 }
 

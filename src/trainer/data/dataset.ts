@@ -11,6 +11,11 @@ export interface TensorDataset {
   batch(indices: ArrayLike<number>): Inputs;
   /** Label items that count toward the loss (labels equal to `ignoreIndex` excluded), for `numItemsInBatch`. */
   countLabelItems(indices: ArrayLike<number>, ignoreIndex?: number): number;
+  /**
+   * Items of `labels[..., 1:]` not equal to `ignoreIndex`: what a causal LM's shifted loss counts.
+   * Optional; without it the Trainer counts them from the batch's label tensor.
+   */
+  countShiftedLabelItems?(indices: ArrayLike<number>, ignoreIndex?: number): number;
   /** Class ids (int32) for classification, targets (float32) for regression. */
   readonly labels: Float32Array | Int32Array;
 }

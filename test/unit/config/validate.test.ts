@@ -138,7 +138,7 @@ test('unsupported HF keys: "not supported by this trainer" with the reason and a
     ['deepspeed: ds_config.json', /one process/],
     ['push_to_hub: true', /Hub/],
     ['trackio_space_id: my/space', /trackio/],
-    ['gradient_checkpointing: true', /memory/],
+    ['gradient_checkpointing_kwargs: { use_reentrant: false }', /recomputes whole decoder blocks/],
     ['dataloader_num_workers: 4', /dataloader workers/],
     ['torch_compile: true', /torch\.compile/],
     ['local_rank: 0', /one process/],

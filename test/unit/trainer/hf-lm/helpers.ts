@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { TensorDataset } from '../../../../src/trainer/data';
 import { decodeSafetensors } from '../../../../src/trainer/io/safetensors';
+import type { Inputs } from '../../../../src/trainer/types';
 
 export const FIXTURES = resolve(__dirname, '..', '..', '..', 'fixtures', 'hf-lm');
 export const REGENERATE = '.venv/bin/python scripts/make-lm-fixtures.py';
@@ -51,4 +53,32 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst;
+}
+
+/**
+ * Token rows as a causal-LM dataset for the Trainer, as DataCollatorForLanguageModeling batches them:
+ * padded on the right per batch, labels = input ids with padding -100.
+ */
+export class TokenRowsDataset implements TensorDataset {
+  readonly size: number;
+  readonly inputNames = ['input_ids', 'attention_mask'] as const;
+  readonly labels = new Int32Array(0);
+
+  constructor(
+    private readonly rows: number[][],
+    private readonly padId: number,
+  ) {
+    this.size = rows.length;
+  }
+
+  batch(indices: ArrayLike<number>): Inputs {
+    const rows = Array.from(indices, (i) => this.rows[i]);
+    const { input_ids, attention_mask } = paddedBatch(rows, this.padId);
+    const labels = tf.tidy(() => tf.where(tf.equal(attention_mask, 1), input_ids, tf.fill(input_ids.shape, -100, 'int32')));
+    return { input_ids, attention_mask, labels };
+  }
+
+  countLabelItems(indices: ArrayLike<number>): number {
+    return Array.from(indices, (i) => this.rows[i].length).reduce((a, b) => a + b, 0);
+  }
 }
