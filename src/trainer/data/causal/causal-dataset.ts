@@ -75,6 +75,11 @@ export class CausalLmDataset implements TensorDataset {
     for (let k = 0; k < indices.length; k++) count += countTargets(this.sequences.labels[indices[k]], ignoreIndex);
     return count;
   }
+
+  /** What the Trainer asks a dataset for a model whose loss shifts the labels: the same count, without building tensors. */
+  countShiftedLabelItems(indices: ArrayLike<number>, ignoreIndex = IGNORE_INDEX): number {
+    return this.countLabelItems(indices, ignoreIndex);
+  }
 }
 
 /** Labels after the shift that are targets. */
