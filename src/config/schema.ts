@@ -583,6 +583,13 @@ export const TrainerConfigSchema = Type.Object(
     ),
     generation: Type.Optional(GenerationSchema),
     backend: StringEnum(BACKENDS, { default: 'auto', markdownDescription: 'TensorFlow.js compute backend.' }),
+    ignore_memory_plan: Type.Boolean({
+      default: false,
+      markdownDescription:
+        'Start even when the memory plan (weights + gradients + optimizer state + activations against the backend\'s limit: the wasm heap\'s 4 GiB, ' +
+        'WebGPU\'s buffer limits, the machine\'s memory) says one training step does not fit. By default such a run is refused before the first step, ' +
+        'with what would fit (LoRA, a smaller batch with gradient accumulation, gradient checkpointing, another backend); forced, it may fail mid-way when memory runs out.',
+    }),
     threads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1 })], {
       default: 'auto',
       markdownDescription: 'Threads for the wasm backend: `auto` or a number.',

@@ -26,6 +26,12 @@ import { fromPretrained, readModelInfo, saveModel, type ModelInfo } from './io';
 import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
 import { prepareHfData } from './data/prepare-hf';
 import { loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
+import { formatPlan, type MemoryLimit, type ParameterSummary } from './memory/estimate';
+import { ignoresMemoryPlan, planConfig } from './memory/config-plan';
+import { alternativeLimits, currentLimit } from './memory/limits';
+import { describeRefusal, type PlanResult } from './memory/plan';
+import { transformerShape } from './memory/shape';
+import { tryResolve } from './backends/optional-require';
 import { createModel } from './models';
 import { prepareOutputDir, refuseOutside } from './output-dir';
 import { resolveLoggingDir, TensorBoardSink } from './reporting';
@@ -169,9 +175,15 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     const pretrained = config.model.from_pretrained ? await resolvePretrained(config.model.from_pretrained, configDir, env, sink, options.stopSignal) : undefined;
     const pretrainedDir = pretrained?.folder;
     const modelConfig = pretrainedDir ? { ...config, model: { ...config.model, from_pretrained: pretrainedDir } } : config;
+    const memory: MemoryCheck = {
+      limit: currentLimit(backend.name),
+      alternatives: alternativeLimits(backend.name !== 'tensorflow' && tryResolve('@tensorflow/tfjs-node') !== undefined),
+      ignore: ignoresMemoryPlan(config),
+      location: modelLocation(loaded.parsed, configPath),
+    };
     const setup =
       pretrainedDir && isHfModelFolder(pretrainedDir)
-        ? await setUpHfCheckpoint(modelConfig, configDir, pretrainedDir, (level, text) => sink.emit({ type: 'message', time: Date.now(), level, text }))
+        ? await setUpHfCheckpoint(modelConfig, configDir, pretrainedDir, memory, (level, text) => sink.emit({ type: 'message', time: Date.now(), level, text }))
         : await setUpBuiltIn(modelConfig, configDir, pretrainedDir, resumeFrom);
     const { data, model: runModel, saveModelFiles } = setup;
     model = runModel;
@@ -366,10 +378,17 @@ async function setUpHfCheckpoint(
   config: TrainerConfig,
   configDir: string,
   dir: string,
+  memory: MemoryCheck,
   say: (level: 'debug' | 'info' | 'warning', text: string) => void,
 ): Promise<RunSetup> {
-  const checkpoint = readEncoderConfig(await readHfConfig(dir), join(dir, HF_CONFIG_FILE));
+  const json = await readHfConfig(dir);
+  const checkpoint = readEncoderConfig(json, join(dir, HF_CONFIG_FILE));
   const data = await prepareHfData(config, configDir, dir, checkpoint);
+  // The plan from config.json first, so that a run that cannot fit is refused before any weight is read.
+  const shape = transformerShape(json, join(dir, HF_CONFIG_FILE), data.numLabels);
+  const seqLength = Math.min(data.longestTrainRow || data.maxLength, data.maxLength);
+  const plan = (parameters?: ParameterSummary) => planConfig({ config, shape, seqLength, limit: memory.limit, alternatives: memory.alternatives, parameters });
+  checkMemory(plan(), memory, say, false);
   const { model, report } = await loadHfModel(dir, {
     numLabels: data.numLabels,
     problemType: data.problemType,
@@ -389,6 +408,7 @@ async function setUpHfCheckpoint(
   for (const [split, count] of Object.entries(data.truncatedRows)) {
     if (count > 0) say('info', `${count} ${split} row(s) were longer than max_length ${data.maxLength} tokens and were truncated.`);
   }
+  checkMemory(plan(parameterSummary(model.weights())), memory, say, true);
   const counts = model.parameterCounts();
   say('info', `Fine-tuning ${checkpoint.modelType} from ${dir}: ${counts.total.toLocaleString('en-US')} parameters, ${counts.trainable.toLocaleString('en-US')} trainable; ${data.problemType}, max_length ${data.maxLength}.`);
   // loss_name and metrics arrive resolved for model.num_labels; where they are just those defaults,
@@ -409,6 +429,50 @@ async function setUpHfCheckpoint(
     lossName: lossIsDefault ? taskLoss : (config.loss_name as string),
     metricNames: metricsAreDefault ? taskMetrics : [...(config.metrics ?? [])],
   };
+}
+
+interface MemoryCheck {
+  limit: MemoryLimit;
+  alternatives: MemoryLimit[];
+  /** `ignore_memory_plan: true`: a plan that does not fit is a warning, not a refusal. */
+  ignore: boolean;
+  location: SourceLocation;
+}
+
+/** Refuses a plan that does not fit (unless told to ignore it); `announce` prints the plan. */
+function checkMemory(result: PlanResult, memory: MemoryCheck, say: (level: 'info' | 'warning', text: string) => void, announce: boolean): void {
+  if (!result.plan.fits) {
+    const refusal = describeRefusal(result, 'One training step');
+    if (!memory.ignore) throw new TrainerError(`${refusal}\nSet ignore_memory_plan: true to start anyway.`, memory.location);
+    say('warning', `${refusal}\nStarting anyway (ignore_memory_plan: true).`);
+    return;
+  }
+  if (announce) say('info', `Memory plan: ${formatPlan(result.plan)}`);
+}
+
+/** Parameter counts of a built model: frozen weights are stored, only trainable ones get gradients and state. */
+function parameterSummary(weights: readonly { variable: { shape: readonly number[]; trainable: boolean } }[]): ParameterSummary {
+  let total = 0;
+  let trainable = 0;
+  let largest = 0;
+  let largestTrainable = 0;
+  for (const { variable } of weights) {
+    const size = variable.shape.reduce((a, b) => a * b, 1);
+    total += size;
+    largest = Math.max(largest, size);
+    if (variable.trainable) {
+      trainable += size;
+      largestTrainable = Math.max(largestTrainable, size);
+    }
+  }
+  return { total, trainable, largest, largestTrainable };
+}
+
+/** Where `model.from_pretrained` is written: a refusal points there. */
+function modelLocation(parsed: ParsedConfig, configPath: string): SourceLocation {
+  const property = findProperty(parsed, ['model', 'from_pretrained']) ?? findProperty(parsed, ['model']);
+  const start = (property?.value ?? property)?.range.start;
+  return { file: configPath, line: (start?.line ?? 0) + 1, column: (start?.character ?? 0) + 1 };
 }
 
 /**

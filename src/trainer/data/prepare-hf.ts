@@ -19,6 +19,8 @@ export interface HfPreparedData extends PreparedData {
   tokenizer: HfTokenizer;
   problemType: ProblemType;
   maxLength: number;
+  /** Tokens in the longest training row: batches pad to their longest row, so no batch is longer. */
+  longestTrainRow: number;
   /** Rows cut to max_length, per split. */
   truncatedRows: { train: number; eval: number };
   /** Whether the data's labels fit the checkpoint's head (else a new head is made). */
@@ -49,6 +51,7 @@ export async function prepareHfData(config: TrainerConfig, configDir: string, ch
     const ids: Int32Array[] = [];
     const typeIds: Int32Array[] = [];
     let truncated = 0;
+    let longest = 0;
     for (const row of table.rows) {
       const text = row.values[data.text_column];
       if (typeof text !== 'string') throw rowError(table, row, data.text_column, 'a string (the text column)');
@@ -57,10 +60,11 @@ export async function prepareHfData(config: TrainerConfig, configDir: string, ch
       const encoded = tokenizer.encodeRow(text, pairValue as string | undefined, maxLength);
       if (encoded.truncated) truncated++;
       ids.push(Int32Array.from(encoded.ids));
+      longest = Math.max(longest, encoded.ids.length);
       typeIds.push(Int32Array.from(encoded.typeIds));
     }
     const dataset = new PaddedTextDataset({ ids, ...(hasTypes ? { typeIds } : {}), padId: checkpoint.padTokenId }, labels.encode(table), problemType === 'multi_label_classification' ? labels.numLabels : 1);
-    return { dataset, truncated };
+    return { dataset, truncated, longest };
   };
   const trainSet = toDataset(train);
   const evalSet = evalTable ? toDataset(evalTable) : undefined;
@@ -73,6 +77,7 @@ export async function prepareHfData(config: TrainerConfig, configDir: string, ch
     tokenizer,
     problemType,
     maxLength,
+    longestTrainRow: trainSet.longest,
     truncatedRows: { train: trainSet.truncated, eval: evalSet?.truncated ?? 0 },
     keepsHead: labels.numLabels === checkpoint.numLabels && (labels.names === checkpoint.labelNames || sameNames(labels.names, checkpoint.labelNames)),
   };

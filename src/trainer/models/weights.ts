@@ -1,18 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedWeight } from '../types';
+import { isFrozen } from './freeze';
 import { seededStream, weightSeed, type Initializer } from './init';
 
-/** True when a weight name matches a `model.freeze` pattern: `*` is a wildcard, and a pattern naming a layer covers its weights. */
-export function isFrozen(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((pattern) => {
-    const source = pattern.split('*').map(escapeRegExp).join('.*');
-    return new RegExp(`^${source}(\\..*)?$`).test(name);
-  });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+export { isFrozen };
 
 /**
  * The named variables of one model. Variables get tfjs' automatic unique names (two models may

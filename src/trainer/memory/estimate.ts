@@ -1,0 +1,235 @@
+/**
+ * The memory plan's arithmetic: the peak bytes of one training step from the parameters (all of
+ * them stored, gradients and optimizer state only for the trainable ones) and the activations tfjs
+ * keeps for the backward pass. Pure: no tfjs, no files, no Node, so the editor computes the same plan.
+ */
+import type { BlockKind, TransformerShape } from './shape';
+
+/** Everything is float32 here: checkpoints in F16/BF16 are upcast when read. */
+export const BYTES_PER_VALUE = 4;
+
+export interface ParameterSummary {
+  total: number;
+  trainable: number;
+  /** Elements of the largest single weight (a WebGPU buffer must hold it, and its gradient). */
+  largest: number;
+  /** Elements of the largest trainable weight (its update's temporaries are the largest). */
+  largestTrainable: number;
+}
+
+/**
+ * Optimizer state slots per trainable value, as src/trainer/optimizers/rules.ts allocates them:
+ * Adam(W) two moments; SGD a momentum buffer only with momentum; Adagrad a sum; RMSprop a square
+ * average, plus a gradient average when centered and a buffer with momentum.
+ */
+export function optimizerSlots(optim: string, optimArgs?: string): number {
+  const args = new Map<string, string>();
+  for (const part of (optimArgs ?? '').split(',')) {
+    const [key, value] = part.split('=').map((s) => s.trim());
+    if (key && value !== undefined) args.set(key, value.toLowerCase());
+  }
+  const nonZero = (key: string) => args.has(key) && Number(args.get(key)) !== 0;
+  switch (optim) {
+    case 'sgd':
+      return nonZero('momentum') ? 1 : 0;
+    case 'adagrad':
+      return 1;
+    case 'rmsprop':
+      return 1 + (args.get('centered') === 'true' ? 1 : 0) + (nonZero('momentum') ? 1 : 0);
+    default:
+      return 2;
+  }
+}
+
+/** Short optimizer name for the plan line: "Adam 0.88". */
+export function optimizerLabel(optim: string): string {
+  if (optim.startsWith('adam')) return 'Adam';
+  if (optim === 'sgd') return 'SGD';
+  if (optim === 'adagrad') return 'Adagrad';
+  if (optim === 'rmsprop') return 'RMSprop';
+  return optim;
+}
+
+/**
+ * Float32 values tfjs holds per block and step, as multiples of B·L·D (`hidden`), B·L·F (`mlp`)
+ * and B·H·L² (`scores`). tfjs keeps every forward tensor of `variableGrads` and every activation
+ * gradient until the backward pass ends, so these count both. `dropoutHidden`/`dropoutScores` are
+ * added when dropout is active (tf.dropout makes five tensors of its input's size).
+ * Post-LN encoder: fitted (least squares, within 0.3% on 12 shapes) to the wasm heap's live bytes in
+ * one AdamW step of our BERT code, measured by bench/memory.ts --calibrate; the decoders' factors
+ * are counted from their ops by analogy and not yet measured.
+ */
+export interface BlockFactors {
+  hidden: number;
+  mlp: number;
+  scores: number;
+  dropoutHidden: number;
+  dropoutScores: number;
+  /** Outside the blocks: embeddings, the head, per B·L·D; and more when the embeddings' dropout is on. */
+  outsideHidden: number;
+  outsideDropout: number;
+}
+
+export const BLOCK_FACTORS: Record<BlockKind, BlockFactors> = {
+  'post-ln-encoder': { hidden: 56.2, mlp: 17, scores: 7, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 5 },
+  'pre-ln-decoder': { hidden: 56.2, mlp: 17, scores: 9, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 5 },
+  'gated-decoder': { hidden: 50, mlp: 26, scores: 9, dropoutHidden: 0, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 0 },
+};
+
+/** Per B·L·vocab for a causal LM's logits: the logits, log-softmax, their gradients. */
+const LM_LOGITS_FACTOR = 5;
+
+/**
+ * After the backward pass (measured the same way): the gradient norm squares every gradient at
+ * once (one more value per trainable parameter), and each weight's AdamW update makes twelve
+ * temporaries of its size (the largest weight's count).
+ */
+const NORM_PER_TRAINABLE = 1;
+const UPDATE_PER_LARGEST = 12;
+
+export interface StepShape {
+  batchSize: number;
+  seqLength: number;
+  /** Training with dropout (rates from the checkpoint's config). */
+  dropout: boolean;
+  gradientCheckpointing: boolean;
+}
+
+/** Bytes of activations (and activation gradients) one micro-batch keeps for its backward pass. */
+export function activationBytes(shape: TransformerShape, step: StepShape): number {
+  const factors = BLOCK_FACTORS[shape.block];
+  const b = step.batchSize;
+  const l = step.seqLength;
+  const hidden = b * l * shape.hiddenSize;
+  const mlp = b * l * shape.intermediateSize;
+  const scores = b * shape.numHeads * l * l;
+  const hiddenDropout = step.dropout && shape.hiddenDropout > 0;
+  const scoresDropout = step.dropout && shape.attentionDropout > 0 ? factors.dropoutScores : 0;
+  const perBlock = (factors.hidden + (hiddenDropout ? factors.dropoutHidden : 0)) * hidden + factors.mlp * mlp + (factors.scores + scoresDropout) * scores;
+  // Checkpointing keeps each block's input and recomputes one block at a time in the backward pass.
+  const blocks = step.gradientCheckpointing ? shape.numLayers * 2 * hidden + perBlock : shape.numLayers * perBlock;
+  const outside = (factors.outsideHidden + (hiddenDropout ? factors.outsideDropout : 0)) * hidden;
+  const logits = shape.head === 'causal-lm' ? LM_LOGITS_FACTOR * b * l * shape.vocabSize : 0;
+  // The token embedding's gradient is first a dense [vocab, D] sum (UnsortedSegmentSum), then added.
+  const embeddingGrad = shape.vocabSize * shape.hiddenSize;
+  return BYTES_PER_VALUE * (blocks + outside + logits + embeddingGrad);
+}
+
+/** Bytes the gradient norm and the optimizer update hold besides the weights, gradients and state. */
+export function updateBytes(parameters: ParameterSummary): number {
+  return BYTES_PER_VALUE * Math.max(NORM_PER_TRAINABLE * parameters.trainable, UPDATE_PER_LARGEST * parameters.largestTrainable);
+}
+
+/** The largest single tensor of a step, in bytes, and what it is. */
+export function largestActivation(shape: TransformerShape, step: Pick<StepShape, 'batchSize' | 'seqLength'>): { bytes: number; what: string } {
+  const b = step.batchSize;
+  const l = step.seqLength;
+  const candidates = [
+    { bytes: BYTES_PER_VALUE * b * shape.numHeads * l * l, what: `attention scores [${b}, ${shape.numHeads}, ${l}, ${l}]` },
+    { bytes: BYTES_PER_VALUE * b * l * shape.intermediateSize, what: `MLP activations [${b}, ${l}, ${shape.intermediateSize}]` },
+  ];
+  if (shape.head === 'causal-lm') candidates.push({ bytes: BYTES_PER_VALUE * b * l * shape.vocabSize, what: `logits [${b}, ${l}, ${shape.vocabSize}]` });
+  return candidates.reduce((a, c) => (c.bytes > a.bytes ? c : a));
+}
+
+/** What a backend can hold: the whole step (`bytes`), and one tensor (`tensorBytes`, WebGPU's binding limit). */
+export interface MemoryLimit {
+  backend: string;
+  bytes: number;
+  /** "4 GiB (wasm)", "31.2 GiB (cpu: machine memory)". */
+  label: string;
+  tensorBytes?: number;
+  tensorLabel?: string;
+}
+
+export interface PlanInput {
+  parameters: ParameterSummary;
+  optim: string;
+  optimArgs?: string;
+  /** Undefined for the built-in architectures: their activations are estimated from `activationOverride`. */
+  shape?: TransformerShape;
+  /** Activation bytes when no TransformerShape describes the model. */
+  activationOverride?: number;
+  step: StepShape;
+  gradientAccumulationSteps: number;
+  limit: MemoryLimit;
+}
+
+export interface MemoryPlan {
+  weights: number;
+  grads: number;
+  optimizer: number;
+  optimizerLabel: string;
+  activations: number;
+  total: number;
+  batchSize: number;
+  seqLength: number;
+  gradientCheckpointing: boolean;
+  limit: MemoryLimit;
+  /** The largest single tensor (bytes, description), checked against `limit.tensorBytes`. */
+  largestTensor: { bytes: number; what: string };
+  fits: boolean;
+  /** Why it does not fit, in a sentence; absent when it fits. */
+  overflow?: string;
+}
+
+export function estimateMemory(input: PlanInput): MemoryPlan {
+  const { parameters, step, limit } = input;
+  const weights = parameters.total * BYTES_PER_VALUE;
+  // Accumulating micro-batches holds the running sum and the new gradients together.
+  const grads = parameters.trainable * BYTES_PER_VALUE * (input.gradientAccumulationSteps > 1 ? 2 : 1);
+  const optimizer = parameters.trainable * BYTES_PER_VALUE * optimizerSlots(input.optim, input.optimArgs);
+  // The step peaks at the end of the backward pass (activations and gradients held) or in the
+  // optimizer update, after the activations are freed; `activations` is whichever is more.
+  const backward = input.shape ? activationBytes(input.shape, step) : (input.activationOverride ?? 0);
+  const activations = Math.max(backward, updateBytes(parameters));
+  const total = weights + grads + optimizer + activations;
+  const weight = { bytes: parameters.largest * BYTES_PER_VALUE, what: 'the largest weight' };
+  const activation = input.shape ? largestActivation(input.shape, step) : { bytes: 0, what: '' };
+  const largestTensor = activation.bytes > weight.bytes ? activation : weight;
+  let overflow: string | undefined;
+  if (total > limit.bytes) overflow = `the step needs about ${formatGB(total)} GB, more than the ${limit.label}`;
+  else if (limit.tensorBytes !== undefined && largestTensor.bytes > limit.tensorBytes) {
+    overflow = `${largestTensor.what} takes ${formatGB(largestTensor.bytes)} GB, more than one buffer may hold (${limit.tensorLabel ?? formatGB(limit.tensorBytes) + ' GB'})`;
+  }
+  return {
+    weights,
+    grads,
+    optimizer,
+    optimizerLabel: optimizerLabel(input.optim),
+    activations,
+    total,
+    batchSize: step.batchSize,
+    seqLength: step.seqLength,
+    gradientCheckpointing: step.gradientCheckpointing,
+    limit,
+    largestTensor,
+    fits: overflow === undefined,
+    ...(overflow ? { overflow } : {}),
+  };
+}
+
+/** Bytes as decimal GB with two decimals: 0.44. */
+export function formatGB(bytes: number): string {
+  return (bytes / 1e9).toFixed(2);
+}
+
+/** "4 GiB", "31.2 GiB", "128 MiB": limits are binary sizes. */
+export function formatLimit(bytes: number): string {
+  const gib = bytes / 2 ** 30;
+  if (gib < 1) return `${Math.round(bytes / 2 ** 20)} MiB`;
+  return Math.abs(gib - Math.round(gib)) < 0.01 ? `${Math.round(gib)} GiB` : `${gib.toFixed(1)} GiB`;
+}
+
+/**
+ * The plan in one line: "weights 0.44 GB, grads 0.44, Adam 0.88, activations ≈ 1.20 at batch 8 × 128:
+ * 2.96 GB of 4 GiB (wasm)".
+ */
+export function formatPlan(plan: MemoryPlan): string {
+  const optimizer = plan.optimizer > 0 ? `, ${plan.optimizerLabel} ${formatGB(plan.optimizer)}` : '';
+  const checkpointing = plan.gradientCheckpointing ? ' with gradient checkpointing' : '';
+  return (
+    `weights ${formatGB(plan.weights)} GB, grads ${formatGB(plan.grads)}${optimizer}, activations ≈ ${formatGB(plan.activations)} ` +
+    `at batch ${plan.batchSize} × ${plan.seqLength}${checkpointing}: ${formatGB(plan.total)} GB of ${plan.limit.label}`
+  );
+}
