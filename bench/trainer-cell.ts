@@ -17,7 +17,7 @@ async function run(spec: CellSpec): Promise<CellResult> {
     const figures = await measureMatmul(spec.budgetMs);
     return { ok: true, device, matmul: figures, rssMb: peakRssMb() };
   }
-  const bench = buildBenchModel(spec.model);
+  const bench = await buildBenchModel(spec.model);
   const options = {
     warmupMs: spec.warmupMs,
     budgetMs: spec.budgetMs,

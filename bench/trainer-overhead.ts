@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   const backend = (flag('--backend') ?? 'wasm') as BackendId;
   if (!MODEL_IDS.includes(model) || !BACKEND_IDS.includes(backend)) throw new Error(`--model one of ${MODEL_IDS.join(', ')}; --backend one of ${BACKEND_IDS.join(', ')}`);
   const device = await startBackend(backend);
-  const bench = buildBenchModel(model);
+  const bench = await buildBenchModel(model);
   const options: LoopOptions = { warmupMs: 200, budgetMs: quick ? 300 : 800, stepsPerUnit: isSynchronous(backend) ? 1 : 5 };
   const rounds = quick ? 3 : 9;
   const cpu = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));

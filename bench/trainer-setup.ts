@@ -2,23 +2,31 @@
  * The three benchmark models and their synthetic data (fixed seed), the TrainingArguments both
  * the Trainer and the bare loop use, and backend start-up for each bench column.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ModelSchema, TrainingArgumentsSchema, type ModelConfig, type TrainingArguments } from '../src/config/schema';
 import { applyDefaults, shapeOf } from '../src/config/schema-shape';
 import type { JsonValue } from '../src/config/tree';
 import { initBackend } from '../src/trainer/backends';
+import { loadBlasAddon } from '../src/trainer/backends/blas-addon';
 import { replaceKernel } from '../src/trainer/backends/kernels/registry';
 import { wasmSegmentSumConfig } from '../src/trainer/backends/kernels/segment-sum';
 import { initWasm } from '../src/trainer/backends/wasm';
 import { BlockDataset } from '../src/trainer/data';
 import { createModel } from '../src/trainer/models';
+import { loadHfModel } from '../src/trainer/models/hf';
 import { mulberry32 } from '../src/trainer/random';
 import type { TrainableModel } from '../src/trainer/types';
 
-export const MODEL_IDS = ['mlp', 'text', 'transformer'] as const;
+export const MODEL_IDS = ['mlp', 'text', 'transformer', 'bert-mini'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
-export const BACKEND_IDS = ['wasm', 'wasm-stock', 'cpu', 'webgpu', 'tensorflow'] as const;
+/**
+ * `wasm`: pure wasm with our kernels (FTS_NATIVE=0); `wasm-native` / `wasm-native-2`: the same
+ * plus the native addon (OpenBLAS matmuls, fused AdamW and norm) on 1 / 2 BLAS threads.
+ */
+export const BACKEND_IDS = ['wasm', 'wasm-native', 'wasm-native-2', 'wasm-stock', 'cpu', 'webgpu', 'tensorflow'] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];
 
 export const SEED = 42;
@@ -42,9 +50,17 @@ export const MODEL_TITLES: Record<ModelId, string> = {
   mlp: 'MLP 784-256-10, b64',
   text: 'text-clf v5000 s64 e64, b32',
   transformer: 'transformer e64 h4 L1 s64, b32',
+  'bert-mini': 'BERT-mini L4 H256 A4 s128, b16',
 };
 
-export const BATCH_SIZES: Record<ModelId, number> = { mlp: 64, text: 32, transformer: 32 };
+export const BATCH_SIZES: Record<ModelId, number> = { mlp: 64, text: 32, transformer: 32, 'bert-mini': 16 };
+
+/** BERT-mini's sequence length and vocabulary (google/bert_uncased_L-4_H-256_A-4). */
+const BERT_SEQ = 128;
+const BERT_VOCAB = 30522;
+
+/** Where bench/make_bert_mini.py writes the BERT-mini checkpoint both sides load. */
+export const BERT_MINI_DIR = join(__dirname, '..', '.tmp', 'bench', 'bert-mini');
 
 export function modelConfig(overrides: Partial<ModelConfig>): ModelConfig {
   return applyDefaults(shapeOf(ModelSchema), overrides as JsonValue) as unknown as ModelConfig;
@@ -93,10 +109,33 @@ function textData(random: () => number): BlockDataset {
   );
 }
 
-export function buildBenchModel(id: ModelId): BenchModel {
+/** Full-length rows of random token ids for BERT-mini (the PyTorch cell draws its own, alike). */
+function bertData(random: () => number): BlockDataset {
+  const ids = new Int32Array(ROWS * BERT_SEQ);
+  for (let i = 0; i < ids.length; i++) ids[i] = Math.floor(random() * BERT_VOCAB);
+  const mask = new Float32Array(ROWS * BERT_SEQ).fill(1);
+  const labels = new Int32Array(ROWS);
+  for (let r = 0; r < ROWS; r++) labels[r] = Math.floor(random() * TEXT_LABELS);
+  return new BlockDataset(
+    [
+      { name: 'input_ids', width: BERT_SEQ, data: ids },
+      { name: 'attention_mask', width: BERT_SEQ, data: mask },
+    ],
+    labels,
+  );
+}
+
+export async function buildBenchModel(id: ModelId): Promise<BenchModel> {
   const random = mulberry32(SEED);
   const batchSize = BATCH_SIZES[id];
   switch (id) {
+    case 'bert-mini': {
+      if (!existsSync(join(BERT_MINI_DIR, 'config.json'))) {
+        throw new Error(`${BERT_MINI_DIR} has no checkpoint: bench/trainer.ts writes it with bench/make_bert_mini.py (needs the reference Python)`);
+      }
+      const { model } = await loadHfModel(BERT_MINI_DIR, { numLabels: TEXT_LABELS, seed: SEED });
+      return { id, title: MODEL_TITLES[id], batchSize, model, dataset: bertData(random) };
+    }
     case 'mlp':
       return {
         id,
@@ -136,12 +175,20 @@ export function buildBenchModel(id: ModelId): BenchModel {
 export async function startBackend(id: BackendId): Promise<string> {
   switch (id) {
     case 'wasm-stock': {
+      process.env.FTS_NATIVE = '0';
       const { info } = await initWasm(1, () => {}, { ...process.env, FTS_NATIVE: '0' });
       replaceKernel(tf.UnsortedSegmentSum, 'wasm', () => wasmSegmentSumConfig);
       return `${info.device}, stock kernels + UnsortedSegmentSum`;
     }
     case 'wasm':
+      process.env.FTS_NATIVE = '0';
       return (await initBackend({ backend: 'wasm', threads: 1 })).device;
+    case 'wasm-native':
+    case 'wasm-native-2': {
+      const addon = loadBlasAddon();
+      if (!addon.ok) throw new Error(`native addon not available: ${addon.reason}`);
+      return (await initBackend({ backend: 'wasm', threads: id === 'wasm-native' ? 1 : 2 })).device;
+    }
     case 'cpu':
     case 'webgpu':
     case 'tensorflow':

@@ -1,11 +1,15 @@
 /** Runs one bench cell in a child process: a tfjs cell (bench/trainer-cell.ts) or a PyTorch one. */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseResult, type CellResult, type CellSpec } from './trainer-spec';
-import type { ModelId } from './trainer-setup';
+import { BERT_MINI_DIR, type ModelId } from './trainer-setup';
 
-/** Interpreter with torch installed (Debian's python3-torch lives under /usr/bin/python3). */
-export const TORCH_PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3';
+/** The repository's .venv (scripts/setup-python.sh: torch + transformers from the pip index). */
+const VENV_PYTHON = join(__dirname, '..', '.venv', 'bin', 'python');
+
+/** Interpreter with torch installed: TORCH_PYTHON, else .venv's, else /usr/bin/python3 (Debian's python3-torch). */
+export const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync(VENV_PYTHON) ? VENV_PYTHON : '/usr/bin/python3');
 
 export type TorchSpec = { model: ModelId | 'matmul'; threads: number; warmupMs: number; budgetMs: number };
 
@@ -43,6 +47,18 @@ export function runTfjsCell(spec: CellSpec): Promise<CellResult> {
   return runChild(process.execPath, ['--import', 'tsx', cell, JSON.stringify(spec)], process.env, warmup + spec.budgetMs + SLACK_MS);
 }
 
+/** Writes the BERT-mini checkpoint both sides train (bench/make_bert_mini.py), once. */
+export async function ensureBertMini(): Promise<string | undefined> {
+  if (existsSync(join(BERT_MINI_DIR, 'config.json'))) return undefined;
+  return new Promise((resolve) => {
+    const child = spawn(TORCH_PYTHON, [join(__dirname, 'make_bert_mini.py'), BERT_MINI_DIR], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error) => resolve(`${TORCH_PYTHON}: ${error.message}`));
+    child.on('close', (code) => resolve(code === 0 ? undefined : `bench/make_bert_mini.py exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+  });
+}
+
 export function runTorchCell(spec: TorchSpec): Promise<CellResult> {
   const threads = String(spec.threads);
   // OpenBLAS and OpenMP pools sized like torch's intra-op threads.
@@ -53,6 +69,7 @@ export function runTorchCell(spec: TorchSpec): Promise<CellResult> {
     '--threads', threads,
     '--warmup-ms', String(spec.warmupMs),
     '--budget-ms', String(spec.budgetMs),
+    ...(spec.model === 'bert-mini' ? ['--checkpoint', BERT_MINI_DIR] : []),
   ];
   return runChild(TORCH_PYTHON, args, env, spec.warmupMs + spec.budgetMs + SLACK_MS);
 }

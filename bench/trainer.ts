@@ -5,8 +5,12 @@
  * Every cell runs in its own process (peak RSS per cell); rounds are interleaved and reported as
  * medians with their spread. Prints figures; asserts nothing.
  *
- *   npx tsx bench/trainer.ts [--quick] [--rounds N] [--budget-ms MS] [--models mlp,text,transformer]
- *                           [--backends wasm,wasm-stock,cpu,webgpu,tensorflow] [--no-torch] [--no-profile]
+ *   npx tsx bench/trainer.ts [--quick] [--rounds N] [--budget-ms MS] [--models mlp,text,transformer,bert-mini]
+ *                           [--backends wasm,wasm-native,wasm-native-2,wasm-stock,cpu,webgpu,tensorflow] [--no-torch] [--no-profile]
+ *
+ * `--native` (npm run bench -- --native) is the native addon's bench: matmul, MLP, transformer and
+ * BERT-mini (HF's own Trainer on the PyTorch side), pure wasm vs wasm + native BLAS on 1 and 2
+ * threads vs PyTorch on 1 and 2 threads, one round; about 10 minutes on a quiet 2-core machine.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -14,7 +18,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { median } from './trainer-clock';
 import { BACKEND_IDS, BATCH_SIZES, MODEL_IDS, MODEL_TITLES, type BackendId, type ModelId } from './trainer-setup';
-import { runTfjsCell, runTorchCell, TORCH_PYTHON } from './trainer-spawn';
+import { ensureBertMini, runTfjsCell, runTorchCell, TORCH_PYTHON } from './trainer-spawn';
 import type { CellResult, LoopKind } from './trainer-spec';
 import { figure, printTable, ratio, withSpread } from './trainer-table';
 
@@ -37,6 +41,8 @@ type OkResult = Extract<CellResult, { ok: true }>;
 
 const BACKEND_LABELS: Record<BackendId, string> = {
   wasm: 'wasm, our kernels',
+  'wasm-native': 'wasm + native BLAS, 1 thread',
+  'wasm-native-2': 'wasm + native BLAS, 2 threads',
   'wasm-stock': 'wasm, stock kernels',
   cpu: 'cpu (plain JS)',
   webgpu: 'webgpu (Dawn)',
@@ -44,7 +50,7 @@ const BACKEND_LABELS: Record<BackendId, string> = {
 };
 
 /** The cpu backend trains the transformer at ~13 ex/s (minutes per cell): left out. */
-const SKIPPED: Partial<Record<BackendId, readonly ModelId[]>> = { cpu: ['transformer'] };
+const SKIPPED: Partial<Record<BackendId, readonly ModelId[]>> = { cpu: ['transformer', 'bert-mini'], 'wasm-stock': ['bert-mini'] };
 
 function parseSettings(argv: readonly string[]): Settings {
   const value = (name: string): string | undefined => {
@@ -60,15 +66,18 @@ function parseSettings(argv: readonly string[]): Settings {
     return items;
   };
   const quick = argv.includes('--quick');
+  const native = argv.includes('--native');
+  const models = list('--models', MODEL_IDS);
+  const backends = list('--backends', BACKEND_IDS);
   return {
     quick,
-    rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
+    rounds: Number(value('--rounds') ?? (quick || native ? 1 : 3)),
     warmupMs: quick ? 300 : 1000,
     budgetMs: Number(value('--budget-ms') ?? (quick ? 1000 : 3000)),
-    models: list('--models', MODEL_IDS),
-    backends: list('--backends', BACKEND_IDS),
+    models: native && !value('--models') ? ['mlp', 'transformer', 'bert-mini'] : models,
+    backends: native && !value('--backends') ? ['wasm', 'wasm-native', 'wasm-native-2'] : backends,
     torch: !argv.includes('--no-torch'),
-    profile: !quick && !argv.includes('--no-profile'),
+    profile: !quick && !native && !argv.includes('--no-profile'),
   };
 }
 
@@ -181,7 +190,7 @@ function report(settings: Settings, rows: readonly Row[], results: Results, unav
     available.map((row) => [row.label, ...models.map((m) => cellText(results, row, m, unavailable, samples))]),
   );
 
-  const cpuRows = available.filter((r) => (r.tfjs ? r.backend !== 'webgpu' : r.threads === 1));
+  const cpuRows = available.filter((r) => (r.tfjs ? r.backend !== 'webgpu' && r.backend !== 'wasm-native-2' : r.threads === 1));
   printTable(
     'Samples per CPU-second (median step; single-threaded cells only): the figure other load disturbs least',
     header,
@@ -199,9 +208,19 @@ function report(settings: Settings, rows: readonly Row[], results: Results, unav
   if (!unavailable.has('wasm') && !unavailable.has('wasm-stock')) {
     ratioRows.push(['our wasm kernels / stock wasm (Trainer)', ...models.map((m) => ratio(at('trainer wasm', m), at('trainer wasm-stock', m)))]);
   }
+  for (const native of ['wasm-native', 'wasm-native-2'] as const) {
+    if (settings.backends.includes(native) && !unavailable.has(native) && settings.backends.includes('wasm')) {
+      ratioRows.push([`${BACKEND_LABELS[native]} / pure wasm (Trainer)`, ...models.map((m) => ratio(at(`trainer ${native}`, m), at('trainer wasm', m)))]);
+    }
+  }
   if (settings.torch) {
     for (const threads of [1, 2]) {
       ratioRows.push([`Trainer wasm / PyTorch ${threads} thread${threads > 1 ? 's' : ''}`, ...models.map((m) => ratio(at('trainer wasm', m), at(`torch ${threads}`, m)))]);
+    }
+    for (const [native, threads] of [['wasm-native', 1], ['wasm-native-2', 2]] as const) {
+      if (!settings.backends.includes(native) || unavailable.has(native)) continue;
+      ratioRows.push([`Trainer ${BACKEND_LABELS[native]} / PyTorch ${threads}`, ...models.map((m) => ratio(at(`trainer ${native}`, m), at(`torch ${threads}`, m)))]);
+      ratioRows.push([`  same, by CPU time`, ...models.map((m) => ratio(at(`trainer ${native}`, m, cpuSamples(m)), at(`torch ${threads}`, m, cpuSamples(m))))]);
     }
     ratioRows.push(['  same, 1 thread, by CPU time', ...models.map((m) => ratio(at('trainer wasm', m, cpuSamples(m)), at('torch 1', m, cpuSamples(m))))]);
     if (!unavailable.has('webgpu')) {
@@ -283,6 +302,10 @@ async function main(): Promise<void> {
     `${settings.rounds} interleaved round(s); per cell: own process, warm-up ${settings.warmupMs} ms, then ${settings.budgetMs} ms of timed steps. ` +
       'Trainer: HF defaults (AdamW, linear schedule, max_grad_norm 1, dropout 0.1), logging every 500 steps, no eval, no checkpoints.',
   );
+  if (settings.models.includes('bert-mini')) {
+    const failed = await ensureBertMini();
+    if (failed) console.log(`BERT-mini checkpoint not written (its cells will fail): ${failed}`);
+  }
   const rows = rowsFor(settings);
   const results = new Results();
   const unavailable = new Map<BackendId, string>();

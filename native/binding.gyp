@@ -4,7 +4,7 @@
       "target_name": "fts_native",
       "sources": ["src/fts_native.c"],
       "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread"],
-      "cflags": ["-O3", "-std=c11", "-fno-strict-aliasing"],
+      "cflags": ["-O3", "-std=c11", "-fno-strict-aliasing", "-ffp-contract=off"],
       "ldflags": ["-Wl,--gc-sections", "-s"],
       "conditions": [
         ["OS=='linux' and target_arch=='x64'", {

@@ -290,22 +290,24 @@ static napi_value sum_squares(napi_env env, napi_callback_info cbinfo) {
 /* ---- AdamW / Adam ------------------------------------------------------------------------ */
 
 /*
- * adam(heap, params, grads, expAvg, expAvgSq, sizes, weightDecays, biasCorrections1,
+ * adam(heap, params, paramsOut, grads, expAvg, expAvgSq, sizes, weightDecays, biasCorrections1,
  *      biasCorrections2Sqrt, lr, beta1, beta2, eps, gradScale, decoupled)
- * One torch.optim.AdamW (decoupled = 1) or Adam (decoupled = 0) step over every tensor, in place:
- * the per-tensor arrays are Float64Arrays of one length (byte offsets, element counts, weight
+ * One torch.optim.AdamW (decoupled = 1) or Adam (decoupled = 0) step over every tensor. The
+ * moments are updated in place; the new parameters go to paramsOut (which may equal params:
+ * the caller writes them to fresh memory so that no cache keyed on the old tensor goes stale).
+ * The per-tensor arrays are Float64Arrays of one length (byte offsets, element counts, weight
  * decays, 1-β1^step and sqrt(1-β2^step)). gradScale is the clipping coefficient (1: none).
  */
 static napi_value adam(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 15;
-  napi_value argv[15];
+  size_t argc = 16;
+  napi_value argv[16];
   napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL);
-  if (argc != 15) return throw_error(env, "adam: expected 15 arguments");
+  if (argc != 16) return throw_error(env, "adam: expected 16 arguments");
   Heap heap;
   if (!get_heap(env, argv[0], &heap)) return throw_error(env, "adam: argument 1 must be the wasm heap");
-  const double *arrays[8];
+  const double *arrays[9];
   size_t count = 0;
-  for (int i = 0; i < 8; i++) {
+  for (int i = 0; i < 9; i++) {
     size_t len;
     if (!get_f64_array(env, argv[1 + i], &arrays[i], &len) || (i > 0 && len != count)) {
       return throw_error(env, "adam: the per-tensor arguments must be Float64Arrays of one length");
@@ -313,14 +315,14 @@ static napi_value adam(napi_env env, napi_callback_info cbinfo) {
     count = len;
   }
   double lr, beta1, beta2, eps, scale, decoupled;
-  if (!get_f64(env, argv[9], &lr) || !get_f64(env, argv[10], &beta1) || !get_f64(env, argv[11], &beta2) ||
-      !get_f64(env, argv[12], &eps) || !get_f64(env, argv[13], &scale) || !get_flag(env, argv[14], &decoupled)) {
+  if (!get_f64(env, argv[10], &lr) || !get_f64(env, argv[11], &beta1) || !get_f64(env, argv[12], &beta2) ||
+      !get_f64(env, argv[13], &eps) || !get_f64(env, argv[14], &scale) || !get_flag(env, argv[15], &decoupled)) {
     return throw_error(env, "adam: lr, beta1, beta2, eps, gradScale and decoupled must be numbers");
   }
-  const double *p_off = arrays[0], *g_off = arrays[1], *m_off = arrays[2], *v_off = arrays[3], *sizes = arrays[4];
-  const double *decays = arrays[5], *bc1 = arrays[6], *bc2 = arrays[7];
+  const double *p_off = arrays[0], *q_off = arrays[1], *g_off = arrays[2], *m_off = arrays[3], *v_off = arrays[4];
+  const double *sizes = arrays[5], *decays = arrays[6], *bc1 = arrays[7], *bc2 = arrays[8];
   for (size_t t = 0; t < count; t++) {
-    if (!floats_at(&heap, p_off[t], sizes[t]) || !floats_at(&heap, g_off[t], sizes[t]) ||
+    if (!floats_at(&heap, p_off[t], sizes[t]) || !floats_at(&heap, q_off[t], sizes[t]) || !floats_at(&heap, g_off[t], sizes[t]) ||
         !floats_at(&heap, m_off[t], sizes[t]) || !floats_at(&heap, v_off[t], sizes[t])) {
       return throw_range(env, "adam: a tensor lies outside the heap (or is not 4-byte aligned)");
     }
@@ -328,7 +330,8 @@ static napi_value adam(napi_env env, napi_callback_info cbinfo) {
   /* The same float32 operations, in the same order, as the tfjs rule in optimizers/rules.ts. */
   const float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
   for (size_t t = 0; t < count; t++) {
-    float *p = (float *)(heap.data + (size_t)p_off[t]);
+    const float *p = (const float *)(heap.data + (size_t)p_off[t]);
+    float *q = (float *)(heap.data + (size_t)q_off[t]);
     const float *g = (const float *)(heap.data + (size_t)g_off[t]);
     float *m = (float *)(heap.data + (size_t)m_off[t]);
     float *v = (float *)(heap.data + (size_t)v_off[t]);
@@ -348,7 +351,7 @@ static napi_value adam(napi_env env, napi_callback_info cbinfo) {
         const float pi = decay ? p[i] * keep : p[i];
         m[i] = mi;
         v[i] = vi;
-        p[i] = pi - (mi / (sqrtf(vi) / bc2s + e)) * step_size;
+        q[i] = pi - (mi / (sqrtf(vi) / bc2s + e)) * step_size;
       }
     } else {
       /* Adam's L2 decay: the clipped gradient plus wd·p. */
@@ -360,7 +363,7 @@ static napi_value adam(napi_env env, napi_callback_info cbinfo) {
         const float vi = v[i] * b2 + (gi * gi) * v_factor;
         m[i] = mi;
         v[i] = vi;
-        p[i] = p[i] - (mi / (sqrtf(vi) / bc2s + e)) * step_size;
+        q[i] = p[i] - (mi / (sqrtf(vi) / bc2s + e)) * step_size;
       }
     }
   }

@@ -2,6 +2,7 @@
  * Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_ (norm_type 2).
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeSumSquares } from './backends/native-active';
 
 export interface ClippedGradients {
   /** New tensors, one per input key; the caller owns (and disposes) them. */
@@ -33,6 +34,15 @@ export function clipGradNorm(grads: Record<string, tf.Tensor>, maxNorm: number):
  * it into its update; both tensors are new and belong to the caller.
  */
 export function gradNormAndClipCoefficient(grads: Record<string, tf.Tensor>, maxNorm: number): { norm: tf.Scalar; coefficient?: tf.Scalar } {
+  // With the native addon: one pass over every gradient instead of three kernels per tensor.
+  const sumSquares = nativeSumSquares(Object.values(grads));
+  if (sumSquares !== undefined) {
+    const norm = Math.fround(Math.sqrt(sumSquares));
+    if (!(maxNorm > 0)) return { norm: tf.scalar(norm) };
+    // torch's float32 arithmetic: clamp(max_norm / (norm + 1e-6), max=1).
+    const coefficient = Math.min(Math.fround(maxNorm / Math.fround(norm + 1e-6)), 1);
+    return { norm: tf.scalar(norm), coefficient: tf.scalar(coefficient) };
+  }
   return tf.tidy(() => {
     const squares = Object.values(grads).map((g) => tf.sum(tf.square(g.dtype === 'float32' ? g : g.toFloat())));
     const norm: tf.Scalar = squares.length === 0 ? tf.scalar(0) : tf.sqrt(squares.length === 1 ? squares[0] : tf.addN(squares)).asScalar();

@@ -26,7 +26,7 @@ export interface BlasAddon {
   ): void;
   sumSquares(heap: Uint8Array, offsets: Float64Array, sizes: Float64Array): number;
   adam(
-    heap: Uint8Array, params: Float64Array, grads: Float64Array, expAvg: Float64Array, expAvgSq: Float64Array,
+    heap: Uint8Array, params: Float64Array, paramsOut: Float64Array, grads: Float64Array, expAvg: Float64Array, expAvgSq: Float64Array,
     sizes: Float64Array, weightDecays: Float64Array, biasCorrections1: Float64Array, biasCorrections2Sqrt: Float64Array,
     lr: number, beta1: number, beta2: number, eps: number, gradScale: number, decoupled: boolean,
   ): void;

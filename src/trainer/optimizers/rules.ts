@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedWeight } from '../types';
+import { fusedAdam } from './native-adam';
 import { SlotOptimizer, type UpdateContext } from './slot-optimizer';
 
 type DecayOf = (weightName: string) => number;
@@ -25,6 +26,11 @@ export interface AdamSettings {
 export class AdamOptimizer extends SlotOptimizer {
   constructor(name: string, lr: number, weights: readonly NamedWeight[], decayOf: DecayOf, private readonly s: AdamSettings) {
     super(name, lr, weights, [{ name: 'exp_avg', initialValue: 0 }, { name: 'exp_avg_sq', initialValue: 0 }], decayOf);
+  }
+
+  /** With the native addon: one fused pass over every weight (./native-adam.ts), same float32 math. */
+  protected override updateAll(contexts: readonly UpdateContext[], gradScale: tf.Scalar | undefined): boolean {
+    return fusedAdam(contexts, gradScale, this.s);
   }
 
   protected update({ param, grad, slots, step, lr, weightDecay, gradScale }: UpdateContext): void {

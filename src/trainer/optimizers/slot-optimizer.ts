@@ -49,29 +49,45 @@ export abstract class SlotOptimizer implements TrainerOptimizer {
 
   protected abstract update(context: UpdateContext): void;
 
+  /**
+   * Updates every weight in one pass (a fused native kernel), or returns false to have `update`
+   * run per weight. Called after validation, with the slots created and the new step counts.
+   */
+  protected updateAll(contexts: readonly UpdateContext[], gradScale: tf.Scalar | undefined): boolean {
+    void contexts;
+    void gradScale;
+    return false;
+  }
+
   applyGradients(grads: Record<string, tf.Tensor>, options: { scale?: tf.Scalar } = {}): void {
+    const pending: { weightName: string; context: UpdateContext }[] = [];
     for (const [weightName, grad] of Object.entries(grads)) {
       const weight = this.weightsByName.get(weightName);
       if (!weight) throw new Error(`${this.name}: got a gradient for "${weightName}", which is not one of the optimizer's weights.`);
       if (!sameShape(weight.variable.shape, grad.shape)) {
         throw new Error(`${this.name}: gradient for "${weightName}" has shape [${grad.shape}] but the weight is [${weight.variable.shape}].`);
       }
-      const step = (this.steps.get(weightName) ?? 0) + 1;
-      const slots = this.slotsOf(weight);
-      tf.tidy(() =>
-        this.update({
+      pending.push({
+        weightName,
+        context: {
           param: weight.variable,
-          // A cast of a float32 gradient would still cost a kernel call and a copy.
-          grad: grad.dtype === 'float32' ? grad : grad.toFloat(),
-          slots,
-          step,
+          grad,
+          slots: this.slotsOf(weight),
+          step: (this.steps.get(weightName) ?? 0) + 1,
           lr: this.learningRate,
           weightDecay: this.weightDecayOf(weightName),
           gradScale: options.scale,
-        }),
-      );
-      this.steps.set(weightName, step);
+        },
+      });
     }
+    if (!this.updateAll(pending.map((p) => p.context), options.scale)) {
+      for (const { context } of pending) {
+        // A cast of a float32 gradient would still cost a kernel call and a copy.
+        const grad = context.grad;
+        tf.tidy(() => this.update({ ...context, grad: grad.dtype === 'float32' ? grad : grad.toFloat() }));
+      }
+    }
+    for (const { weightName, context } of pending) this.steps.set(weightName, context.step);
   }
 
   private slotsOf(weight: NamedWeight): Record<string, tf.Variable> {

@@ -110,6 +110,13 @@ function nativeMatMul(
   return out;
 }
 
+const ADDON = 'finetuneStudioBlasAddon';
+
+/** The addon behind a registered kernel config, when it is one of ours. */
+export function addonOf(config: tf.KernelConfig | undefined): BlasAddon | undefined {
+  return (config as (tf.KernelConfig & { [ADDON]?: BlasAddon }) | undefined)?.[ADDON];
+}
+
 export function makeNativeBatchMatMul(addon: BlasAddon, stock: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc: tf.KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -119,7 +126,7 @@ export function makeNativeBatchMatMul(addon: BlasAddon, stock: tf.KernelConfig):
     });
     return out ?? stock.kernelFunc(args);
   };
-  return { kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc, setupFunc: stock.setupFunc };
+  return { kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc, setupFunc: stock.setupFunc, [ADDON]: addon } as tf.KernelConfig;
 }
 
 export function makeNativeFusedMatMul(addon: BlasAddon, stock: tf.KernelConfig): tf.KernelConfig {
