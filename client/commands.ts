@@ -78,7 +78,7 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
     if (!run && active.length === 1) run = active[0];
     if (!run && active.length > 1) {
       const picked = await vscode.window.showQuickPick(
-        active.map((r) => ({ label: vscode.workspace.asRelativePath(r.configPath), description: `step ${r.step}/${r.totalSteps}`, run: r })),
+        active.map((r) => ({ label: vscode.workspace.asRelativePath(r.configPath), description: `step ${r.progress.step}/${r.progress.totalSteps}`, run: r })),
         { title, placeHolder: 'Pick the run' },
       );
       run = picked?.run;
@@ -100,7 +100,7 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
     const run = await pickActiveRun(argument, `${verb} training`);
     if (!run) return false;
     const sent = host.runManager.control(run.id, type);
-    host.output.info(sent ? `${verb}: ${run.id} at step ${run.step}` : `${verb}: ${run.id} has no running trainer`);
+    host.output.info(sent ? `${verb}: ${run.id} at step ${run.progress.step}` : `${verb}: ${run.id} has no running trainer`);
     return sent;
   };
 

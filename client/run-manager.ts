@@ -4,9 +4,24 @@
  * disposed. No vscode import: the extension wraps it, and tests drive it directly.
  */
 import { EventEmitter } from 'node:events';
-import type { BackendInfo, ControlMessage, RunEndEvent, TrainerEvent } from '../src/protocol/events';
+import type { ControlMessage, RunEndEvent, TrainerEvent } from '../src/protocol/events';
 import { foldProgress, INITIAL_PROGRESS, type RunProgress } from '../src/protocol/progress';
 import { TrainingProcess, type StartOptions, type TrainerEntry } from './training-process';
+
+/**
+ * What trains a run: a local trainer process (TrainingProcess) or a Slurm job followed through
+ * its metrics.jsonl (src/launcher/slurm/watch). Events in, one exit with the run's end, stop.
+ */
+export interface RunProcess {
+  on(name: 'event', listener: (event: TrainerEvent) => void): unknown;
+  on(name: 'log', listener: (line: string) => void): unknown;
+  on(name: 'exit', listener: (end: RunEndEvent) => void): unknown;
+  readonly exited: Promise<RunEndEvent>;
+  /** Asks for a stop with a checkpoint; ends it harder after `graceMs`. */
+  stop(graceMs: number): Promise<RunEndEvent>;
+  /** Pause, continue, save: false when this kind of run cannot be told. */
+  send(message: ControlMessage): boolean;
+}
 
 export type RunPhase = 'starting' | 'running' | 'stopping' | 'completed' | 'stopped' | 'failed';
 
@@ -18,14 +33,8 @@ export interface RunState {
   phase: RunPhase;
   /** Set while the trainer holds before its next step (pause sent, continue not yet). */
   paused: boolean;
-  /** Folded from the events (src/protocol/progress); the fields below are read from it. */
+  /** Step, totals, loss, ETA, backend: folded from the events (src/protocol/progress), read from here. */
   progress: RunProgress;
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  loss?: number;
-  eta?: number;
-  backend?: BackendInfo;
   startedAt: number;
   end?: RunEndEvent;
   events: TrainerEvent[];
@@ -46,7 +55,7 @@ export interface RunManagerOptions {
 
 export class RunManager extends EventEmitter<ManagerEvents> {
   private readonly runs = new Map<string, RunState>();
-  private readonly processes = new Map<string, TrainingProcess>();
+  private readonly processes = new Map<string, RunProcess>();
   private nextId = 1;
 
   constructor(private readonly options: RunManagerOptions) {
@@ -77,12 +86,29 @@ export class RunManager extends EventEmitter<ManagerEvents> {
    * writing the same folder; the error says which run holds it.
    */
   start(options: StartOptions & { outputDir?: string }): RunState {
+    this.refuseBusy(options);
+    return this.track(options, new TrainingProcess(this.options.entry, options));
+  }
+
+  /**
+   * Follows a run trained elsewhere (a Slurm job) like a local one. `launch` is called only when
+   * no active run holds the output folder.
+   */
+  async adopt(key: { configPath: string; outputDir?: string }, launch: () => Promise<RunProcess>): Promise<RunState> {
+    this.refuseBusy(key);
+    return this.track(key, await launch());
+  }
+
+  private refuseBusy(options: { configPath: string; outputDir?: string }): void {
     const busy = this.findActive({ outputDir: options.outputDir, configPath: options.configPath });
     if (busy) {
       throw new Error(
-        `A run is already training into ${busy.outputDir ?? options.outputDir ?? busy.configPath} (step ${busy.step}/${busy.totalSteps}). Stop it first, or set another training_args.output_dir.`,
+        `A run is already training into ${busy.outputDir ?? options.outputDir ?? busy.configPath} (step ${busy.progress.step}/${busy.progress.totalSteps}). Stop it first, or set another training_args.output_dir.`,
       );
     }
+  }
+
+  private track(options: { configPath: string; outputDir?: string }, child: RunProcess): RunState {
     const id = `run-${this.nextId++}`;
     const state: RunState = {
       id,
@@ -91,14 +117,10 @@ export class RunManager extends EventEmitter<ManagerEvents> {
       phase: 'starting',
       paused: false,
       progress: INITIAL_PROGRESS,
-      step: 0,
-      totalSteps: 0,
-      epoch: 0,
       startedAt: Date.now(),
       events: [],
     };
     this.runs.set(id, state);
-    const child = new TrainingProcess(this.options.entry, options);
     this.processes.set(id, child);
     child.on('event', (event) => this.onEvent(state, event));
     child.on('log', (line) => this.emit('log', state, line));
@@ -147,14 +169,7 @@ export class RunManager extends EventEmitter<ManagerEvents> {
 
   private onEvent(state: RunState, event: TrainerEvent): void {
     state.events.push(event);
-    const progress = foldProgress(state.progress, event);
-    state.progress = progress;
-    state.step = progress.step;
-    state.totalSteps = progress.totalSteps;
-    state.epoch = progress.epoch;
-    state.loss = progress.loss;
-    state.eta = progress.eta;
-    state.backend = progress.backend;
+    state.progress = foldProgress(state.progress, event);
     if (event.type === 'runStart') {
       state.outputDir = event.outputDir;
       if (state.phase === 'starting') state.phase = 'running';

@@ -16,10 +16,11 @@ export function formatEta(seconds: number | undefined): string {
 
 export function statusText(run: RunState): string {
   if (run.phase === 'starting') return '$(loading~spin) Fine-Tune: starting…';
-  const loss = run.loss !== undefined ? ` · loss ${run.loss.toFixed(4)}` : '';
+  const { step, totalSteps, loss: lastLoss, eta } = run.progress;
+  const loss = lastLoss !== undefined ? ` · loss ${lastLoss.toFixed(4)}` : '';
   if (run.phase === 'stopping') return `$(loading~spin) Fine-Tune stopping${loss}`;
-  if (run.paused) return `$(debug-pause) Fine-Tune ${run.step}/${run.totalSteps} paused${loss}`;
-  return `$(loading~spin) Fine-Tune ${run.step}/${run.totalSteps}${loss} · ETA ${formatEta(run.eta)}`;
+  if (run.paused) return `$(debug-pause) Fine-Tune ${step}/${totalSteps} paused${loss}`;
+  return `$(loading~spin) Fine-Tune ${step}/${totalSteps}${loss} · ETA ${formatEta(eta)}`;
 }
 
 export class TrainingStatusBar implements vscode.Disposable {
@@ -46,8 +47,9 @@ export class TrainingStatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = statusText(run) + (active.length > 1 ? ` (+${active.length - 1})` : '');
-    const backend = run.backend ? `\n\nBackend: ${run.backend.name} (${run.backend.device})` : '';
-    this.item.tooltip = new vscode.MarkdownString(`**${run.configPath}**\n\nEpoch ${run.epoch.toFixed(2)}${backend}\n\nClick to open the dashboard.`);
+    const { backend: info, epoch } = run.progress;
+    const backend = info ? `\n\nBackend: ${info.name} (${info.device})` : '';
+    this.item.tooltip = new vscode.MarkdownString(`**${run.configPath}**\n\nEpoch ${epoch.toFixed(2)}${backend}\n\nClick to open the dashboard.`);
     this.item.show();
   }
 

@@ -198,6 +198,7 @@ function reduceRunDetails(view: RunView, e: TrainerEvent): RunView {
       return { ...view, checkpoints: onCheckpoint(view.checkpoints, e) };
     case 'progress':
     case 'download':
+    case 'job':
       return view;
     case 'message': {
       // Debug details (e.g. backends `auto` skipped) belong in the Output channel, not the dashboard.

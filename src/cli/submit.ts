@@ -8,7 +8,9 @@ import { formatProblem, hasErrors } from '../config/problems';
 import { SlurmCommands } from '../launcher/slurm/commands';
 import { SlurmJobs } from '../launcher/slurm/job';
 import { loadClusterFile } from '../launcher/slurm/load-cluster';
+import { clusterFromLauncher } from '../launcher/slurm/schema';
 import { submitRun } from '../launcher/slurm/submit';
+import { loadConfigFile } from './config-host';
 import { selfCommand } from './sweep';
 
 const USAGE = 'Usage: finetune-studio submit <config> [--cluster <file.cluster.yaml>] [--resume]\n';
@@ -31,7 +33,8 @@ export async function runSubmit(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  const loaded = clusterFile ? loadClusterFile(clusterFile) : { cluster: { setup: [], sbatch: [], signal_seconds: 120 }, problems: [] };
+  // --cluster wins over the config's launcher: section.
+  const loaded = clusterFile ? loadClusterFile(clusterFile) : { cluster: clusterFromLauncher(await launcherOf(config)), problems: [] };
   for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
   if (hasErrors(loaded.problems) || !loaded.cluster) return 1;
   const cluster = loaded.cluster;
@@ -51,4 +54,9 @@ export async function runSubmit(argv: string[]): Promise<number> {
     process.stderr.write(`finetune-studio submit: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/** The config's `launcher:` section, when the config loads (its errors are reported by submitRun). */
+async function launcherOf(configPath: string) {
+  return (await loadConfigFile(configPath)).config?.launcher;
 }

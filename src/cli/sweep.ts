@@ -85,7 +85,9 @@ export async function runSweep(argv: string[]): Promise<number> {
       const { loadClusterFile } = await import('../launcher/slurm/load-cluster');
       const { SlurmJobs } = await import('../launcher/slurm/job');
       const { SlurmCommands } = await import('../launcher/slurm/commands');
-      const loaded = options.cluster ? loadClusterFile(options.cluster) : { cluster: undefined, problems: [] };
+      const { clusterFromLauncher } = await import('../launcher/slurm/schema');
+      // --cluster wins over the sweep file's launcher: section.
+      const loaded = options.cluster ? loadClusterFile(options.cluster) : { cluster: clusterFromLauncher(sweep.file.launcher), problems: [] };
       for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
       if (hasErrors(loaded.problems)) return 1;
       const jobs = new SlurmJobs(new SlurmCommands({ sshHost: loaded.cluster?.ssh_host }));

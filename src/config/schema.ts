@@ -6,6 +6,7 @@
  * - `markdownDescription`, `markdownEnumDescriptions`: docs for hover and completion.
  * - `hfDiff`: what the Hugging Face field of the same name does differently, shown on hover.
  */
+import { LauncherSchema } from '../launcher/slurm/schema';
 import { Type, type Static, type TSchema, type SchemaOptions } from '@sinclair/typebox';
 
 /** Options accepted by every field helper: docs, examples and the HF difference note. */
@@ -595,6 +596,7 @@ export const TrainerConfigSchema = Type.Object(
       markdownDescription: 'Threads for the wasm backend: `auto` or a number.',
     }),
     training_args: TrainingArgumentsSchema,
+    launcher: Type.Optional(LauncherSchema),
   },
   { additionalProperties: false, title: 'Fine-Tune Studio trainer config' },
 );

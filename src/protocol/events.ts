@@ -160,8 +160,37 @@ export interface RunEndEvent {
   trainRuntime: number;
 }
 
+/**
+ * What the scheduler says about a run launched as a batch job (Slurm). The launcher emits it, not
+ * the trainer: when the job's state changes, and once more when it ends, with the exit code and,
+ * unless it completed, the tail of the job's stderr file. The trainer's own events arrive through
+ * metrics.jsonl on the shared filesystem as for a local run.
+ */
+export interface JobEvent {
+  type: 'job';
+  time: number;
+  scheduler: 'slurm';
+  /** `123`, or `123_4` for an array task. */
+  jobId: string;
+  /** Slurm's state: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, ... */
+  state: string;
+  /** Whether Slurm still holds the job (pending, running, requeued) rather than having ended it. */
+  active: boolean;
+  /** squeue's reason: why it waits (Resources, BeginTime, PartitionTimeLimit) or ended (NonZeroExitCode). */
+  reason?: string;
+  /** The batch script's exit code and the signal that ended it, once the job ended. */
+  exitCode?: number;
+  signal?: number;
+  /** The login node the Slurm commands ran on over ssh; absent when they ran here. */
+  host?: string;
+  /** The job's stderr file and its last lines, when it ended other than COMPLETED. */
+  stderrFile?: string;
+  stderrTail?: string[];
+}
+
 export type TrainerEvent =
   | RunStartEvent
+  | JobEvent
   | LogEvent
   | EvalEvent
   | GenerationsEvent

@@ -13,6 +13,7 @@ import type {
   EvalEvent,
   GenerationSample,
   GenerationsEvent,
+  JobEvent,
   LogEvent,
   LogMessageEvent,
   ProgressEvent,
@@ -189,6 +190,22 @@ function isRunEnd(x: Fields): x is Fields & RunEndEvent {
   );
 }
 
+function isJob(x: Fields): x is Fields & JobEvent {
+  return (
+    isNumber(x.time) &&
+    x.scheduler === 'slurm' &&
+    isString(x.jobId) &&
+    isString(x.state) &&
+    isBoolean(x.active) &&
+    isOptional(x.reason, isString) &&
+    isOptional(x.exitCode, isNumber) &&
+    isOptional(x.signal, isNumber) &&
+    isOptional(x.host, isString) &&
+    isOptional(x.stderrFile, isString) &&
+    isOptional(x.stderrTail, (v): v is string[] => isArrayOf(v, isString))
+  );
+}
+
 /**
  * One checker per event type. `satisfies` makes adding a type to TrainerEvent without a guard
  * here a compile error.
@@ -203,6 +220,7 @@ const eventCheckers = {
   message: isMessage,
   download: isDownload,
   runEnd: isRunEnd,
+  job: isJob,
 } satisfies { [K in TrainerEventType]: (x: Fields) => boolean };
 
 export const TRAINER_EVENT_TYPES = Object.keys(eventCheckers) as TrainerEventType[];

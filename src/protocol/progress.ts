@@ -3,7 +3,7 @@
  * that the run manager (status bar), the run history (dashboard run list), the terminal reporter
  * and the webview store all use. Pure: a new object when something changed, the same otherwise.
  */
-import type { BackendInfo, DownloadEvent, TrainerEvent } from './events';
+import type { BackendInfo, DownloadEvent, JobEvent, TrainerEvent } from './events';
 import type { RunListStatus } from './webview';
 
 export interface RunProgress {
@@ -25,6 +25,8 @@ export interface RunProgress {
   bestMetric?: number;
   /** The model download before the run starts, while it lasts (cleared when done, at runStart, at runEnd). */
   download?: Omit<DownloadEvent, 'type' | 'done'>;
+  /** A batch job's latest state (Slurm), from the launcher's job events; kept across the trainer's runStart. */
+  job?: JobEvent;
 }
 
 export const INITIAL_PROGRESS: RunProgress = { status: 'unknown', step: 0, totalSteps: 0, epoch: 0, numEpochs: 0 };
@@ -42,6 +44,7 @@ export function foldProgress(p: RunProgress, e: TrainerEvent): RunProgress {
         numEpochs: e.numEpochs,
         backend: e.backend,
         ...(e.resumedStep !== undefined && p.bestMetric !== undefined ? { bestMetric: p.bestMetric } : {}),
+        ...(p.job ? { job: p.job } : {}),
       };
     }
     case 'log': {
@@ -69,6 +72,9 @@ export function foldProgress(p: RunProgress, e: TrainerEvent): RunProgress {
     }
     case 'runEnd':
       return { ...p, status: e.status, step: e.step, epoch: e.epoch, eta: undefined, etaTime: undefined, bestMetric: e.bestMetric ?? p.bestMetric, download: undefined };
+    case 'job':
+      // A queued job is a run in progress before its trainer has said anything.
+      return { ...p, job: e, status: p.status === 'unknown' && e.active ? 'running' : p.status };
     default:
       return p;
   }

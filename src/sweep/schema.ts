@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from '../config/schema';
+import { LauncherSchema } from '../launcher/slurm/schema';
 
 export const DISTRIBUTIONS = {
   uniform: 'A number drawn uniformly from [`min`, `max`].',
@@ -109,6 +110,7 @@ export const SweepSchema = Type.Object(
     }),
     objective: ObjectiveSchema,
     early_termination: Type.Optional(EarlyTerminationSchema),
+    launcher: Type.Optional(LauncherSchema),
   },
   { additionalProperties: false, title: 'Fine-Tune Studio sweep' },
 );

@@ -55,7 +55,7 @@ export interface SweepValidation {
 const ROOT = shapeOf(SweepSchema);
 const TRAINER_ROOT = shapeOf(TrainerConfigSchema);
 /** Fields a trial may not vary: the sweep owns where trials write and how they start. */
-const RESERVED = new Set(['training_args.output_dir', 'training_args.overwrite_output_dir', 'training_args.resume_from_checkpoint', '$schema']);
+const RESERVED = new Set(['training_args.output_dir', 'training_args.overwrite_output_dir', 'training_args.resume_from_checkpoint', '$schema', 'launcher']);
 const ZERO: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 export function validateSweepText(text: string, fileName: string, host: SweepHost): SweepValidation {
@@ -158,6 +158,11 @@ function checkParameters(parsed: ParsedConfig, root: ObjectNode, value: SweepFil
     const field = RESERVED.has(path) ? undefined : trainerFieldAt(path);
     if (RESERVED.has(path)) {
       add(prop.keyRange, 'FTS300', `\`${path}\` cannot be a sweep parameter: the sweep sets it for each trial`);
+      continue;
+    }
+    if (path === 'launcher' || path.startsWith('launcher.')) {
+      // Every trial is a task of one job array, submitted with one script.
+      add(prop.keyRange, 'FTS300', `\`${path}\` cannot be a sweep parameter: all trials go to Slurm as one job array; set it under the sweep's own \`launcher:\``);
       continue;
     }
     if (!field) {

@@ -9,14 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CompletionItem, MarkupContent } from 'vscode-languageserver-protocol/node';
+import type { MarkupContent } from 'vscode-languageserver-protocol/node';
 import { pathToUri } from '../../server/uri';
-import { LspTestClient } from './lsp-client';
+import { LspTestClient, itemsOf } from './lsp-client';
 import { COMMIT_A, writePythonLikeCache } from '../support/hub-fixtures';
 
-function itemsOf(result: CompletionItem[] | { items: CompletionItem[] } | null): CompletionItem[] {
-  return result === null ? [] : Array.isArray(result) ? result : result.items;
-}
 
 const config = (value: string) => `model:\n  from_pretrained: ${value}\ndata:\n  train_file: train.jsonl\n`;
 

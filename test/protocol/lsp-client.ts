@@ -24,6 +24,7 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
   type CodeAction,
+  type CompletionItem,
   type Diagnostic,
   type InitializeResult,
   type Position,
@@ -201,4 +202,9 @@ export function copyFixtures(): string {
   };
   visit(root);
   return root;
+}
+
+/** A completion answer's items, whether the server sent a list or a bare array. */
+export function itemsOf(result: CompletionItem[] | { items: CompletionItem[] } | null): CompletionItem[] {
+  return result === null ? [] : Array.isArray(result) ? result : result.items;
 }

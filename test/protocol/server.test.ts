@@ -6,19 +6,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CompletionItem, Diagnostic, MarkupContent, TextEdit } from 'vscode-languageserver-protocol/node';
+import type { Diagnostic, MarkupContent, TextEdit } from 'vscode-languageserver-protocol/node';
 import { applyEdits, createLineIndex } from '../../src/config/index';
 import { pathToUri } from '../../server/uri';
-import { LspTestClient, copyFixtures } from './lsp-client';
+import { LspTestClient, copyFixtures, itemsOf } from './lsp-client';
 
 function apply(text: string, edits: readonly TextEdit[]): string {
   const index = createLineIndex(text);
   return applyEdits(text, edits, (p) => index.offsetAt(p));
 }
 
-function itemsOf(result: CompletionItem[] | { items: CompletionItem[] } | null): CompletionItem[] {
-  return result === null ? [] : Array.isArray(result) ? result : result.items;
-}
 
 describe('language server over stdio', () => {
   let root: string;

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CompletionItem, MarkupContent, TextEdit } from 'vscode-languageserver-protocol/node';
+import type { MarkupContent, TextEdit } from 'vscode-languageserver-protocol/node';
 import { applyEdits, createLineIndex } from '../../src/config/index';
 import { pathToUri } from '../../server/uri';
-import { LspTestClient, copyFixtures } from './lsp-client';
+import { LspTestClient, copyFixtures, itemsOf } from './lsp-client';
 
 const SWEEP = `base: sentiment.trainer.yaml
 trials: 4
@@ -18,9 +18,6 @@ objective:
   metric_for_best_model: eval_accuracy
 `;
 
-function itemsOf(result: CompletionItem[] | { items: CompletionItem[] } | null): CompletionItem[] {
-  return result === null ? [] : Array.isArray(result) ? result : result.items;
-}
 
 describe('sweep files in the language server', () => {
   let root: string;

@@ -1,6 +1,7 @@
 /** Run title, status, backend and device, and the Start / Stop / Resume controls. */
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
+import type { JobEvent } from '../../src/protocol/events';
 import type { CommandMessage, RunSummary } from '../../src/protocol/webview';
 import { h, replaceChildren, setText } from '../dom';
 import { baseName } from '../format';
@@ -60,12 +61,14 @@ export class HeaderView {
     this.status.hidden = !summary && !view;
 
     const backend = view?.start?.backend ?? summary?.backend;
+    const job = view?.progress.job;
     const configPath = view?.start?.configPath ?? summary?.configPath;
     replaceChildren(
       this.meta,
       backend ? h('span', { class: 'chip', id: 'run-backend', title: 'Compute backend' }, backend.name) : null,
       backend ? h('span', { class: 'meta-item', id: 'run-device', title: 'Device' }, backend.device) : null,
       configPath ? h('span', { class: 'meta-item', title: configPath }, baseName(configPath)) : null,
+      job ? h('span', { class: `chip job-state job-${job.active ? 'active' : 'ended'}`, id: 'run-job', title: jobTitle(job) }, jobLabel(job)) : null,
       view?.start?.resumedFrom ? h('span', { class: 'meta-item', title: view.start.resumedFrom }, `resumed from ${baseName(view.start.resumedFrom)}`) : null,
       !summary && !view ? h('span', { class: 'meta-item' }, 'Start a run from a *.trainer.yaml config to see it here.') : null,
     );
@@ -93,4 +96,14 @@ export class HeaderView {
       if (preferred) this.checkpointSelect.value = preferred;
     }
   }
+}
+
+/** `Slurm 123 PENDING (Resources)`: why a queued run shows no steps yet, or how its job ended. */
+export function jobLabel(job: JobEvent): string {
+  const reason = job.reason && job.reason !== 'None' ? ` (${job.reason})` : '';
+  return `Slurm ${job.jobId} ${job.state}${reason}`;
+}
+
+function jobTitle(job: JobEvent): string {
+  return `Slurm job ${job.jobId}${job.host ? ` on ${job.host}` : ''}: squeue -j ${job.jobId}`;
 }

@@ -13,6 +13,9 @@ export interface JobState {
   state: string;
   /** squeue's reason (Resources, Priority, BeginTime, ...). */
   reason?: string;
+  /** The batch script's exit code and the signal that ended it (0 while it runs). */
+  exitCode?: number;
+  signal?: number;
 }
 
 export const ACTIVE_STATES = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'STAGE_OUT', 'PREEMPTED']);
@@ -31,12 +34,17 @@ export class SlurmJobs {
 
   /** States of a job (every task of an array). Jobs squeue no longer knows come from sacct. */
   async states(jobId: string): Promise<JobState[]> {
-    const { stdout } = await this.commands.run('squeue', ['-h', '--states=all', '-j', jobId, '-o', '%i|%T|%r']);
-    const fromSqueue = parseRows(stdout);
+    // -r: one line per array task, pending ones included; exit_code is the raw wait status.
+    const { stdout } = await this.commands.run('squeue', ['-h', '-r', '--states=all', '-j', jobId, '-O', 'JobArrayID:|,State:|,Reason:|,exit_code:']);
+    const fromSqueue = parseRows(stdout).map(({ fields: [status], ...s }) => ({ ...s, ...waitStatus(Number(status)) }));
     if (fromSqueue.length > 0) return fromSqueue;
     try {
-      const sacct = await this.commands.run('sacct', ['-n', '-X', '-P', '-j', jobId, '-o', 'JobID,State']);
-      return parseRows(sacct.stdout).map((s) => ({ ...s, state: s.state.split(' ')[0] }));
+      const sacct = await this.commands.run('sacct', ['-n', '-X', '-P', '-j', jobId, '-o', 'JobID,State,Reason,ExitCode']);
+      return parseRows(sacct.stdout).map(({ fields: [exit], ...s }) => {
+        // sacct: `CANCELLED by 0`, exit `code:signal`.
+        const [code, signal] = (exit ?? '').split(':').map(Number);
+        return { ...s, state: s.state.split(' ')[0], ...(Number.isFinite(code) ? { exitCode: code } : {}), ...(signal ? { signal } : {}) };
+      });
     } catch {
       return [];
     }
@@ -81,24 +89,46 @@ export class SlurmJobs {
   }
 }
 
-function parseRows(text: string): JobState[] {
+function parseRows(text: string): (JobState & { fields: string[] })[] {
   return text
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
     .map((line) => {
-      const [id, state, reason] = line.split('|');
-      return { id, state, ...(reason ? { reason } : {}) };
+      const [id, state, reason, ...fields] = line.split('|').map((f) => f.trim());
+      return { id, state, ...(reason && reason !== 'None' ? { reason } : {}), fields };
     });
+}
+
+/** squeue's exit_code is a wait(2) status: the code in the high byte, the signal in the low bits. */
+function waitStatus(status: number): { exitCode?: number; signal?: number } {
+  if (!Number.isInteger(status) || status < 0) return {};
+  const signal = status & 0x7f;
+  return { exitCode: status >> 8, ...(signal ? { signal } : {}) };
+}
+
+const HINTS: Readonly<Record<string, string>> = {
+  OUT_OF_MEMORY: ' (out of memory: raise `mem` in the cluster file)',
+  TIMEOUT: ' (hit the time limit: raise `time`, or rely on the USR1 requeue)',
+  NODE_FAIL: ' (the node failed; the job can be resubmitted and resumes from its last checkpoint)',
+  CANCELLED: ' (scancel, or an administrator)',
+};
+
+/** `Slurm job 12 ended TIMEOUT (hit the time limit: ...), exit code 0, signal 15.` */
+export function jobEndSummary(state: JobState): string {
+  const exit = state.exitCode !== undefined ? `, exit code ${state.exitCode}${state.signal ? `, signal ${state.signal}` : ''}` : '';
+  return `Slurm job ${state.id} ended ${state.state}${HINTS[state.state] ?? ''}${exit}.`;
+}
+
+/** The last `lines` lines of a job's stderr file, or undefined when there is none (yet). */
+export function stderrTail(errFile: string, lines = 15): string[] | undefined {
+  if (!existsSync(errFile)) return undefined;
+  const text = readFileSync(errFile, 'utf8').trim();
+  return text ? text.split('\n').slice(-lines) : [];
 }
 
 /** What a failed job says: its Slurm state and the tail of its stderr file. */
 export function describeJobFailure(state: JobState, errFile: string): string {
-  const tail = existsSync(errFile) ? readFileSync(errFile, 'utf8').trim().split('\n').slice(-15).join('\n') : '(no stderr file)';
-  const hint: Record<string, string> = {
-    OUT_OF_MEMORY: ' (out of memory: raise `mem` in the cluster file)',
-    TIMEOUT: ' (hit the time limit: raise `time`, or rely on the USR1 requeue)',
-    NODE_FAIL: ' (the node failed; the job can be resubmitted and resumes from its last checkpoint)',
-  };
-  return `Slurm job ${state.id} ended ${state.state}${hint[state.state] ?? ''}. stderr (${errFile}):\n${tail}`;
+  const tail = stderrTail(errFile)?.join('\n') ?? '(no stderr file)';
+  return `${jobEndSummary(state)} stderr (${errFile}):\n${tail}`;
 }

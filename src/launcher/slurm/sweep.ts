@@ -4,16 +4,15 @@
  * trial's metrics.jsonl on the shared filesystem, folded as the local target folds stdout, so
  * ASHA prunes alike (a pruned task gets INT through `scancel --batch --signal=INT <array>_<task>`).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isTrainerEvent } from '../../protocol/guards';
-import type { TrainerEvent } from '../../protocol/events';
 import { createAsha, type CliCommand } from '../../sweep/local';
 import { appendRecord, type SweepPlan } from '../../sweep/plan';
 import type { TrialRecord } from '../../sweep/results';
 import { TrialTracker } from '../../sweep/tracker';
 import type { ResolvedSweep } from '../../sweep/validate';
 import { ACTIVE_STATES, describeJobFailure, FAILED_STATES, SlurmJobs } from './job';
+import { MetricsTail } from './metrics-tail';
 import type { ClusterConfig } from './schema';
 import { renderSbatchScript } from './script';
 
@@ -30,25 +29,6 @@ export interface SlurmSweepOptions {
 }
 
 const DEFAULT_CLUSTER: ClusterConfig = { setup: [], sbatch: [], signal_seconds: 120 };
-
-/** Reads the events appended to a metrics.jsonl since `offset` (whole lines only). */
-function readNewEvents(path: string, offset: number): { events: TrainerEvent[]; offset: number } {
-  if (!existsSync(path)) return { events: [], offset };
-  const text = readFileSync(path, 'utf8');
-  const end = text.lastIndexOf('\n') + 1;
-  if (end <= offset) return { events: [], offset: end < offset ? 0 : offset };
-  const events: TrainerEvent[] = [];
-  for (const line of text.slice(offset, end).split('\n')) {
-    if (!line) continue;
-    try {
-      const event: unknown = JSON.parse(line);
-      if (isTrainerEvent(event)) events.push(event);
-    } catch {
-      // a torn line; the trainer writes whole lines
-    }
-  }
-  return { events, offset: end };
-}
 
 export async function runSlurmSweep(options: SlurmSweepOptions): Promise<TrialRecord[]> {
   const { sweep, plan, log } = options;
@@ -82,15 +62,13 @@ export async function runSlurmSweep(options: SlurmSweepOptions): Promise<TrialRe
   });
   options.signal?.addEventListener('abort', () => void jobs.stop(jobId).catch(() => undefined), { once: true });
 
-  const offsets = runnable.map(() => 0);
+  const tails = runnable.map((t) => new MetricsTail(join(t.trial.runDir, 'metrics.jsonl')));
   const done = runnable.map(() => false);
   for (;;) {
     const states = new Map((await jobs.states(jobId)).map((s) => [s.id, s]));
     for (const [i, tracker] of runnable.entries()) {
       if (done[i]) continue;
-      const next = readNewEvents(join(tracker.trial.runDir, 'metrics.jsonl'), offsets[i]);
-      offsets[i] = next.offset;
-      for (const event of next.events) {
+      for (const event of tails[i].read()) {
         const wasRunning = tracker.status === 'running';
         if (tracker.handle(event)) {
           log(`trial ${tracker.trial.index} ${tracker.reason ?? 'pruned'}`);

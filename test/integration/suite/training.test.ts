@@ -40,7 +40,7 @@ describe('training from the commands', () => {
     const end = await within(RUN_MS, 'the tiny run to end', api.runManager.whenEnded(run.id));
     assert.equal(end?.status, 'completed', `run ended ${end?.status}: ${end?.error?.message ?? ''}`);
     assert.equal(end?.step, 8);
-    assert.equal(run.backend?.name, 'cpu');
+    assert.equal(run.progress.backend?.name, 'cpu');
     assert.ok(run.events.some((e) => e.type === 'log'), 'no log event arrived');
     assert.equal(run.outputDir, outputDir);
     const state = JSON.parse(readFileSync(join(outputDir, 'trainer_state.json'), 'utf8')) as { global_step: number };
@@ -75,10 +75,10 @@ describe('training from the commands', () => {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await openInEditor('long.trainer.yaml');
       first = await startTraining(configUri());
-      const logged = await within(RUN_MS, 'a logged loss', api.whenRun((r) => r.id === first.id && r.loss !== undefined));
+      const logged = await within(RUN_MS, 'a logged loss', api.whenRun((r) => r.id === first.id && r.progress.loss !== undefined));
       assert.equal(logged.phase, 'running');
       assert.equal(runStartOf(logged)?.backend.name, 'cpu');
-      assert.ok(logged.totalSteps >= 1_000_000);
+      assert.ok(logged.progress.totalSteps >= 1_000_000);
       const text = api.statusBarText();
       assert.match(text ?? '', /Fine-Tune \d+\/1000000 · loss \d+\.\d{4} · ETA /);
     });
@@ -110,7 +110,7 @@ describe('training from the commands', () => {
       const resumed = await vscode.commands.executeCommand<RunState | undefined>('finetuneStudio.resumeFromCheckpoint', configUri(), checkpoint);
       assert.ok(resumed, 'Resume from Checkpoint did not start a run');
       assert.notEqual(resumed.id, first.id);
-      const advanced = await within(RUN_MS, 'the resumed run to pass its first step', api.whenRun((r) => r.id === resumed.id && r.step > stoppedStep));
+      const advanced = await within(RUN_MS, 'the resumed run to pass its first step', api.whenRun((r) => r.id === resumed.id && r.progress.step > stoppedStep));
       const start = runStartOf(advanced);
       assert.equal(start?.resumedStep, stoppedStep);
       assert.equal(start?.resumedFrom, checkpoint);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RunManager, type RunState } from '../../../client/run-manager';
-import { trainArguments, trainerEnvironment } from '../../../client/training-process';
+import { trainArguments, trainerEnvironment, type TrainingProcess } from '../../../client/training-process';
 import { isTrainerEvent } from '../../../src/protocol/guards';
 import type { TrainerEvent } from '../../../src/protocol/events';
 import { writeConfig } from '../trainer/run/fixtures';
@@ -31,10 +31,10 @@ test('start → events → stop leaves a checkpoint; a second run into the same 
   const manager = new RunManager({ entry, stopGraceMs: 20_000 });
   const run = manager.start({ configPath: path, outputDir, cwd: dir });
   assert.equal(run.phase, 'starting');
-  await untilEvent(manager, (r) => r.id === run.id && r.loss !== undefined);
+  await untilEvent(manager, (r) => r.id === run.id && r.progress.loss !== undefined);
   assert.equal(run.phase, 'running');
-  assert.equal(run.backend?.name, 'cpu');
-  assert.ok(run.totalSteps > 1000);
+  assert.equal(run.progress.backend?.name, 'cpu');
+  assert.ok(run.progress.totalSteps > 1000);
   assert.throws(() => manager.start({ configPath: path, outputDir, cwd: dir }), /already training into .*Stop it first/);
 
   const end = await manager.stop(run.id);
@@ -52,8 +52,8 @@ test('a trainer killed from outside is reported as failed with its last step; it
   const { dir, path, outputDir } = writeConfig({ trainingArgs: longRun });
   const manager = new RunManager({ entry });
   const run = manager.start({ configPath: path, outputDir, cwd: dir });
-  const logged = await untilEvent(manager, (r) => r.id === run.id && r.step >= 3);
-  const pid = manager['processes'].get(run.id)?.pid;
+  const logged = await untilEvent(manager, (r) => r.id === run.id && r.progress.step >= 3);
+  const pid = (manager['processes'].get(run.id) as TrainingProcess | undefined)?.pid;
   assert.ok(pid);
   process.kill(pid, 'SIGKILL');
   const end = await manager.whenEnded(run.id);
@@ -70,7 +70,7 @@ test('the stop grace ends a trainer stuck in an endless computeLoss: the trainer
   const { dir, path, outputDir } = writeConfig({ trainer: 'endless_trainer.ts', trainingArgs: longRun });
   const manager = new RunManager({ entry, stopGraceMs: 1500 });
   const run = manager.start({ configPath: path, outputDir, cwd: dir, allowUserCode: true });
-  await untilEvent(manager, (r) => r.id === run.id && r.step >= 2);
+  await untilEvent(manager, (r) => r.id === run.id && r.progress.step >= 2);
   await new Promise((done) => setTimeout(done, 500)); // step 3 is spinning by now
   const started = Date.now();
   const end = await manager.stop(run.id);
@@ -114,7 +114,7 @@ test('pause holds the trainer between steps, save writes a checkpoint and goes o
   const { dir, path, outputDir } = writeConfig({ trainingArgs: longRun });
   const manager = new RunManager({ entry, stopGraceMs: 20_000 });
   const run = manager.start({ configPath: path, outputDir, cwd: dir });
-  await untilEvent(manager, (r) => r.id === run.id && r.step >= 2);
+  await untilEvent(manager, (r) => r.id === run.id && r.progress.step >= 2);
 
   const saved = new Promise<TrainerEvent>((done) => manager.on('event', (r, e) => r.id === run.id && e.type === 'checkpoint' && done(e)));
   assert.equal(manager.control(run.id, 'save'), true);
@@ -125,13 +125,13 @@ test('pause holds the trainer between steps, save writes a checkpoint and goes o
   assert.equal(manager.control(run.id, 'pause'), true);
   assert.equal(run.paused, true);
   await new Promise((r) => setTimeout(r, 700)); // the step in flight finishes
-  const heldAt = run.step;
+  const heldAt = run.progress.step;
   await new Promise((r) => setTimeout(r, 1200));
-  assert.equal(run.step, heldAt, 'a paused run took steps');
+  assert.equal(run.progress.step, heldAt, 'a paused run took steps');
 
   assert.equal(manager.control(run.id, 'resume'), true);
   assert.equal(run.paused, false);
-  await untilEvent(manager, (r) => r.id === run.id && r.step > heldAt);
+  await untilEvent(manager, (r) => r.id === run.id && r.progress.step > heldAt);
   // A paused run stops too (stop releases the pause).
   manager.control(run.id, 'pause');
   const end = await manager.stop(run.id);

@@ -57,7 +57,7 @@ test('a stopGraceSeconds changed after activation applies to the next stop', asy
   // checkpoint; with the 1 s set since, the trainer is ended mid-step.
   const { dir, path, outputDir } = writeConfig({ trainer: 'slow_step_trainer.ts', trainingArgs: { logging_steps: 1, save_strategy: 'no', eval_strategy: 'no' } });
   const run = manager.start({ configPath: path, outputDir, cwd: dir, allowUserCode: true });
-  await new Promise<void>((done) => manager.on('changed', (r) => r.id === run.id && r.step >= 1 && done()));
+  await new Promise<void>((done) => manager.on('changed', (r) => r.id === run.id && r.progress.step >= 1 && done()));
   raw.stopGraceSeconds = 1;
   assert.deepEqual(settings.reload(), ['stopGraceSeconds']);
   const end = await manager.stop(run.id);

@@ -138,7 +138,7 @@ test('shutdown waits for a real run to write its stop checkpoint before the outp
   const manager = new RunManager({ entry, stopGraceMs: 20_000 });
   const { dir, path, outputDir } = writeConfig({ trainingArgs: { num_train_epochs: 400, logging_steps: 1, save_strategy: 'no', eval_strategy: 'no' } });
   const run = manager.start({ configPath: path, outputDir, cwd: dir });
-  await new Promise<void>((done) => manager.on('changed', (r) => r.id === run.id && r.step >= 2 && done()));
+  await new Promise<void>((done) => manager.on('changed', (r) => r.id === run.id && r.progress.step >= 2 && done()));
   const lines: string[] = [];
   let outputOpen = true;
   manager.on('event', (_r, e) => {

@@ -31,6 +31,10 @@ const valid: Record<TrainerEvent['type'], TrainerEvent> = {
     type: 'runEnd', time: 7, status: 'failed', step: 60, epoch: 1.2, trainRuntime: 10.5,
     error: { message: 'loss is not a scalar', location: { file: '/w/my_trainer.ts', line: 12, column: 5 }, stack: 'Error: ...' },
   },
+  job: {
+    type: 'job', time: 8, scheduler: 'slurm', jobId: '12_3', state: 'OUT_OF_MEMORY', active: false, reason: 'OutOfMemory', exitCode: 0, signal: 9,
+    host: 'login1', stderrFile: '/w/runs/a/slurm-12_3.err', stderrTail: ['slurmstepd: error: Detected 1 oom_kill event'],
+  },
 };
 
 /** For each type: variants that must be rejected. */
@@ -60,6 +64,15 @@ const malformed: Record<TrainerEvent['type'], unknown[]> = {
     { ...valid.runEnd, error: { message: 'x', location: { file: 'a', line: '1', column: 1 } } },
     { ...valid.runEnd, error: 'boom' },
     { ...valid.runEnd, trainRuntime: undefined },
+  ],
+  job: [
+    { ...valid.job, scheduler: 'pbs' },
+    { ...valid.job, jobId: 12 },
+    { ...valid.job, state: undefined },
+    { ...valid.job, active: 'no' },
+    { ...valid.job, exitCode: '1:0' },
+    { ...valid.job, stderrTail: 'boom' },
+    { ...valid.job, stderrTail: [1] },
   ],
 };
 
