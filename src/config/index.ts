@@ -45,3 +45,7 @@ export { shapeOf, describeSchema, describeBounds, withinBounds, isDefaultable, e
 export { closestMatch, editDistance } from './suggest';
 export { renderJsonSchema, renderJsonSchemaObject, JSON_SCHEMA_ID, JSON_SCHEMA_PATH } from './json-schema';
 export { renderConfigDocs, CONFIG_DOCS_PATH } from './docs';
+export type { CausalFormat } from './causal-data';
+export { detectCausalFormat, foreignCausalShape } from './causal-data';
+export type { CheckpointTask } from './checkpoint-task';
+export { checkpointTask } from './checkpoint-task';

@@ -12,6 +12,8 @@ import { ruleInfo, type RuleCode } from './rules-table';
 import type { TrainerConfig } from './schema';
 import { closestMatch } from './suggest';
 import { columnsFromHead, COLUMN_HEAD_BYTES } from './data-columns';
+import { detectCausalFormat, foreignCausalShape } from './causal-data';
+import { checkpointTask } from './checkpoint-task';
 import { readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
 import { unknownFormatMessage } from './data-formats';
 import { getProperty, type ObjectNode, type PropertyNode, type ScalarValue } from './tree';
@@ -298,10 +300,11 @@ const hfCheckpointChecks: CrossFieldRule = (context, report) => {
 
 /** Conversations need a chat template: the tokenizer folder's, or data.chat_template. */
 const messagesNeedChatTemplate: CrossFieldRule = (context, report) => {
+  if (!context.usable('data.train_file', 'data.format', 'data.messages_column', 'data.tokenizer', 'data.chat_template', 'model.from_pretrained')) return;
   const { data, model } = context.config;
+  if (!data || !model) return;
   const folderValue = data.tokenizer ?? model.from_pretrained;
   if (data.chat_template !== undefined || typeof folderValue !== 'string' || typeof data.train_file !== 'string') return;
-  if (!context.usable('data.train_file', 'data.format', 'data.messages_column', 'data.tokenizer', 'model.from_pretrained')) return;
   const trainPath = context.host.resolvePath(context.parsed.fileName, data.train_file);
   let messages = data.format === 'messages';
   if (data.format === undefined && readableDataFile(context, trainPath)) {
@@ -493,6 +496,22 @@ const columnsExist: CrossFieldRule = (context, report) => {
       ...optionalFix(suggestion !== undefined ? fixOf(`Use column \`${suggestion}\``, edit) : undefined),
     });
   };
+  if (isCausalLmConfig(context)) {
+    // A language model has no label column; its text columns follow the format.
+    const format = detectCausalFormat(columns, data);
+    if (format === undefined) {
+      report({
+        code: 'FTS241',
+        range: valueRange(context, 'data.train_file'),
+        message: `${data.train_file}: ${foreignCausalShape(columns, firstJsonlValue(head ?? '', 'conversations')) ?? `no column to train a language model on; its columns are ${known}. Name a text column (data.text_column), a prompt and a completion (data.prompt_column, data.completion_column) or a conversation (data.messages_column), or set data.format`}`,
+      });
+    } else if (format === 'text') checkColumn('data.text_column', data.text_column, 'text column');
+    else if (format === 'prompt-completion') {
+      checkColumn('data.prompt_column', data.prompt_column, 'prompt column');
+      checkColumn('data.completion_column', data.completion_column, 'completion column');
+    } else checkColumn('data.messages_column', data.messages_column, 'messages column');
+    return;
+  }
   if (model.architecture !== 'mlp') checkColumn('data.text_column', data.text_column, 'text column');
   checkColumn('data.label_column', data.label_column, 'label column');
   const features = context.written('data.feature_columns')?.value;
@@ -501,6 +520,33 @@ const columnsExist: CrossFieldRule = (context, report) => {
     checkColumn('data.feature_columns', column, 'feature column', node ? { range: node.range, node } : undefined);
   });
 };
+
+/** `model.task: causal-lm`, or a `from_pretrained` folder whose config.json is a causal LM. */
+function isCausalLmConfig(context: RuleContext): boolean {
+  const { model } = context.config;
+  if (!model) return false;
+  const configured = (model as { task?: string }).task; // model.task is declared with the decoders' schema
+  if (configured !== undefined) return configured === 'causal-lm';
+  if (typeof model.from_pretrained !== 'string') return false;
+  const folder = context.host.resolvePath(context.parsed.fileName, model.from_pretrained).replace(/[\\/]+$/, '');
+  const text = context.host.readTextHead(`${folder}/config.json`, 1 << 20);
+  try {
+    const json: unknown = text === undefined ? undefined : JSON.parse(text);
+    return typeof json === 'object' && json !== null && !Array.isArray(json) && checkpointTask(json as Record<string, unknown>) === 'causal-lm';
+  } catch {
+    return false;
+  }
+}
+
+/** The value of `key` in the first JSON line of `head`, if it parses. */
+function firstJsonlValue(head: string, key: string): unknown {
+  try {
+    const row: unknown = JSON.parse(head.split('\n', 1)[0]);
+    return typeof row === 'object' && row !== null ? (row as Record<string, unknown>)[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** HF's reporting integrations (transformers 5 `INTEGRATION_TO_CALLBACK`), to tell "not offered here" from a typo. */
 const HF_REPORT_INTEGRATIONS = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub', 'dvclive', 'flyte', 'kubeflow', 'mlflow', 'neptune', 'swanlab', 'tensorboard', 'trackio', 'wandb'];

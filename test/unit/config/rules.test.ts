@@ -208,3 +208,22 @@ test('FTS240: messages rows with a tokenizer that has no chat template, unless d
   assert.ok(!codes(check(config([]), '/proj/x.trainer.yaml', inConfig).problems).includes('FTS240'));
   assert.ok(!codes(check(config([]), '/proj/x.trainer.yaml', { ...files, '/proj/data/chat.jsonl': '{"text": "a"}' }).problems).includes('FTS240'));
 });
+
+test('a causal-LM checkpoint: no label column is needed, the format\'s columns are checked, Alpaca/ShareGPT files get FTS241 with the mapping', () => {
+  const lm = { '/proj/lm/config.json': JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }), '/proj/lm/tokenizer.json': '{}' };
+  const config = (extra: string[] = []) => ['model:', '  from_pretrained: lm', 'data:', '  train_file: data/train.jsonl', ...extra, 'training_args:', '  output_dir: runs/x', ''].join('\n');
+  const withData = (row: unknown, extra: string[] = []) => check(config(extra), '/proj/x.trainer.yaml', { ...lm, '/proj/data/train.jsonl': JSON.stringify(row) });
+  const text = withData({ text: 'hello' });
+  assert.deepEqual(codes(text.problems).filter((c) => c === 'FTS214' || c === 'FTS241'), []);
+  assert.deepEqual(codes(withData({ prompt: 'a', completion: 'b' }).problems).filter((c) => c === 'FTS214' || c === 'FTS241'), []);
+  const alpaca = only(withData({ instruction: 'Add', input: '', output: '6' }).problems, 'FTS241');
+  assert.match(alpaca.message, /^data\/train\.jsonl: this is an Alpaca-style file .*data\.prompt_column: instruction/);
+  const shareGpt = only(withData({ conversations: [{ from: 'human', value: 'hi' }] }).problems, 'FTS241');
+  assert.match(shareGpt.message, /ShareGPT-style file .*human → user, gpt → assistant/);
+  assert.match(only(withData({ body: 'x' }).problems, 'FTS241').message, /no column to train a language model on; its columns are `body`/);
+  const mapped = withData({ question: 'a', answer: 'b' }, ['  format: prompt-completion', '  prompt_column: question', '  completion_column: answr']);
+  assert.match(only(mapped.problems, 'FTS214').message, /completion column `answr` is not a column of data\/train\.jsonl.*Did you mean `answer`/);
+  // A classification checkpoint still needs its label column.
+  const classifier = { ...lm, '/proj/lm/config.json': JSON.stringify({ model_type: 'llama', architectures: ['LlamaForSequenceClassification'] }), '/proj/data/train.jsonl': '{"text": "a"}' };
+  assert.match(only(check(config(), '/proj/x.trainer.yaml', classifier).problems, 'FTS214').message, /label column `label` \(default\)/);
+});
