@@ -7,6 +7,10 @@
  * it; tfjs and everything else the trainer needs is already bundled in dist/. The package is
  * marked with `--target <platform>-<arch>` so the Marketplace and VS Code only offer it there.
  *
+ * The native kernel addon (native/, OpenBLAS linked in) ships as dist/native/fts_native.node: it
+ * is built here when `npm ci` did not build it, and a package without it is an error, unless
+ * FTS_NATIVE=0 asks for a pure-wasm package (a platform with no native build recipe).
+ *
  * Usage: tsx scripts/package.ts [--no-build]
  */
 import { spawn } from 'node:child_process';
@@ -84,6 +88,10 @@ export async function packageVsix(options: { build?: boolean; log?: (line: strin
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; repository?: { url?: string } };
   const esbuildBinary = join(ROOT, 'node_modules', '@esbuild', target);
   if (!existsSync(esbuildBinary)) throw new Error(`${esbuildBinary} is missing: run npm ci on a ${target} machine`);
+  const native = !['0', 'false', 'off', 'no'].includes((process.env.FTS_NATIVE ?? '').trim().toLowerCase());
+  if (native && !existsSync(join(ROOT, 'native', 'build', 'Release', 'fts_native.node'))) {
+    await run(process.execPath, ['scripts/build-native.mjs', '--strict']);
+  }
   if (options.build !== false) await run(process.execPath, ['scripts/build.mjs', '--production']);
   mkdirSync(join(ROOT, 'out'), { recursive: true });
   const path = join(ROOT, 'out', `${manifest.name}-${manifest.version}-${target}.vsix`);
@@ -96,6 +104,7 @@ export async function packageVsix(options: { build?: boolean; log?: (line: strin
   const missing = REQUIRED.filter((f) => !files.includes(f));
   if (!files.some((f) => f.startsWith(`extension/node_modules/@esbuild/${target}/`))) missing.push(`extension/node_modules/@esbuild/${target}/`);
   if (!files.some((f) => /^extension\/dist\/wasm\/.+\.wasm$/.test(f))) missing.push('extension/dist/wasm/*.wasm');
+  if (native && !files.includes('extension/dist/native/fts_native.node')) missing.push('extension/dist/native/fts_native.node (or set FTS_NATIVE=0 for a pure-wasm package)');
   if (missing.length > 0) throw new Error(`${path} lacks ${missing.join(', ')}`);
   const forbidden = files.filter((f) => FORBIDDEN.some((re) => re.test(f)) && !f.endsWith('.d.ts'));
   if (forbidden.length > 0) throw new Error(`${path} ships files it must not: ${forbidden.slice(0, 10).join(', ')}`);

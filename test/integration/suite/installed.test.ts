@@ -32,7 +32,7 @@ describe('the installed .vsix', () => {
 });
 
 describe('the installed trainer CLI', () => {
-  it('trains a config with a custom trainer module (compiled by the shipped esbuild)', async () => {
+  it('trains a config with a custom trainer module (compiled by the shipped esbuild), on wasm with the shipped native kernels', async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension);
     // A copy outside the workspace: the trust test expects the workspace to hold no run.
@@ -42,14 +42,17 @@ describe('the installed trainer CLI', () => {
       const stdout = await new Promise<string>((resolve, reject) => {
         execFile(
           process.execPath,
-          [join(extension.extensionPath, 'dist', 'cli.js'), 'train', join(dir, 'custom', 'accum.trainer.yaml'), '--json'],
+          [join(extension.extensionPath, 'dist', 'cli.js'), 'train', join(dir, 'custom', 'accum.trainer.yaml'), '--json', '--backend', 'wasm'],
           // The extension host may be Electron; the CLI runs as plain Node, as the extension runs it.
           { cwd: dir, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
           (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
         );
       });
-      const end = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; status?: string; step?: number }).find((e) => e.type === 'runEnd');
+      const events = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; status?: string; step?: number; backend?: { kernels?: string } });
+      const end = events.find((e) => e.type === 'runEnd');
       assert.equal(end?.status, 'completed');
+      // The .vsix ships dist/native/fts_native.node (scripts/package.ts checks it): the run uses it.
+      assert.match(events.find((e) => e.type === 'runStart')?.backend?.kernels ?? '', /^wasm \+ native BLAS \(OpenBLAS [\d.]+, \d+ threads?\)$/);
       assert.equal(end?.step, 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
