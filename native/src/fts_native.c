@@ -370,6 +370,33 @@ static napi_value adam(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* ---- element-wise ------------------------------------------------------------------------ */
+
+enum { UNARY_EXP = 0, UNARY_ERF = 1 };
+
+/* unary(heap, op, inOffset, outOffset, size): out = exp(x) (op 0) or erf(x) (op 1), glibc's float versions. */
+static napi_value unary(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL);
+  Heap heap;
+  int64_t op, in_offset, out_offset, size;
+  if (argc != 5 || !get_heap(env, argv[0], &heap) || !get_i64(env, argv[1], &op) || !get_i64(env, argv[2], &in_offset) ||
+      !get_i64(env, argv[3], &out_offset) || !get_i64(env, argv[4], &size)) {
+    return throw_error(env, "unary(heap, op, inOffset, outOffset, size): whole non-negative numbers expected");
+  }
+  if (op != UNARY_EXP && op != UNARY_ERF) return throw_range(env, "unary: unknown op");
+  const float *x = floats_at(&heap, (double)in_offset, (double)size);
+  float *y = floats_at(&heap, (double)out_offset, (double)size);
+  if (!x || !y) return throw_range(env, "unary: a tensor lies outside the heap (or is not 4-byte aligned)");
+  if (op == UNARY_EXP) {
+    for (int64_t i = 0; i < size; i++) y[i] = expf(x[i]);
+  } else {
+    for (int64_t i = 0; i < size; i++) y[i] = erff(x[i]);
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"info", NULL, info, NULL, NULL, NULL, napi_default, NULL},
@@ -377,6 +404,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
     {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
     {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
+    {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -30,6 +30,8 @@ export interface BlasAddon {
     sizes: Float64Array, weightDecays: Float64Array, biasCorrections1: Float64Array, biasCorrections2Sqrt: Float64Array,
     lr: number, beta1: number, beta2: number, eps: number, gradScale: number, decoupled: boolean,
   ): void;
+  /** out = exp(x) (op 0) or erf(x) (op 1), float32. */
+  unary(heap: Uint8Array, op: number, inOffset: number, outOffset: number, size: number): void;
 }
 
 export type AddonLoad = { ok: true; addon: BlasAddon; path: string } | { ok: false; reason: string };
@@ -65,7 +67,7 @@ export function loadBlasAddon(env: NodeJS.ProcessEnv = process.env): AddonLoad {
   }
   try {
     const addon = createRequire(path)(path) as Partial<BlasAddon>;
-    for (const name of ['info', 'setThreads', 'matmul', 'sumSquares', 'adam'] as const) {
+    for (const name of ['info', 'setThreads', 'matmul', 'sumSquares', 'adam', 'unary'] as const) {
       if (typeof addon[name] !== 'function') return { ok: false, reason: `${path} lacks ${name}(); rebuild it with \`npm run build:native\`` };
     }
     return { ok: true, addon: addon as BlasAddon, path };

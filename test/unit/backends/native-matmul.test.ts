@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { loadBlasAddon, type BlasAddon } from '../../../src/trainer/backends/blas-addon';
 import { initWasm } from '../../../src/trainer/backends/wasm';
-import { makeNativeBatchMatMul, makeNativeFusedMatMul } from '../../../src/trainer/backends/kernels/native-matmul';
+import { makeNativeBatchMatMul, makeNativeFusedMatMul, makeNativeUnary } from '../../../src/trainer/backends/kernels/native-matmul';
 import { randomValues, relativeError } from './helpers';
 
 const TOLERANCE = 2e-5;
@@ -173,6 +173,18 @@ describe('native matmul kernels match the stock wasm kernels', { skip }, () => {
       assert.ok(err < TOLERANCE, `${activation}: ${err}`);
     }
     tf.dispose([a, b, bias]);
+  });
+
+  it('Exp and Erf match the stock wasm kernels (odd sizes, both signs, large magnitudes)', () => {
+    for (const name of [tf.Exp, tf.Erf] as const) {
+      const stock = tf.getKernel(name, 'wasm')!;
+      for (const size of [1, 7, 1023, 4099]) {
+        const x = tf.tensor(randomValues(size, size).map((v) => 12 * v));
+        const err = relativeError(run(makeNativeUnary(addon, name, stock), { x }, {}), run(stock, { x }, {}));
+        assert.ok(err < 1e-6, `${name} size ${size}: ${err}`);
+        x.dispose();
+      }
+    }
   });
 
   it('hands non-float32 inputs to the stock kernel', () => {

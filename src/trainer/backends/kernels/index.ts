@@ -7,7 +7,7 @@ import { makeCpuGather, makeWasmGather } from './gather';
 import { replaceKernel } from './registry';
 import { cpuSegmentSumConfig, wasmSegmentSumConfig } from './segment-sum';
 import type { BlasAddon } from '../blas-addon';
-import { makeNativeBatchMatMul, makeNativeFusedMatMul } from './native-matmul';
+import { makeNativeBatchMatMul, makeNativeFusedMatMul, makeNativeUnary } from './native-matmul';
 import { makeWasmBatchMatMul } from './wasm-batch-matmul';
 import { makeWasmIdentity, makeWasmPow } from './wasm-elementwise';
 import { makeWasmSum } from './wasm-sum';
@@ -42,6 +42,7 @@ export function registerFastKernels(backendName: string, options: FastKernelOpti
     if (blas) {
       replace(tf.BatchMatMul, (stock) => makeNativeBatchMatMul(blas, stockOf(tf.BatchMatMul)(stock)), 'native');
       replace(tf._FusedMatMul, (stock) => makeNativeFusedMatMul(blas, stockOf(tf._FusedMatMul)(stock)), 'native');
+      for (const name of [tf.Exp, tf.Erf] as const) replace(name, (stock) => makeNativeUnary(blas, name, stockOf(name)(stock)), 'native');
     } else {
       replace(tf.BatchMatMul, (stock) => {
         const transpose = tf.getKernel(tf.Transpose, 'wasm');
@@ -51,7 +52,7 @@ export function registerFastKernels(backendName: string, options: FastKernelOpti
         return makeWasmBatchMatMul(stock, transpose);
       });
       // The stock fused kernel back (a no-op unless a native run came first in this process).
-      replace(tf._FusedMatMul, (stock) => ({ ...stockOf(tf._FusedMatMul)(stock) }), 'stock');
+      for (const name of [tf._FusedMatMul, tf.Exp, tf.Erf]) replace(name, (stock) => ({ ...stockOf(name)(stock) }), 'stock');
     }
     replace(tf.GatherV2, makeWasmGather);
     replace(tf.Pow, (stock) => makeWasmPow(stockOf(tf.Pow)(stock)));

@@ -145,3 +145,22 @@ export function makeNativeFusedMatMul(addon: BlasAddon, stock: tf.KernelConfig):
   };
   return { kernelName: tf._FusedMatMul, backendName: 'wasm', kernelFunc, setupFunc: stock.setupFunc };
 }
+
+/** The addon's element-wise ops (fts_native.c, unary). */
+const UNARY_OPS: Record<string, number> = { [tf.Exp]: 0, [tf.Erf]: 1 };
+
+/** Exp or Erf through glibc's expf / erff on the heap in place; non-float32 inputs go to the stock kernel. */
+export function makeNativeUnary(addon: BlasAddon, kernelName: typeof tf.Exp | typeof tf.Erf, stock: tf.KernelConfig): tf.KernelConfig {
+  const op = UNARY_OPS[kernelName];
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const size = tf.util.sizeFromShape(x.shape);
+    if (x.dtype !== 'float32' || size === 0) return stock.kernelFunc(args);
+    const backend = args.backend as BackendWasm;
+    const out = backend.makeOutput([...x.shape], 'float32');
+    const offsetOf = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    addon.unary(heapOf(backend), op, offsetOf(x), offsetOf(out), size);
+    return out;
+  };
+  return { kernelName, backendName: 'wasm', kernelFunc, setupFunc: stock.setupFunc };
+}
