@@ -24,6 +24,8 @@ export class SlurmCommandError extends Error {
 export interface SlurmCommandsOptions {
   /** Run on this host over ssh instead of locally. */
   sshHost?: string;
+  /** ssh options before the host (`-p`, `-i`, `-F`); normally ~/.ssh/config says these. */
+  sshOptions?: readonly string[];
   /** Directory holding the Slurm binaries (tests point it at a missing one); default: PATH. */
   binDir?: string;
   timeoutMs?: number;
@@ -41,7 +43,7 @@ export class SlurmCommands {
   async run(command: string, args: readonly string[]): Promise<CommandResult> {
     const binary = this.options.binDir ? `${this.options.binDir}/${command}` : command;
     const [file, argv] = this.options.sshHost
-      ? ['ssh', ['-o', 'BatchMode=yes', this.options.sshHost, '--', [binary, ...args].map(shellQuote).join(' ')]]
+      ? ['ssh', ['-o', 'BatchMode=yes', ...(this.options.sshOptions ?? []), this.options.sshHost, '--', [binary, ...args].map(shellQuote).join(' ')]]
       : [binary, [...args]];
     const where = this.options.sshHost ? ` on ${this.options.sshHost}` : '';
     const result = await new Promise<CommandResult & { missing?: boolean; timedOut?: boolean }>((resolve) => {
@@ -57,6 +59,14 @@ export class SlurmCommands {
       );
     }
     if (result.timedOut) throw new SlurmCommandError(`${command}${where} did not answer within ${(this.options.timeoutMs ?? 30_000) / 1000} s; is slurmctld up?`, command, result);
+    // ssh itself exits 255 when it cannot connect or log in (the remote command's own codes pass through).
+    if (this.options.sshHost && result.code === 255) {
+      throw new SlurmCommandError(
+        `could not reach ${this.options.sshHost} over ssh to run ${command}: ${result.stderr.trim() || 'no message'}. Check \`ssh_host\` in the cluster file and that \`ssh ${this.options.sshHost}\` logs in without a password prompt (keys or an agent).`,
+        command,
+        result,
+      );
+    }
     // ssh exits 127 when the remote shell cannot find the command.
     if (this.options.sshHost && result.code === 127) throw new SlurmCommandError(`${command} was not found${where}: ${result.stderr.trim()}`, command, result);
     if (result.code !== 0) {
