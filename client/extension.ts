@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { Commands } from '../src/protocol/commands';
 import type { RenderedMessage } from '../src/protocol/webview';
+import { formatTrainableParameters } from '../src/protocol/parameters';
 import { registerCommands } from './commands';
 import { registerModelsView } from './models-view';
 import { DashboardPanel, DASHBOARD_VIEW_TYPE } from './dashboard-panel';
@@ -67,7 +68,10 @@ class Studio implements vscode.Disposable {
     this.runManager.on('changed', (run) => this.runWaiters.notify(run));
     this.runManager.on('log', (run, line) => this.output.info(`[${run.id}] ${line}`));
     this.runManager.on('event', (run, event) => {
-      if (event.type === 'runStart') this.output.info(`[${run.id}] backend ${event.backend.name} (${event.backend.device}); ${event.totalSteps} steps into ${event.outputDir}`);
+      if (event.type === 'runStart') {
+        if (event.model) this.output.info(`[${run.id}] ${event.model.name}: ${formatTrainableParameters(event.model.trainableParameters, event.model.parameters)}`);
+        this.output.info(`[${run.id}] backend ${event.backend.name} (${event.backend.device}); ${event.totalSteps} steps into ${event.outputDir}`);
+      }
       else if (event.type === 'log') this.output.trace(`[${run.id}] step ${event.step} loss ${event.loss}`);
       else if (event.type === 'eval') this.output.info(`[${run.id}] eval at step ${event.step}: ${JSON.stringify(event.metrics)}`);
       else if (event.type === 'checkpoint') this.output.info(`[${run.id}] checkpoint ${event.path}${event.isBest ? ' (best)' : ''}`);

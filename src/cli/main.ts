@@ -20,6 +20,9 @@ Commands:
   export <run-dir...> --format csv|json|tensorboard [--out PATH]
                                     every logged value of the runs: one CSV/JSON table
                                     (stdout or PATH), or TensorBoard event files
+  merge <adapter-folder> --out <folder> [--offline] [--json]
+                                    merge a LoRA adapter into its base model: a Hugging
+                                    Face folder transformers loads without peft
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -37,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./submit')).runSubmit(rest);
     case 'export':
       return (await import('./export')).runExport(rest);
+    case 'merge':
+      return (await import('./merge')).runMerge(rest);
     case undefined:
     case '-h':
     case '--help':

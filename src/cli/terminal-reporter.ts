@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { formatProgressLine } from '../hub/format';
 import type { TrainerEvent } from '../protocol/events';
 import { foldProgress, INITIAL_PROGRESS, type RunProgress } from '../protocol/progress';
+import { formatTrainableParameters } from '../protocol/parameters';
 
 interface Output {
   write(text: string): boolean;
@@ -31,6 +32,8 @@ export class TerminalReporter {
         this.barDisabled = (event.config as { training_args?: { disable_tqdm?: boolean } } | undefined)?.training_args?.disable_tqdm === true;
         this.line(
           `Training ${relative(process.cwd(), event.configPath) || event.configPath}\n` +
+            (event.model ? `  model     ${event.model.name}${event.model.adapter ? ` + LoRA r=${event.model.adapter.r} on ${event.model.adapter.targets.length} modules` : ''}\n` : '') +
+            (event.model ? `  ${formatTrainableParameters(event.model.trainableParameters, event.model.parameters)}\n` : '') +
             `  backend   ${event.backend.name} (${event.backend.device})\n` +
             `  examples  ${event.trainExamples} train, ${event.evalExamples} eval\n` +
             `  steps     ${event.totalSteps} (${event.numEpochs} epochs x ${event.stepsPerEpoch})\n` +

@@ -14,7 +14,8 @@ import { closestMatch } from './suggest';
 import { columnsFromHead, COLUMN_HEAD_BYTES } from './data-columns';
 import { detectCausalFormat, foreignCausalShape } from './causal-data';
 import { checkpointTask } from './checkpoint-task';
-import { readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
+import { linearModuleNames, readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
+import { resolveLora, selectTargets, targetRegexError } from '../trainer/models/hf/peft-config';
 import { unknownFormatMessage } from './data-formats';
 import { getProperty, type ObjectNode, type PropertyNode, type ScalarValue } from './tree';
 
@@ -329,6 +330,50 @@ const messagesNeedChatTemplate: CrossFieldRule = (context, report) => {
   });
 };
 
+/** `peft:`: a base checkpoint to put adapters on, and target_modules that match some of its linear layers. */
+const peftChecks: CrossFieldRule = (context, report) => {
+  const peft = context.config.peft;
+  const section = context.written('peft');
+  if (!peft || !section || !context.usable('peft')) return;
+  const value = context.config.model.from_pretrained;
+  const folder = typeof value === 'string' ? context.host.resolvePath(context.parsed.fileName, value).replace(/[\\/]+$/, '') : undefined;
+  if (folder && context.host.fileExists(`${folder}/adapter_config.json`)) {
+    report({ code: 'FTS251', range: section.keyRange, message: `${value} is a PEFT adapter, whose adapter_config.json sets the LoRA configuration; remove peft: to continue training it, or point model.from_pretrained at its base` });
+    return;
+  }
+  const hubId = typeof value === 'string' && context.host.lookupHubModel?.(value, context.parsed.fileName) !== undefined;
+  const text = folder ? context.host.readTextHead(`${folder}/config.json`, 1 << 20) : undefined;
+  if (typeof value !== 'string' || (text === undefined && !hubId)) {
+    report({ code: 'FTS251', range: section.keyRange, message: 'peft: LoRA adapters need a Hugging Face checkpoint in model.from_pretrained (a folder with config.json, or a Hub id)' });
+    return;
+  }
+  const target = peft.target_modules;
+  const targetProperty = context.written('peft.target_modules');
+  if (typeof target === 'string' && target.toLowerCase() !== 'all-linear') {
+    const error = targetRegexError(target);
+    if (error) {
+      report({ code: 'FTS252', range: valueRange(context, 'peft.target_modules'), message: `peft.target_modules ${JSON.stringify(target)} is not a valid regular expression: ${error}` });
+      return;
+    }
+  }
+  if (text === undefined) return;
+  let modules: string[];
+  let settings;
+  try {
+    const checkpoint = readEncoderConfig(JSON.parse(text) as Record<string, unknown>, `${value}/config.json`);
+    modules = linearModuleNames(checkpoint);
+    settings = resolveLora(peft, checkpoint.modelType, 'SEQ_CLS', context.parsed.fileName);
+  } catch {
+    return; // the checkpoint's own problems are reported by hfCheckpointChecks
+  }
+  if (selectTargets(settings, modules, ['classifier', 'score', 'classifier.out_proj']).length > 0) return;
+  report({
+    code: 'FTS250',
+    range: targetProperty ? valueRange(context, 'peft.target_modules') : section.keyRange,
+    message: `peft.target_modules ${JSON.stringify(settings.targetModules)} match no linear module of ${value}; its linear modules are: ${modules.join(', ')}`,
+  });
+};
+
 const dataFilesHaveKnownFormat: CrossFieldRule = (context, report) => {
   for (const path of DATA_FILES) {
     const relative = valueAt(context.config, path);
@@ -582,6 +627,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   outputDirIsAFolder,
   dataFilesHaveRows,
   hfCheckpointChecks,
+  peftChecks,
   intervalsWithinRun,
   headsDivideEmbedding,
   earlyStoppingRequirements,

@@ -67,6 +67,8 @@ export function applyDefaults(schema: SchemaShape, value: JsonValue | undefined)
   if (schema.type === 'object' && schema.properties && isPlainObject(value)) {
     const result: { [key: string]: JsonValue } = { ...value };
     for (const [key, property] of Object.entries(schema.properties)) {
+      // An optional section left out stays out (`peft:` absent means no adapters), unless it has a default.
+      if (result[key] === undefined && property.default === undefined && !(schema.required ?? []).includes(key)) continue;
       const filled = applyDefaults(property, result[key]);
       if (filled !== undefined) result[key] = filled;
     }

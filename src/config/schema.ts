@@ -229,6 +229,57 @@ export const ModelSchema = Type.Object(
   { additionalProperties: false, markdownDescription: 'What is fine-tuned.' },
 );
 
+/** PEFT's `LoraConfig`, with PEFT's field names and defaults. */
+export const PeftSchema = Type.Object(
+  {
+    peft_type: StringEnum({ LORA: 'LoRA: low-rank adapters beside frozen base weights (Hu et al. 2021), as PEFT\'s `LoraConfig`.' }, {
+      default: 'LORA',
+      markdownDescription: 'The PEFT method. Only `LORA` is available.',
+    }),
+    task_type: Type.Optional(
+      StringEnum(
+        { SEQ_CLS: 'Sequence classification: the head (`classifier` / `score`) is trained in full.', CAUSAL_LM: 'Causal language modelling.' },
+        { markdownDescription: 'PEFT\'s task type, written to `adapter_config.json`. Default: the checkpoint\'s task.' },
+      ),
+    ),
+    r: Type.Integer({ minimum: 1, maximum: 4096, default: 8, markdownDescription: 'LoRA rank: A is `[r, in]`, B is `[out, r]`.' }),
+    lora_alpha: Type.Number({ exclusiveMinimum: 0, default: 8, markdownDescription: 'LoRA scaling numerator: the update is scaled by `lora_alpha / r` (`lora_alpha / sqrt(r)` with `use_rslora`).' }),
+    lora_dropout: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0, markdownDescription: 'Dropout on the adapter\'s input in training: `y = base(x) + B(A(dropout(x))) * scaling`.' }),
+    target_modules: Type.Optional(
+      Type.Union([Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.String({ minLength: 1 })], {
+        markdownDescription:
+          'Linear layers that get adapters. A list matches a module whose name equals an entry or ends with `.` + entry; a string is a regular expression that must match the whole module name; ' +
+          '`all-linear` is every linear layer but the output head. Default: PEFT\'s for the `model_type` (bert/roberta `query, value`; distilbert `q_lin, v_lin`; gpt2 `c_attn`; llama/qwen2/mistral `q_proj, v_proj`).',
+        examples: [['query', 'value'], 'all-linear', '.*\\.(q_proj|v_proj)'],
+      }),
+    ),
+    bias: StringEnum(
+      { none: 'No bias is trained.', all: 'Every bias of the model is trained.', lora_only: 'The biases of the adapted layers are trained.' },
+      { default: 'none', markdownDescription: 'Which biases are trained besides the adapters.' },
+    ),
+    modules_to_save: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        markdownDescription:
+          'Modules trained in full and saved with the adapter (a module matches when its name ends with the entry). For sequence classification `classifier` and `score` are added, as PEFT\'s `SEQ_CLS` does.',
+        examples: [['classifier']],
+      }),
+    ),
+    use_rslora: Type.Boolean({ default: false, markdownDescription: 'Rank-stabilised LoRA: scale by `lora_alpha / sqrt(r)` instead of `lora_alpha / r`.' }),
+    init_lora_weights: Type.Union([Type.Boolean(), Type.Literal('gaussian')], {
+      default: true,
+      markdownDescription:
+        '`true`: A kaiming-uniform (a=√5), B zeros, so training starts from the base model. `gaussian`: A normal(0, 1/r), B zeros. `false`: both kaiming-uniform (the adapter changes the model from the start; for tests).',
+    }),
+    fan_in_fan_out: Type.Optional(
+      Type.Boolean({ markdownDescription: 'The target layer stores its weight `[in, out]` (GPT-2\'s Conv1D). Set from the checkpoint; written to `adapter_config.json`.' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    markdownDescription: 'Parameter-efficient fine-tuning with PEFT\'s `LoraConfig` names: the base weights are frozen and get no optimizer state; the run saves `adapter_model.safetensors` and `adapter_config.json`, which `PeftModel.from_pretrained` loads.',
+  },
+);
+
 export const DataSchema = Type.Object(
   {
     train_file: Type.String({
@@ -575,6 +626,7 @@ export const TrainerConfigSchema = Type.Object(
         markdownDescription: 'Built-in loss. torch.nn class names (`CrossEntropyLoss`) and short forms (`CrossEntropy`) are both accepted. Default: CrossEntropy for classification, MSE for regression.',
       }),
     ),
+    peft: Type.Optional(PeftSchema),
     loss_kwargs: LossKwargsSchema,
     metrics: Type.Optional(
       Type.Array(StringEnum(METRICS, { markdownDescription: 'Metric name.' }), {
@@ -603,6 +655,7 @@ export const TrainerConfigSchema = Type.Object(
 
 export type ModelConfig = Static<typeof ModelSchema>;
 export type DataConfig = Static<typeof DataSchema>;
+export type PeftConfig = Static<typeof PeftSchema>;
 export type LossKwargs = Static<typeof LossKwargsSchema>;
 export type GenerationConfig = Static<typeof GenerationSchema>;
 export type TrainingArguments = Static<typeof TrainingArgumentsSchema>;

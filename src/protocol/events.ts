@@ -3,6 +3,7 @@
  * to the webview; metrics.jsonl stores one per line. Declared once, imported everywhere.
  * No tfjs, vscode or Node imports here: every bundle shares this file.
  */
+import type { RunModelInfo } from './parameters';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -39,6 +40,8 @@ export interface RunStartEvent {
   trainExamples: number;
   evalExamples: number;
   backend: BackendInfo;
+  /** What is fine-tuned: the checkpoint, its parameters and the trainable ones (a LoRA adapter's shape). */
+  model?: RunModelInfo;
   /** Set when the run continues from a checkpoint. */
   resumedFrom?: string;
   resumedStep?: number;

@@ -24,6 +24,7 @@ import type {
   TrainerEvent,
   TrainerEventType,
 } from './events';
+import type { RunModelInfo } from './parameters';
 
 // ---- primitive checks, shared with webview.ts ----
 
@@ -72,6 +73,15 @@ export function isBackendInfo(x: unknown): x is BackendInfo {
   );
 }
 
+function isRunModelInfo(x: unknown): x is RunModelInfo {
+  if (!isRecord(x) || !isString(x.name) || !isNumber(x.parameters) || !isNumber(x.trainableParameters)) return false;
+  const adapter = x.adapter;
+  return (
+    adapter === undefined ||
+    (isRecord(adapter) && adapter.peftType === 'LORA' && isNumber(adapter.r) && isNumber(adapter.loraAlpha) && Array.isArray(adapter.targets) && adapter.targets.every(isString))
+  );
+}
+
 function isRunStart(x: Fields): x is Fields & RunStartEvent {
   return (
     isNumber(x.protocol) &&
@@ -86,6 +96,7 @@ function isRunStart(x: Fields): x is Fields & RunStartEvent {
     isNumber(x.trainExamples) &&
     isNumber(x.evalExamples) &&
     isBackendInfo(x.backend) &&
+    isOptional(x.model, isRunModelInfo) &&
     isOptional(x.resumedFrom, isString) &&
     isOptional(x.resumedStep, isNumber)
   );

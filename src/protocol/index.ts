@@ -5,3 +5,4 @@ export * from './config-files';
 export * from './webview';
 export * from './guards';
 export * from './progress';
+export * from './parameters';

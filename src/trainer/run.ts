@@ -9,7 +9,7 @@ import { createNodeConfigHost, loadConfigFile } from '../cli/config-host';
 import { downloadTimeoutMs } from '../hub/env';
 import { isHubError } from '../hub/errors';
 import { formatBytes } from '../hub/format';
-import { formatModelId } from '../hub/model-id';
+import { formatModelId, type ModelId } from '../hub/model-id';
 import { hubOptionsFromEnv } from '../hub/options';
 import type { DownloadProgress } from '../hub/download';
 import { ensurePretrained } from '../hub/pretrained';
@@ -32,6 +32,9 @@ import { alternativeLimits, currentLimit } from './memory/limits';
 import { describeRefusal, type PlanResult } from './memory/plan';
 import { transformerShape } from './memory/shape';
 import { tryResolve } from './backends/optional-require';
+import { resolveLora, type LoraSettings } from './models/hf/peft-config';
+import { baseBesideAdapter, isAdapterFolder, loadAdapterInto, readAdapterConfig } from './io/peft-files';
+import type { RunModelInfo } from '../protocol/parameters';
 import { createModel } from './models';
 import { prepareOutputDir, refuseOutside } from './output-dir';
 import { resolveLoggingDir, TensorBoardSink } from './reporting';
@@ -173,7 +176,9 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
 
     // A Hub id becomes its snapshot folder (downloaded now if the cache lacks it); what follows reads folders only.
     const pretrained = config.model.from_pretrained ? await resolvePretrained(config.model.from_pretrained, configDir, env, sink, options.stopSignal) : undefined;
-    const pretrainedDir = pretrained?.folder;
+    // A PEFT adapter folder names its base: that base is loaded, with the adapter on it.
+    const adapter = pretrained && isAdapterFolder(pretrained.folder) ? await resolveAdapter(pretrained.folder, config, loaded.parsed, configPath, configDir, env, sink) : undefined;
+    const pretrainedDir = adapter?.base.folder ?? pretrained?.folder;
     const modelConfig = pretrainedDir ? { ...config, model: { ...config.model, from_pretrained: pretrainedDir } } : config;
     const memory: MemoryCheck = {
       limit: currentLimit(backend.name),
@@ -181,9 +186,18 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       ignore: ignoresMemoryPlan(config),
       location: modelLocation(loaded.parsed, configPath),
     };
+    const say = (level: 'debug' | 'info' | 'warning', text: string) => sink.emit({ type: 'message', time: Date.now(), level, text });
+    if (config.peft && !(pretrainedDir && isHfModelFolder(pretrainedDir))) {
+      throw new TrainerError('peft: LoRA adapters need a Hugging Face checkpoint in model.from_pretrained (a folder with config.json and model.safetensors, or a Hub id)', keyLocation(loaded.parsed, configPath, 'peft', []));
+    }
     const setup =
       pretrainedDir && isHfModelFolder(pretrainedDir)
-        ? await setUpHfCheckpoint(modelConfig, configDir, pretrainedDir, memory, (level, text) => sink.emit({ type: 'message', time: Date.now(), level, text }))
+        ? await setUpHfCheckpoint(modelConfig, configDir, pretrainedDir, memory, say, {
+            baseName: adapter?.baseName ?? (pretrained?.id ? formatModelId(pretrained.id) : pretrainedDir),
+            peft: adapter?.peft ?? config.peft,
+            adapterDir: adapter ? pretrained?.folder : undefined,
+            peftSource: adapter?.configFile ?? configPath,
+          })
         : await setUpBuiltIn(modelConfig, configDir, pretrainedDir, resumeFrom);
     const { data, model: runModel, saveModelFiles } = setup;
     model = runModel;
@@ -228,6 +242,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       trainExamples: data.train.size,
       evalExamples: data.eval?.size ?? 0,
       backend,
+      model: setup.modelInfo ?? builtInModelInfo(runModel, config.model.from_pretrained ?? config.model.architecture),
       ...(resumeFrom ? { resumedFrom: resumeFrom, resumedStep: checkpointGlobalStep(resumeFrom) } : {}),
     });
 
@@ -262,7 +277,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
 const DOWNLOAD_EVENT_MS = 250;
 
 /** `model.from_pretrained`: a folder, or a Hub id from the shared cache, downloaded with progress events when missing. */
-async function resolvePretrained(value: string, configDir: string, env: NodeJS.ProcessEnv, sink: EventSink, signal?: AbortSignal): Promise<{ folder: string }> {
+async function resolvePretrained(value: string, configDir: string, env: NodeJS.ProcessEnv, sink: EventSink, signal?: AbortSignal): Promise<{ folder: string; id?: ModelId }> {
   const say = (text: string) => sink.emit({ type: 'message', time: Date.now(), level: 'info', text });
   const progress = (p: Omit<DownloadEvent, 'type' | 'time' | 'model'>) => sink.emit({ type: 'download', time: Date.now(), model: value, ...p });
   const hub = hubOptionsFromEnv(env);
@@ -304,13 +319,39 @@ async function resolvePretrained(value: string, configDir: string, env: NodeJS.P
 }
 
 /**
+ * `model.from_pretrained` naming a PEFT adapter folder: its adapter_config.json gives the LoRA settings
+ * and the base (`base_model_name_or_path`: a folder, absolute or relative to the adapter, or a Hub id).
+ */
+async function resolveAdapter(
+  adapterDir: string,
+  config: TrainerConfig,
+  parsed: ParsedConfig,
+  configPath: string,
+  configDir: string,
+  env: NodeJS.ProcessEnv,
+  sink: EventSink,
+): Promise<{ base: { folder: string }; baseName: string; peft: NonNullable<TrainerConfig['peft']>; configFile: string }> {
+  const { peft, baseModel, path } = await readAdapterConfig(adapterDir);
+  if (config.peft) {
+    throw new TrainerError(
+      `peft: ${adapterDir} is a PEFT adapter whose ${basename(path)} sets the LoRA configuration; remove the peft section to continue training it, or point model.from_pretrained at its base (${baseModel}) to train a new adapter`,
+      keyLocation(parsed, configPath, 'peft', []),
+    );
+  }
+  const beside = baseBesideAdapter(adapterDir, baseModel);
+  const base = beside ? { folder: beside } : await resolvePretrained(baseModel, configDir, env, sink);
+  return { base, baseName: baseModel, peft: { peft_type: 'LORA', r: 8, lora_alpha: 8, lora_dropout: 0, bias: 'none', use_rslora: false, init_lora_weights: true, ...peft }, configFile: path };
+}
+
+/**
  * `report_to`: the TensorBoard sink when asked for, and what the run log should say about it;
  * names this trainer does not offer (wandb, mlflow, ...) are a warning there too, never dropped silently.
  */
-/** Where `training_args.<key>` is written in the config (its value), or the config's first line when it is not. */
-function keyLocation(parsed: ParsedConfig, configPath: string, key: string): SourceLocation {
-  const property = findProperty(parsed, ['training_args', key]);
-  const start = (property?.value ?? property)?.range.start;
+/** Where `training_args.<key>` (or `<section>.<key>`) is written in the config (its value), or the config's first line when it is not. */
+function keyLocation(parsed: ParsedConfig, configPath: string, key: string, section: string[] = ['training_args']): SourceLocation {
+  const property = findProperty(parsed, [...section, key]);
+  // A section (`peft:`) is located at its key; a setting at its value.
+  const start = (section.length === 0 ? property : (property?.value ?? property))?.range.start;
   return { file: configPath, line: (start?.line ?? 0) + 1, column: (start?.character ?? 0) + 1 };
 }
 
@@ -335,6 +376,7 @@ function createReporting(
 interface RunSetup {
   data: PreparedData;
   model: TrainableModel;
+  modelInfo?: RunModelInfo;
   saveModelFiles: (dir: string) => Promise<void>;
   lossName: string;
   metricNames: MetricName[];
@@ -380,6 +422,7 @@ async function setUpHfCheckpoint(
   dir: string,
   memory: MemoryCheck,
   say: (level: 'debug' | 'info' | 'warning', text: string) => void,
+  options: { baseName: string; peft?: TrainerConfig['peft']; adapterDir?: string; peftSource: string },
 ): Promise<RunSetup> {
   const json = await readHfConfig(dir);
   const checkpoint = readEncoderConfig(json, join(dir, HF_CONFIG_FILE));
@@ -389,6 +432,7 @@ async function setUpHfCheckpoint(
   const seqLength = Math.min(data.longestTrainRow || data.maxLength, data.maxLength);
   const plan = (parameters?: ParameterSummary) => planConfig({ config, shape, seqLength, limit: memory.limit, alternatives: memory.alternatives, parameters });
   checkMemory(plan(), memory, say, false);
+  const lora: LoraSettings | undefined = options.peft ? resolveLora(options.peft, checkpoint.modelType, 'SEQ_CLS', options.peftSource) : undefined;
   const { model, report } = await loadHfModel(dir, {
     numLabels: data.numLabels,
     problemType: data.problemType,
@@ -396,7 +440,18 @@ async function setUpHfCheckpoint(
     freeze: config.model.freeze,
     seed: config.training_args.seed,
     modelConfig: config.model,
+    lora,
+    baseModelName: options.baseName,
   });
+  try {
+    if (lora && model.lora?.targets.length === 0) {
+      throw new TrainerError(`${options.peftSource}: peft.target_modules ${JSON.stringify(lora.targetModules)} match no linear module of ${checkpoint.modelType}; its modules are: ${model.lora.linearModules.join(', ')}`);
+    }
+    if (options.adapterDir) await loadAdapterInto(model, options.adapterDir);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   if (report.unused.length > 0) say('debug', `${dir}: weights not used by ${checkpoint.modelType} for sequence classification: ${report.unused.join(', ')}`);
   if (report.initialised.length > 0) {
     say(
@@ -410,7 +465,14 @@ async function setUpHfCheckpoint(
   }
   checkMemory(plan(parameterSummary(model.weights())), memory, say, true);
   const counts = model.parameterCounts();
-  say('info', `Fine-tuning ${checkpoint.modelType} from ${dir}: ${counts.total.toLocaleString('en-US')} parameters, ${counts.trainable.toLocaleString('en-US')} trainable; ${data.problemType}, max_length ${data.maxLength}.`);
+  const adapted = model.lora ? ` with LoRA (r ${model.lora.settings.r}, alpha ${model.lora.settings.loraAlpha}) on ${model.lora.targets.length} modules${options.adapterDir ? ` from ${options.adapterDir}` : ''}` : '';
+  say('info', `Fine-tuning ${checkpoint.modelType} from ${options.baseName}${adapted}; ${data.problemType}, max_length ${data.maxLength}.`);
+  const modelInfo: RunModelInfo = {
+    name: options.baseName,
+    parameters: counts.total,
+    trainableParameters: counts.trainable,
+    ...(model.lora ? { adapter: { peftType: 'LORA' as const, r: model.lora.settings.r, loraAlpha: model.lora.settings.loraAlpha, targets: model.lora.targets } } : {}),
+  };
   // loss_name and metrics arrive resolved for model.num_labels; where they are just those defaults,
   // the checkpoint's task decides, as transformers' *ForSequenceClassification does.
   const unset = { model: { ...config.model }, loss_name: undefined, metrics: undefined };
@@ -422,6 +484,7 @@ async function setUpHfCheckpoint(
   return {
     data,
     model,
+    modelInfo,
     saveModelFiles: async (target) => {
       await saveModel(model, target, { config: config.model, dims: { numLabels: data.numLabels } });
       if (config.data.tokenizer) await data.tokenizer.save(target);
@@ -473,6 +536,13 @@ function modelLocation(parsed: ParsedConfig, configPath: string): SourceLocation
   const property = findProperty(parsed, ['model', 'from_pretrained']) ?? findProperty(parsed, ['model']);
   const start = (property?.value ?? property)?.range.start;
   return { file: configPath, line: (start?.line ?? 0) + 1, column: (start?.character ?? 0) + 1 };
+}
+
+/** Parameters of a built-in model (or a checkpoint of this Trainer): all weights, and those not frozen. */
+function builtInModelInfo(model: TrainableModel, name: string): RunModelInfo {
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const count = (weights: ReturnType<TrainableModel['weights']>) => weights.reduce((sum, { variable }) => sum + size(variable.shape), 0);
+  return { name, parameters: count(model.weights()), trainableParameters: count(model.trainableWeights()) };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
 import type { JobEvent } from '../../src/protocol/events';
 import type { CommandMessage, RunSummary } from '../../src/protocol/webview';
+import { formatTrainableParameters } from '../../src/protocol/parameters';
 import { h, replaceChildren, setText } from '../dom';
 import { baseName } from '../format';
 import type { RunView } from '../store';
@@ -69,6 +70,10 @@ export class HeaderView {
       backend ? h('span', { class: 'meta-item', id: 'run-device', title: 'Device' }, backend.device) : null,
       configPath ? h('span', { class: 'meta-item', title: configPath }, baseName(configPath)) : null,
       job ? h('span', { class: `chip job-state job-${job.active ? 'active' : 'ended'}`, id: 'run-job', title: jobTitle(job) }, jobLabel(job)) : null,
+      view?.start?.model ? h('span', { class: 'meta-item', id: 'run-model', title: view.start.model.name }, modelLabel(view.start.model)) : null,
+      view?.start?.model
+        ? h('span', { class: 'meta-item', id: 'run-parameters', title: 'As PEFT\'s print_trainable_parameters' }, formatTrainableParameters(view.start.model.trainableParameters, view.start.model.parameters))
+        : null,
       view?.start?.resumedFrom ? h('span', { class: 'meta-item', title: view.start.resumedFrom }, `resumed from ${baseName(view.start.resumedFrom)}`) : null,
       !summary && !view ? h('span', { class: 'meta-item' }, 'Start a run from a *.trainer.yaml config to see it here.') : null,
     );
@@ -106,4 +111,10 @@ export function jobLabel(job: JobEvent): string {
 
 function jobTitle(job: JobEvent): string {
   return `Slurm job ${job.jobId}${job.host ? ` on ${job.host}` : ''}: squeue -j ${job.jobId}`;
+}
+
+/** The checkpoint's last path part (or Hub id), and the adapter's shape. */
+function modelLabel(model: NonNullable<NonNullable<RunView['start']>['model']>): string {
+  const name = model.name.includes('/') && !model.name.startsWith('/') ? model.name : baseName(model.name);
+  return model.adapter ? `${name} + LoRA r=${model.adapter.r}` : name;
 }

@@ -9,6 +9,7 @@ import { readSafetensors, writeSafetensors, type SafetensorEntry } from './safet
 import { transpose } from './transpose';
 import { saveHfModel } from './hf-save';
 import { HfEncoderModel } from '../models/hf/model';
+import { loadAdapterInto, saveAdapter } from './peft-files';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
@@ -35,8 +36,9 @@ interface StudioSection {
   feature_stats?: FeatureStats;
 }
 
-/** Writes the model's weights alone as `dir/model.safetensors` (dir must exist). */
+/** Writes the model's weights alone as `dir/model.safetensors` (dir must exist); a LoRA model writes its adapter. */
 export async function saveWeights(model: TrainableModel, dir: string): Promise<void> {
+  if (model instanceof HfEncoderModel && model.isPeft) return saveAdapter(model, dir);
   const tensors: Record<string, SafetensorEntry> = {};
   for (const { name, variable } of model.weights()) {
     const data = (await variable.data()) as Float32Array;
@@ -52,6 +54,8 @@ export async function saveWeights(model: TrainableModel, dir: string): Promise<v
 
 /** Writes `model.safetensors` and an HF-like `config.json` into `dir` (created if needed). */
 export async function saveModel(model: TrainableModel, dir: string, info: ModelInfo): Promise<void> {
+  // A LoRA run saves (and checkpoints) its adapter only, in PEFT's format.
+  if (model instanceof HfEncoderModel && model.isPeft) return saveAdapter(model, dir);
   if (model instanceof HfEncoderModel) return saveHfModel(model, dir, (target) => saveWeights(model, target));
   await mkdir(dir, { recursive: true });
   await saveWeights(model, dir);
@@ -145,6 +149,7 @@ export async function loadModel(dir: string, overrides: LoadOverrides = {}): Pro
  * checkpoint into the running model). Weights for which `skip` is true keep their values.
  */
 export async function loadWeightsInto(model: TrainableModel, dir: string, options: { skip?: (name: string) => boolean } = {}): Promise<void> {
+  if (model instanceof HfEncoderModel && model.isPeft) return loadAdapterInto(model, dir);
   const path = join(dir, WEIGHTS_FILE);
   const { tensors } = await readSafetensors(path);
   const updates: Array<{ variable: tf.Variable; entry: SafetensorEntry }> = [];

@@ -35,6 +35,20 @@ export class WeightStore {
     return variable;
   }
 
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Disposes and forgets the named weights (LoRA's merge_and_unload drops the adapters). */
+  remove(names: Iterable<string>): void {
+    const gone = new Set(names);
+    for (const name of gone) this.byName.get(name)?.dispose();
+    for (const name of gone) this.byName.delete(name);
+    const kept = this.entries.filter((w) => !gone.has(w.name));
+    this.entries.length = 0;
+    this.entries.push(...kept);
+  }
+
   all(): NamedWeight[] {
     return [...this.entries];
   }

@@ -182,3 +182,22 @@ export function checkpointSummary(config: EncoderConfig): string {
     `labels: ${labels}${config.problemType ? ` · ${config.problemType}` : ''}`,
   ].join('\n\n');
 }
+
+/** The torch Linear modules the builders make for this config, in build order (LoRA targets them by these names). */
+export function linearModuleNames(config: EncoderConfig): string[] {
+  const { prefix } = config;
+  const names: string[] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    if (config.family === 'distilbert') {
+      const p = `${prefix}.transformer.layer.${i}`;
+      names.push(`${p}.attention.q_lin`, `${p}.attention.k_lin`, `${p}.attention.v_lin`, `${p}.attention.out_lin`, `${p}.ffn.lin1`, `${p}.ffn.lin2`);
+    } else {
+      const p = `${prefix}.encoder.layer.${i}`;
+      names.push(`${p}.attention.self.query`, `${p}.attention.self.key`, `${p}.attention.self.value`, `${p}.attention.output.dense`, `${p}.intermediate.dense`, `${p}.output.dense`);
+    }
+  }
+  if (config.family === 'distilbert') names.push('pre_classifier', 'classifier');
+  else if (config.family === 'roberta') names.push('classifier.dense', 'classifier.out_proj');
+  else names.push(`${prefix}.pooler.dense`, 'classifier');
+  return names;
+}

@@ -24,7 +24,7 @@ import type { DropoutContext } from '../ops';
 import { embed } from '../ops';
 import { checkpointed } from './checkpointing';
 import type { DecoderConfig } from './decoder-config';
-import { activate, linear, norm, rmsNorm, type Layer, type ParamFactory } from './layers';
+import { activate, linear, norm, rmsNorm, wrapFactory, type Layer, type ParamFactory } from './layers';
 
 /** The most negative float32: transformers' additive mask value (torch.finfo(float32).min). */
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -82,13 +82,13 @@ interface BuiltBlock {
   variables: tf.Variable[];
 }
 
-/** A ParamFactory that also records what it made, for gradient checkpointing. */
+/** A ParamFactory that also records what it made (LoRA adapters included), for gradient checkpointing. */
 function recording(param: ParamFactory, into: tf.Variable[]): ParamFactory {
-  return (name, shape, kind) => {
+  return wrapFactory(param, (name, shape, kind) => {
     const variable = param(name, shape, kind);
     into.push(variable);
     return variable;
-  };
+  });
 }
 
 /** [b, L, heads·d] → [b, heads, L, d]. */

@@ -6,17 +6,32 @@ import * as tf from '@tensorflow/tfjs';
 import { gelu, layerNorm } from '../ops';
 import type { Activation } from './config';
 
-/** How a weight is initialised when the checkpoint lacks it, and whether it is a torch Linear weight. */
-export type ParamKind = 'linear' | 'bias' | 'embedding' | 'norm-weight' | 'norm-bias';
+/**
+ * How a weight is initialised when the checkpoint lacks it, and whether it is a torch Linear weight.
+ * `lora-a` / `lora-b` are a LoRA adapter's A [in, r] and B [r, out], made by the adapter's factory.
+ */
+export type ParamKind = 'linear' | 'bias' | 'embedding' | 'norm-weight' | 'norm-bias' | 'lora-a' | 'lora-b';
+
+export type Layer = (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * Wraps a torch Linear named `name` (e.g. with a LoRA adapter); returns `base` itself when it leaves
+ * the layer alone. `kernel` is the Linear's weight, held [in, out]; new weights are made through
+ * `param` (the factory the Linear was built with), so gradient checkpointing sees them too.
+ */
+export type LinearAdapter = (name: string, inDim: number, outDim: number, base: Layer, kernel: tf.Variable, param: ParamFactory) => Layer;
 
 /**
  * Creates the named variable (from the checkpoint, or initialised as transformers would). Every weight
  * of a model is made through one: gradient checkpointing recomputes a block with respect to exactly the
- * variables its factory created, so a weight made elsewhere would get no gradient there.
+ * variables its factory created, so a weight made elsewhere would get no gradient there. A loader may
+ * attach `adaptLinear`, which every `linear` built through this factory passes through; a factory that
+ * wraps another keeps it (see `wrapFactory`).
  */
-export type ParamFactory = (name: string, shape: number[], kind: ParamKind) => tf.Variable;
-
-export type Layer = (x: tf.Tensor) => tf.Tensor;
+export interface ParamFactory {
+  (name: string, shape: number[], kind: ParamKind): tf.Variable;
+  adaptLinear?: LinearAdapter;
+}
 
 export interface LinearOptions {
   /** torch's `bias=False` (Llama's projections): no `.bias` weight at all. */
@@ -27,12 +42,20 @@ export interface LinearOptions {
 export function linear(param: ParamFactory, name: string, inDim: number, outDim: number, options: LinearOptions = {}): Layer {
   const kernel = param(`${name}.weight`, [inDim, outDim], 'linear');
   const bias = options.bias === false ? undefined : param(`${name}.bias`, [outDim], 'bias');
-  return (x) => {
+  const layer: Layer = (x) => {
     const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
     const product = tf.matMul(flat as tf.Tensor2D, kernel as tf.Tensor2D);
     const out = bias ? tf.add(product, bias) : product;
     return x.rank === 2 ? out : tf.reshape(out, [...x.shape.slice(0, -1), outDim]);
   };
+  return param.adaptLinear ? param.adaptLinear(name, inDim, outDim, layer, kernel, param) : layer;
+}
+
+/** A factory that runs `make` and keeps `inner`'s adaptLinear (e.g. one that also records what it made). */
+export function wrapFactory(inner: ParamFactory, make: (name: string, shape: number[], kind: ParamKind) => tf.Variable): ParamFactory {
+  const factory: ParamFactory = make;
+  if (inner.adaptLinear) factory.adaptLinear = inner.adaptLinear;
+  return factory;
 }
 
 /** torch LayerNorm `name` (`.weight`, `.bias`) over the last axis. */

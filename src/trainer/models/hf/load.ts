@@ -13,8 +13,11 @@ import { normal, ones, zeros, type Initializer } from '../init';
 import { WeightStore } from '../weights';
 import { problemTypeOf, readEncoderConfig, type EncoderConfig, type ProblemType } from './config';
 import { buildBertFamily, buildDistilBert, headPrefixes } from './encoders';
-import type { ParamKind } from './layers';
+import { isFrozen } from '../weights';
+import type { ParamFactory, ParamKind } from './layers';
+import { LoraAdapters } from './lora';
 import { HfEncoderModel } from './model';
+import type { LoraSettings } from './peft-config';
 
 export interface LoadHfOptions {
   /** Head size wanted by the data; a different size than the checkpoint's makes a new head. */
@@ -28,6 +31,10 @@ export interface LoadHfOptions {
   configOverrides?: Record<string, unknown>;
   /** The trainer config's model section, recorded on the model. */
   modelConfig?: ModelConfig;
+  /** LoRA adapters on the target modules; every other weight is frozen but the modules to save. */
+  lora?: LoraSettings;
+  /** base_model_name_or_path for a saved adapter (default: `dir`). */
+  baseModelName?: string;
 }
 
 export interface HfLoadReport {
@@ -58,7 +65,7 @@ export async function loadHfModel(dir: string, options: LoadHfOptions = {}): Pro
   const missing: string[] = [];
   const transposed = new Set<string>();
   const store = new WeightStore(options.seed ?? 42, options.freeze ?? []);
-  const param = (name: string, shape: number[], kind: ParamKind): tf.Variable => {
+  const param: ParamFactory = (name: string, shape: number[], kind: ParamKind): tf.Variable => {
     if (kind === 'linear') transposed.add(name);
     const fileKey = newHead && isHead(name) ? undefined : byName.get(name);
     if (fileKey === undefined) {
@@ -80,9 +87,16 @@ export async function loadHfModel(dir: string, options: LoadHfOptions = {}): Pro
     return store.add(name, shape, () => values);
   };
 
+  // all-linear leaves out the classification head, as PEFT does for SEQ_CLS.
+  const lora = options.lora ? new LoraAdapters(options.lora, ['classifier', 'score', 'classifier.out_proj'], store) : undefined;
   try {
     const build = checkpoint.family === 'distilbert' ? buildDistilBert : buildBertFamily;
-    const spec = build(checkpoint, numLabels, param);
+    const built = build(checkpoint, numLabels, lora ? lora.factory(param) : param);
+    const spec = lora ? lora.wrap(built) : built;
+    if (lora) {
+      for (const name of lora.adapterWeightNames()) transposed.add(name);
+      for (const { name, variable } of store.all()) variable.trainable = lora.isTrainable(name) && !isFrozen(name, options.freeze ?? []);
+    }
     if (missing.length > 0) {
       throw new Error(
         `${weights.files.join(', ')}: ${missing.length} weight(s) that ${configPath} (model_type ${checkpoint.modelType}) needs are missing, e.g. ${missing.slice(0, 3).join(', ')}; the weights do not belong to this config.json`,
@@ -97,7 +111,8 @@ export async function loadHfModel(dir: string, options: LoadHfOptions = {}): Pro
       sourceDir: dir,
       transposedOnDisk: transposed,
       modelConfig: options.modelConfig,
-    });
+      baseModelName: options.baseModelName ?? dir,
+    }, lora);
     return { model, report: { initialised, unused, newHead } };
   } catch (error) {
     store.dispose();

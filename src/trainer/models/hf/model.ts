@@ -2,6 +2,7 @@ import type { ModelConfig } from '../../../config/schema';
 import { FunctionalModel, type FunctionalModelSpec } from '../functional-model';
 import type { WeightStore } from '../weights';
 import type { EncoderConfig, ProblemType } from './config';
+import type { LoraAdapters } from './lora';
 
 export interface HfModelInfo {
   /** The checkpoint's config as read, with the head this model has (numLabels, labelNames). */
@@ -14,27 +15,41 @@ export interface HfModelInfo {
   /** torch Linear weights, held as [in, out] here and stored [out, in] in files. */
   transposedOnDisk: ReadonlySet<string>;
   modelConfig?: ModelConfig;
+  /** What adapter_config.json names as the base: the Hub id or the folder the run started from. */
+  baseModelName?: string;
 }
 
 /** A transformers encoder with a sequence-classification head: a FunctionalModel that knows its checkpoint. */
 export class HfEncoderModel extends FunctionalModel {
   readonly hf: HfModelInfo;
   readonly transposedOnDisk: ReadonlySet<string>;
+  /** LoRA adapters when the run fine-tunes with `peft:` (or from an adapter folder). */
+  readonly lora?: LoraAdapters;
 
-  constructor(spec: FunctionalModelSpec, store: WeightStore, seed: number, info: HfModelInfo) {
+  constructor(spec: FunctionalModelSpec, store: WeightStore, seed: number, info: HfModelInfo, lora?: LoraAdapters) {
     super(spec, store, seed, info.modelConfig ?? ({} as ModelConfig), { numLabels: spec.numLabels });
     this.hf = info;
     this.transposedOnDisk = info.transposedOnDisk;
+    this.lora = lora;
   }
 
-  /** Parameters in total and trainable (frozen ones excluded). */
+  /** Whether the model carries LoRA adapters that are not merged: it saves as a PEFT adapter. */
+  get isPeft(): boolean {
+    return this.lora !== undefined && !this.lora.isMerged;
+  }
+
+  /**
+   * Parameters in total and trainable, as PEFT's get_nb_trainable_parameters counts them: with
+   * adapters, a module to save is counted twice (PEFT keeps the original beside the trained copy).
+   */
   parameterCounts(): { total: number; trainable: number } {
     const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
     let total = 0;
     let trainable = 0;
-    for (const { variable } of this.weights()) {
+    for (const { name, variable } of this.weights()) {
       total += size(variable.shape);
       if (variable.trainable) trainable += size(variable.shape);
+      if (this.isPeft && this.lora?.isModuleToSave(name)) total += size(variable.shape);
     }
     return { total, trainable };
   }
