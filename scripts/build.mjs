@@ -40,7 +40,10 @@ const nodeBundles = [
   { entry: 'server/server.ts', out: 'dist/server.js' },
   { entry: 'src/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
 ];
-const browserBundles = [{ entry: 'webview/main.ts', out: 'dist/webview/main.js' }];
+const browserBundles = [
+  { entry: 'webview/main.ts', out: 'dist/webview/main.js' },
+  { entry: 'webview/chat/main.ts', out: 'dist/webview/chat.js' },
+];
 
 const configs = [
   ...nodeBundles.map((b) => ({

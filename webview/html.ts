@@ -13,6 +13,8 @@ export interface DashboardHtmlOptions {
   cspSource: string;
   /** A fresh random nonce per render (base64 or hex, at least 128 bits). */
   nonce: string;
+  /** The document title (the Try Model panel uses this page too). */
+  title?: string;
 }
 
 /** The Content-Security-Policy the page declares (also usable as an HTTP header in tests). */
@@ -31,7 +33,7 @@ function escapeAttr(value: string): string {
 }
 
 export function renderDashboardHtml(options: DashboardHtmlOptions): string {
-  const { scriptUri, styleUri, cspSource, nonce } = options;
+  const { scriptUri, styleUri, cspSource, nonce, title = 'Fine-Tune Studio' } = options;
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error('renderDashboardHtml: nonce must be 16+ base64/hex characters');
   const a = escapeAttr;
   return `<!DOCTYPE html>
@@ -40,7 +42,7 @@ export function renderDashboardHtml(options: DashboardHtmlOptions): string {
     <meta charset="UTF-8">
     <meta http-equiv="Content-Security-Policy" content="${a(dashboardCsp(cspSource, nonce))}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
-    <title>Fine-Tune Studio</title>
+    <title>${a(title)}</title>
     <link rel="stylesheet" href="${a(styleUri)}" nonce="${a(nonce)}">
   </head>
   <body>
