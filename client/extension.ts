@@ -20,6 +20,7 @@ import { RunManager, type RunState } from './run-manager';
 import { Settings, SETTINGS_SECTION } from './settings';
 import { shutdown } from './shutdown';
 import { LanguageServerStatusBar, TrainingStatusBar } from './status-bar';
+import { pickModelFolder, TryModelPanel } from './try-model-panel';
 import { Waiters } from './waiters';
 
 const LOG_METHOD = { debug: 'debug', info: 'info', warning: 'warn', error: 'error' } as const;
@@ -51,6 +52,8 @@ class Studio implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly runWaiters = new Waiters<RunState>();
   private dashboard?: DashboardPanel;
+  /** Open Try Model panels, each with its generator process (session-scoped). */
+  private readonly tryPanels = new Set<TryModelPanel>();
   private readonly languageServer: LanguageServerSession<LanguageClient>;
   readonly languageClientReady: Promise<void>;
   private disposing?: Promise<void>;
@@ -107,6 +110,7 @@ class Studio implements vscode.Disposable {
         if (e.affectsConfiguration(SETTINGS_SECTION)) this.settings.reload();
       }),
       vscode.commands.registerCommand(Commands.restartLanguageServer, () => this.restartLanguageServer()),
+      vscode.commands.registerCommand(Commands.tryModel, (argument?: unknown) => this.tryModel(argument)),
       ...registerModelsView(this.output),
       ...registerCommands({
         runManager: this.runManager,
@@ -138,6 +142,14 @@ class Studio implements vscode.Disposable {
     } catch (error) {
       this.output.error(`The language server did not restart: ${(error as Error).message}`);
     }
+  }
+
+  private async tryModel(argument: unknown): Promise<void> {
+    const dir = await pickModelFolder(argument);
+    if (!dir) return;
+    const entry = { modulePath: this.context.asAbsolutePath('dist/cli.js') };
+    const panel = new TryModelPanel(this.context.extensionUri, entry, dir, this.settings.current.backend, (line) => this.output.info(line), () => this.tryPanels.delete(panel));
+    this.tryPanels.add(panel);
   }
 
   openDashboard(): DashboardPanel {
@@ -219,6 +231,7 @@ class Studio implements vscode.Disposable {
       disposeUi: () => {
         this.runWaiters.dispose('The extension is shutting down.');
         this.dashboard?.dispose();
+        for (const panel of [...this.tryPanels]) panel.dispose();
         for (const d of this.disposables.splice(0)) d.dispose();
       },
       disposeOutput: () => this.output.dispose(),

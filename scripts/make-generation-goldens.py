@@ -65,3 +65,42 @@ for name, kwargs in CASES:
 OUT.parent.mkdir(parents=True, exist_ok=True)
 OUT.write_text(json.dumps({"generator": "scripts/make-generation-goldens.py", "cases": cases}) + "\n")
 print(f"wrote {OUT.relative_to(ROOT)} ({len(cases)} cases)")
+
+
+# ---- greedy generation on lm-core's tiny decoders (scripts/make-lm-fixtures.py) ----
+from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
+
+GREEDY_OUT = ROOT / "test/fixtures/generation/greedy.json"
+PROMPTS = ["The cat sat on the mat.", "Zyzzyva! A robot", "ok"]
+greedy = {"generator": "scripts/make-generation-goldens.py", "models": {}}
+for name in ["gpt2", "llama", "qwen2"]:
+    folder = ROOT / "test/fixtures/hf-lm" / name
+    lm = AutoModelForCausalLM.from_pretrained(folder).eval()
+    tok = AutoTokenizer.from_pretrained(folder)
+    runs = []
+    # The goldens belong to these exact weights: the test compares this hash before the tokens.
+    import hashlib  # noqa: E402
+    digest = hashlib.sha256()
+    for f in sorted(folder.glob("*.safetensors")):
+        digest.update(f.read_bytes())
+    for prompt in PROMPTS:
+        ids = tok(prompt, return_tensors="pt").input_ids
+        with torch.no_grad():
+            out = lm.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=20, do_sample=False)
+        new = out[0, ids.shape[1]:].tolist()
+        run = {"prompt": prompt, "prompt_ids": ids[0].tolist(), "eos_token_id": lm.generation_config.eos_token_id, "tokens": new,
+               "text": tok.decode(new, skip_special_tokens=True)}
+        runs.append(run)
+        # A list of EOS ids, one of them a token greedy decoding reaches: generate must stop there.
+        if len(new) > 6:
+            eos = [int(lm.config.vocab_size) - 1, new[5]]
+            with torch.no_grad():
+                cut = lm.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=20, do_sample=False, eos_token_id=eos)
+            cut_new = cut[0, ids.shape[1]:].tolist()
+            # generate pads finished rows with pad_token_id; a single row ends at its EOS.
+            runs.append({"prompt": prompt, "prompt_ids": ids[0].tolist(), "eos_token_id": eos, "tokens": cut_new,
+                         "text": tok.decode(cut_new, skip_special_tokens=True)})
+    greedy["models"][name] = runs
+    greedy.setdefault("weights_sha256", {})[name] = digest.hexdigest()
+GREEDY_OUT.write_text(json.dumps(greedy, indent=1) + "\n")
+print(f"wrote {GREEDY_OUT.relative_to(ROOT)}")

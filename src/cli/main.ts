@@ -17,6 +17,10 @@ Commands:
                                     run a hyperparameter sweep; writes sweep.jsonl/.csv
   submit <config> [--cluster <file.cluster.yaml>] [--resume]
                                     run a training job on Slurm (sbatch); prints the job id
+  generate <model|run-dir|checkpoint> --prompt "…" [--chat] [--system "…"]
+           [--max-new-tokens N] [--do-sample] [--temperature T] [--top-k K]
+           [--top-p P] [--seed S] [--backend B]
+                                    complete a prompt with a causal LM, streaming the text
   export <run-dir...> --format csv|json|tensorboard [--out PATH]
                                     every logged value of the runs: one CSV/JSON table
                                     (stdout or PATH), or TensorBoard event files
@@ -38,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./sweep')).runSweep(rest);
     case 'submit':
       return (await import('./submit')).runSubmit(rest);
+    case 'generate':
+      return (await import('./generate')).runGenerate(rest);
     case 'export':
       return (await import('./export')).runExport(rest);
     case 'merge':

@@ -19,6 +19,7 @@ export const Commands = {
   newConfigFromModel: 'finetuneStudio.newConfigFromModel',
   revealModel: 'finetuneStudio.revealModel',
   deleteModelRevision: 'finetuneStudio.deleteModelRevision',
+  tryModel: 'finetuneStudio.tryModel',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

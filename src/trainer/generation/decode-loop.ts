@@ -45,6 +45,8 @@ export async function decode(
     tokens.push(next);
     options.onToken?.(next);
     if (eos.has(next)) return { tokens, finish: 'eos' };
+    // A macrotask turn per token, so a stop request (IPC, a signal) is seen while generating.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (tokens.length >= settings.maxNewTokens || options.shouldStop?.()) return { tokens, finish: 'length' };
     logits = await session.feed([next]);
   }

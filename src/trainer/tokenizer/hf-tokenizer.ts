@@ -90,6 +90,11 @@ export class HfTokenizer implements Tokenizer {
     return this.impl.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   }
 
+  /** Text of token ids as transformers' `tokenizer.decode(ids, skip_special_tokens=...)`. */
+  decode(ids: readonly number[], skipSpecialTokens = true): string {
+    return this.impl.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+  }
+
   tokenId(token: string): number | undefined {
     return this.impl.token_to_id(token);
   }
