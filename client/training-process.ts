@@ -29,9 +29,18 @@ export interface StartOptions {
   cwd: string;
 }
 
-/** Environment passed to the trainer: only what Node and tfjs need (the backend goes as --backend). */
+/**
+ * What the Hub resolution reads (src/hub/env.ts), so a run from the editor uses the cache, mirror,
+ * token and offline mode that the Models view and the language server use.
+ */
+const HUB_VARIABLES = [
+  'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'XDG_CACHE_HOME', 'HF_ENDPOINT', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN',
+  'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_HUB_DOWNLOAD_TIMEOUT',
+];
+
+/** Environment passed to the trainer: only what Node, tfjs and the Hub cache need (the backend goes as --backend). */
 export function trainerEnvironment(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'USERPROFILE', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'SYSTEMROOT', 'NODE_PATH', 'LD_LIBRARY_PATH', 'VK_ICD_FILENAMES', 'CUDA_VISIBLE_DEVICES'];
+  const keep = ['PATH', 'HOME', 'USERPROFILE', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'SYSTEMROOT', 'NODE_PATH', 'LD_LIBRARY_PATH', 'VK_ICD_FILENAMES', 'CUDA_VISIBLE_DEVICES', ...HUB_VARIABLES];
   const env: NodeJS.ProcessEnv = {};
   for (const key of keep) if (source[key] !== undefined) env[key] = source[key];
   // The extension host is Electron; the child must run as plain Node.

@@ -12,7 +12,8 @@
  * pending) that scripts/run-tests.mjs sums.
  * Exits non-zero when a test fails, a launch crashes, or the overall timeout passes.
  *
- * Options: --keep (keep each launch's temporary state folder), --only=dev|installed.
+ * Options: --keep (keep each launch's temporary state folder), --only=dev|installed,
+ * --files=models[,training] (only those test files of the launched suites).
  * Environment: FTS_INTEGRATION_TIMEOUT_S (tests, default 600), FTS_INSTALL_TIMEOUT_S (default 2400).
  */
 import { dirname, join, resolve } from 'node:path';
@@ -31,6 +32,7 @@ const LAUNCH_TIMEOUT_MS = 360_000;
 
 const keepState = process.argv.includes('--keep');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const files = process.argv.find((a) => a.startsWith('--files='))?.slice('--files='.length);
 
 const cleanups = new Set<() => Promise<void>>();
 function onCleanup(cleanup: () => Promise<void>): () => void {
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
   const suiteModule = await buildSuite(ROOT);
   console.log(`integration: built extension, .vsix (${(vsix.bytes / 1024 / 1024).toFixed(2)} MiB) and suite (${seconds(buildStarted)})`);
 
-  const common = { root: ROOT, host, suiteModule, resultsDir: RESULTS_DIR, timeoutMs: LAUNCH_TIMEOUT_MS, keepState, onCleanup, print: (line: string) => console.log(line) };
+  const common = { root: ROOT, host, suiteModule, files, resultsDir: RESULTS_DIR, timeoutMs: LAUNCH_TIMEOUT_MS, keepState, onCleanup, print: (line: string) => console.log(line) };
   const reports: LaunchReport[] = [];
   if (!only || only === 'dev') reports.push(await runSuiteLaunch({ ...common, name: 'dev', suite: 'dev', developmentPath: ROOT, workspaceTrust: false }));
   if (!only || only === 'installed') {

@@ -17,6 +17,8 @@ export interface LaunchSpec {
   name: string;
   /** FTS_SUITE for the suite's index. */
   suite: string;
+  /** FTS_SUITE_FILES: only these test files of the suite (comma-separated names, e.g. `models`). */
+  files?: string;
   root: string;
   host: HostInstall;
   suiteModule: string;
@@ -106,7 +108,7 @@ export async function runSuiteLaunch(spec: LaunchSpec): Promise<LaunchReport> {
       workspace,
       extensionDevelopmentPath: spec.developmentPath,
       extensionTestsPath: spec.suiteModule,
-      environment: { FTS_SUITE: spec.suite, FTS_LAUNCHER_DIR: answersDir, FTS_EXTENSIONS_DIR: extensionsDir },
+      environment: { FTS_SUITE: spec.suite, FTS_LAUNCHER_DIR: answersDir, FTS_EXTENSIONS_DIR: extensionsDir, ...(spec.files ? { FTS_SUITE_FILES: spec.files } : {}) },
       timeoutMs: spec.timeoutMs,
       executablePath: process.env.FTS_CHROMIUM_PATH,
       onLine: (line) => {

@@ -1,6 +1,6 @@
 /**
  * What the suite may ask the offline launcher to do in the browser, where the extension host cannot
- * reach: photograph the workbench, and read then close a notification.
+ * reach: photograph the workbench, read then close a notification, press a notification's button.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ function dispatch(request: LauncherRequest, page: Page, resultsDir: string): Pro
       return screenshot(page, resultsDir, String(request.name));
     case 'closeNotification':
       return closeNotification(page, String(request.containing));
+    case 'clickNotificationButton':
+      return clickNotificationButton(page, String(request.containing), String(request.button));
     default:
       throw new Error(`unknown request kind ${request.kind}`);
   }
@@ -39,17 +41,32 @@ async function screenshot(page: Page, resultsDir: string, name: string): Promise
   return { path };
 }
 
+/** The notification whose text contains `containing`, in the notification center (opened if needed). */
+async function findNotification(page: Page, containing: string) {
+  const center = page.locator('.notifications-center');
+  if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').click();
+  await center.waitFor({ state: 'visible', timeout: NOTIFICATION_MS });
+  const item = center.locator('.notification-list-item', { hasText: containing }).first();
+  await item.waitFor({ state: 'visible', timeout: NOTIFICATION_MS });
+  return item;
+}
+
+/** Presses a notification's button (a progress notification's Cancel), as a person would; returns its message. */
+async function clickNotificationButton(page: Page, containing: string, button: string): Promise<{ text: string }> {
+  const item = await findNotification(page, containing);
+  const text = await item.locator('.notification-list-item-message').innerText();
+  await item.hover();
+  await item.locator('.monaco-button', { hasText: button }).first().click();
+  return { text };
+}
+
 /**
  * Opens the notification center (toasts of a headless page are not reliably shown), waits for the
  * notification whose text contains `containing`, returns its message and clears it, which settles
  * the extension's pending showErrorMessage with `undefined`.
  */
 async function closeNotification(page: Page, containing: string): Promise<{ text: string }> {
-  const center = page.locator('.notifications-center');
-  if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').click();
-  await center.waitFor({ state: 'visible', timeout: NOTIFICATION_MS });
-  const item = center.locator('.notification-list-item', { hasText: containing }).first();
-  await item.waitFor({ state: 'visible', timeout: NOTIFICATION_MS });
+  const item = await findNotification(page, containing);
   const text = await item.locator('.notification-list-item-message').innerText();
   await item.hover();
   await item.locator('.codicon-notifications-clear').click();

@@ -4,7 +4,7 @@
  *
  * FTS_SUITE picks the files: `dev` (default) runs all but the trust check against the development folder;
  * `installed` runs the smoke and workspace-trust checks against the extension installed from the
- * .vsix, in an untrusted folder.
+ * .vsix, in an untrusted folder. FTS_SUITE_FILES (comma-separated, e.g. `models`) narrows it to those files.
  */
 import Mocha from 'mocha';
 import { join } from 'node:path';
@@ -32,8 +32,11 @@ function reportWholeLines(): void {
 export function run(): Promise<void> {
   reportWholeLines();
   const name = process.env.FTS_SUITE ?? 'dev';
-  const files = SUITES[name];
-  if (!files) return Promise.reject(new Error(`FTS_SUITE=${name} is not one of ${Object.keys(SUITES).join(', ')}`));
+  const all = SUITES[name];
+  if (!all) return Promise.reject(new Error(`FTS_SUITE=${name} is not one of ${Object.keys(SUITES).join(', ')}`));
+  const wanted = process.env.FTS_SUITE_FILES?.split(',').filter(Boolean);
+  const files = wanted ? all.filter((f) => wanted.includes(f)) : all;
+  if (files.length === 0) return Promise.reject(new Error(`FTS_SUITE_FILES=${process.env.FTS_SUITE_FILES} names none of ${all.join(', ')}`));
   // No colours: the output is read from logs, not a terminal.
   const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'spec', timeout: 180_000 });
   for (const file of files) mocha.addFile(join(__dirname, `${file}.test.js`));

@@ -108,6 +108,9 @@ test('the child gets argument arrays and a clean environment', () => {
   assert.deepEqual(trainArguments({ configPath: 'c.trainer.yaml', cwd: '/' }), ['train', 'c.trainer.yaml', '--ipc', '--no-user-code']);
   const env = trainerEnvironment({ PATH: '/bin', SECRET_TOKEN: 'x', HOME: '/root' });
   assert.deepEqual(env, { PATH: '/bin', HOME: '/root', ELECTRON_RUN_AS_NODE: '1' });
+  // The Hub cache, mirror, token and offline mode reach the run as they reach the Models view.
+  const hub = { HF_HUB_CACHE: '/c', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: 'hf_x', HF_HUB_OFFLINE: '1', AWS_SECRET: 'no' };
+  assert.deepEqual(trainerEnvironment(hub), { HF_HUB_CACHE: '/c', HF_ENDPOINT: 'http://127.0.0.1:9', HF_TOKEN: 'hf_x', HF_HUB_OFFLINE: '1', ELECTRON_RUN_AS_NODE: '1' });
 });
 
 test('pause holds the trainer between steps, save writes a checkpoint and goes on, continue resumes', async () => {
