@@ -196,8 +196,9 @@ export const ModelSchema = Type.Object(
     ),
     freeze: Type.Array(Type.String(), {
       default: [],
-      markdownDescription: 'Layer-name patterns (`*` wildcards) whose weights are not trained.',
-      examples: [['embedding*']],
+      markdownDescription:
+        'Weight-name patterns whose weights are not trained, matched as fnmatch does: `*` any run of characters, `?` one, `[0-5]` / `[!0-5]` one of (not of) a set; a pattern naming a layer covers its weights. A Hugging Face checkpoint uses its own names: `bert.embeddings.*`, `bert.encoder.layer.[0-5].*`.',
+      examples: [['embedding*'], ['bert.embeddings.*', 'bert.encoder.layer.[0-5].*']],
     }),
     hidden_sizes: Type.Array(Type.Integer({ minimum: 1 }), {
       default: [64],

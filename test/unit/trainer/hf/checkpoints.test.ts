@@ -179,8 +179,8 @@ test('the parameter count the editor computes from config.json equals the built 
   }
 });
 
-test('model.freeze patterns take transformers\' names', async () => {
-  const { model } = await loadHfModel(fixtureDir('bert'), { freeze: ['bert.embeddings.*', 'bert.encoder.layer.0.*'] });
+test('model.freeze patterns take transformers\' names, with fnmatch sets', async () => {
+  const { model } = await loadHfModel(fixtureDir('bert'), { freeze: ['bert.embeddings.*', 'bert.encoder.layer.[0-0].*'] });
   const trainable = model.trainableWeights().map((w) => w.name);
   assert.ok(!trainable.some((n) => n.startsWith('bert.embeddings.') || n.startsWith('bert.encoder.layer.0.')));
   assert.ok(trainable.includes('bert.encoder.layer.1.output.dense.weight'));

@@ -96,6 +96,13 @@ test('freeze patterns exclude matching weights from trainableWeights', () => {
   assert.ok(isFrozen('encoder.0.attention.query.kernel', ['encoder.*.attention*']));
   assert.ok(!isFrozen('position_embedding.weight', ['embedding*']));
   assert.ok(!isFrozen('encoder.10.norm1.gamma', ['encoder.1']));
+  // fnmatch sets, as HF names are written in freeze lists: the first six BERT layers, not 10 or 11.
+  const layers = Array.from({ length: 12 }, (_, i) => `bert.encoder.layer.${i}.attention.self.query.weight`);
+  assert.deepEqual(layers.filter((n) => isFrozen(n, ['bert.encoder.layer.[0-5].*'])), layers.slice(0, 6));
+  assert.deepEqual(layers.filter((n) => isFrozen(n, ['bert.encoder.layer.[!0-9].*'])), []);
+  assert.deepEqual(layers.filter((n) => isFrozen(n, ['bert.encoder.layer.1?.*'])), layers.slice(10));
+  assert.ok(isFrozen('a[b.weight', ['a[b']), 'an unclosed [ is literal');
+  assert.ok(!isFrozen('bertXencoder.weight', ['bert.encoder']), '. is literal');
   const model = createModel(modelConfig({ architecture: 'transformer-encoder', freeze: ['embedding*', 'encoder.0.attention'] }), { vocabSize: 20, numLabels: 2 }, 1);
   const trainable = model.trainableWeights().map((w) => w.name);
   assert.ok(!trainable.includes('embedding.weight'));
