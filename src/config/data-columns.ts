@@ -65,6 +65,37 @@ export function columnsFromText(path: string, head: string, complete: boolean): 
   return jsonlKeys(text, complete);
 }
 
+/**
+ * The string labels of `column` in the first rows of a data file's head (a CSV with its header row,
+ * or JSONL), for checks against a checkpoint's label names. Integer labels are class ids, not
+ * names, and are left out, as the trainer reads them; a JSONL list (multi-label) gives its names.
+ */
+export function labelNamesFromHead(path: string, head: string, column: string, maxRows = 200): string[] {
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  const lines = text.split(/\r?\n/).slice(0, maxRows + 1);
+  // The last line of a head may be cut: it is not read.
+  if (lines.length > 1) lines.pop();
+  const names = new Set<string>();
+  const add = (value: unknown) => {
+    for (const name of Array.isArray(value) ? value : [value]) if (typeof name === 'string' && name !== '' && !/^-?\d+$/.test(name.trim())) names.add(name);
+  };
+  if (path.toLowerCase().endsWith('.csv')) {
+    const at = splitCsvLine(lines.shift() ?? '').indexOf(column);
+    if (at < 0) return [];
+    for (const line of lines) if (line.trim() !== '') add(splitCsvLine(line)[at]);
+    return [...names];
+  }
+  for (const line of lines) {
+    try {
+      const record: unknown = JSON.parse(line);
+      if (record && typeof record === 'object' && !Array.isArray(record)) add((record as Record<string, unknown>)[column]);
+    } catch {
+      // A malformed row: the validator and the run report it.
+    }
+  }
+  return [...names];
+}
+
 /** Columns of a head read with at most `maxBytes`; undefined when they cannot be told. */
 export function columnsFromHead(head: string, path: string, maxBytes = COLUMN_HEAD_BYTES): string[] | undefined {
   const columns = columnsFromText(path, head, head.length < maxBytes);

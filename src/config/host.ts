@@ -42,6 +42,8 @@ export interface HubModelLookup {
   offline: boolean;
   /** A sentence naming what is missing and where. */
   detail: string;
+  /** The snapshot folder, when cached: the rules read its config.json as they read a local folder's. */
+  folder?: string;
 }
 
 /** A host that knows no files: path checks and step counts are skipped. */

@@ -11,7 +11,7 @@ import { computedMetricKeys, computeTotalSteps, effectiveEvalSteps, isRegression
 import { ruleInfo, type RuleCode } from './rules-table';
 import type { TrainerConfig } from './schema';
 import { closestMatch } from './suggest';
-import { columnsFromHead, COLUMN_HEAD_BYTES } from './data-columns';
+import { columnsFromHead, COLUMN_HEAD_BYTES, labelNamesFromHead } from './data-columns';
 import { detectCausalFormat, foreignCausalShape } from './causal-data';
 import { checkpointTask } from './checkpoint-task';
 import { linearModuleNames, readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
@@ -241,7 +241,10 @@ const hubModelInCache: CrossFieldRule = (context, report) => {
 const hfCheckpointChecks: CrossFieldRule = (context, report) => {
   const value = context.config.model.from_pretrained;
   if (typeof value !== 'string' || !context.usable('model.from_pretrained')) return;
-  const folder = context.host.resolvePath(context.parsed.fileName, value).replace(/[\\/]+$/, '');
+  // A path that exists wins (as in transformers); otherwise a Hub id is checked in its cached snapshot.
+  const path = context.host.resolvePath(context.parsed.fileName, value);
+  const cached = context.host.fileExists(path) ? undefined : context.host.lookupHubModel?.(value, context.parsed.fileName);
+  const folder = (cached?.status === 'cached' && cached.folder ? cached.folder : path).replace(/[\\/]+$/, '');
   const text = context.host.readTextHead(`${folder}/config.json`, 1 << 20);
   if (text === undefined) return;
   let json: Record<string, unknown>;
@@ -281,20 +284,12 @@ const hfCheckpointChecks: CrossFieldRule = (context, report) => {
   const trainFile = context.config.data.train_file;
   if (!known || typeof trainFile !== 'string' || !context.usable('data.train_file', 'data.label_column')) return;
   const head = context.host.readTextHead(context.host.resolvePath(context.parsed.fileName, trainFile), 64 * 1024);
-  const unknown = new Set<string>();
-  for (const line of head?.split('\n').slice(0, 200) ?? []) {
-    try {
-      const label = (JSON.parse(line) as Record<string, unknown>)[context.config.data.label_column];
-      for (const name of Array.isArray(label) ? label : [label]) if (typeof name === 'string' && !known.includes(name)) unknown.add(name);
-    } catch {
-      // not JSONL (a CSV, or a line cut by the head): labels are checked when the run reads the data
-    }
-  }
-  if (unknown.size > 0) {
+  const unknown = labelNamesFromHead(trainFile, head ?? '', context.config.data.label_column).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
     report({
       code: 'FTS234',
       range,
-      message: `the data's labels ${[...unknown].slice(0, 5).join(', ')} are not in the checkpoint's id2label (${known.join(', ')}); a new classification head will be initialised`,
+      message: `the data's labels ${unknown.slice(0, 5).join(', ')} are not in the checkpoint's id2label (${known.join(', ')}); a new classification head will be initialised`,
     });
   }
 };

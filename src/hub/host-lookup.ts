@@ -13,7 +13,7 @@ export function createHubModelLookup(hub: () => Pick<HubOptions, 'cacheDir' | 'o
       case 'not-found':
         return undefined;
       case 'cached':
-        return { status: 'cached', offline: options.offline === true, detail: `${location.folder}` };
+        return { status: 'cached', offline: options.offline === true, detail: `${location.folder}`, folder: location.folder };
       case 'download':
         return { status: location.reason, offline: false, detail: location.detail };
       case 'offline-missing':

@@ -1,9 +1,12 @@
 /**
  * The language server on Hugging Face checkpoint folders (test/fixtures/hf, made by
- * `.venv/bin/python scripts/make-hf-fixtures.py`): hover summary and the FTS23x diagnostics.
+ * `.venv/bin/python scripts/make-hf-fixtures.py`): hover summary and the FTS23x diagnostics; the
+ * same for a Hub id whose snapshot is in the cache (laid out as huggingface_hub writes it).
  */
 import assert from 'node:assert/strict';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MarkupContent } from 'vscode-languageserver-protocol/node';
@@ -11,11 +14,30 @@ import { pathToUri } from '../../server/uri';
 import { LspTestClient, copyFixtures } from './lsp-client';
 
 const HF_FIXTURES = resolve(__dirname, '..', 'fixtures', 'hf');
+const COMMIT = 'c'.repeat(40);
+
+/** A cache holding `folder` as the Hub model `repoId` at COMMIT (refs/main, blobs by sha256, relative links), as Python lays it out. */
+function cacheWith(repoId: string, folder: string): string {
+  const cache = mkdtempSync(join(tmpdir(), 'fts-lsp-hf-cache-'));
+  const repo = join(cache, `models--${repoId.replace('/', '--')}`);
+  mkdirSync(join(repo, 'refs'), { recursive: true });
+  mkdirSync(join(repo, 'blobs'));
+  mkdirSync(join(repo, 'snapshots', COMMIT), { recursive: true });
+  writeFileSync(join(repo, 'refs', 'main'), COMMIT);
+  for (const name of readdirSync(folder).filter((f) => /\.(json|safetensors)$/.test(f) && f !== 'golden.json')) {
+    const bytes = readFileSync(join(folder, name));
+    const etag = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(repo, 'blobs', etag), bytes);
+    symlinkSync(`../../blobs/${etag}`, join(repo, 'snapshots', COMMIT, name));
+  }
+  return cache;
+}
 
 describe('language server on Hugging Face checkpoints', () => {
   let root: string;
   let client: LspTestClient;
   let version = 0;
+  const cache = cacheWith('test-org/bert-hub', join(HF_FIXTURES, 'bert'));
 
   before(async () => {
     root = copyFixtures();
@@ -26,12 +48,15 @@ describe('language server on Hugging Face checkpoints', () => {
     cpSync(join(HF_FIXTURES, 'bert', 'config.json'), join(root, 'gpt', 'config.json'));
     writeFileSync(join(root, 'gpt', 'config.json'), JSON.stringify({ model_type: 'gpt2', n_embd: 32 }));
     writeFileSync(join(root, 'other-labels.jsonl'), '{"text": "fine", "label": "spam"}\n{"text": "ok", "label": "ham"}\n');
-    client = await LspTestClient.start({ rootPath: root, initializationOptions: { diagnosticsDelayMs: 20 } });
+    // CSV: a quoted name, a known name and a class id (ids are not names) beside the unknown ones.
+    writeFileSync(join(root, 'other-labels.csv'), 'text,label\nfine,spam\n"ok, really","ham"\nmeh,neutral\nbad,0\n');
+    client = await LspTestClient.start({ rootPath: root, initializationOptions: { diagnosticsDelayMs: 20 }, env: { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' } });
   });
 
   after(async () => {
     await client.stop();
     rmSync(root, { recursive: true, force: true });
+    rmSync(cache, { recursive: true, force: true });
   });
 
   async function diagnose(lines: string[]) {
@@ -83,5 +108,33 @@ describe('language server on Hugging Face checkpoints', () => {
     const problem = diagnostics.find((d) => d.code === 'FTS234');
     assert.equal(problem?.severity, 3);
     assert.match(problem?.message ?? '', /spam, ham are not in the checkpoint's id2label \(negative, neutral, positive\)/);
+  });
+
+  it('FTS234 reads CSV data too: names from the label column, class ids left out', async () => {
+    const { diagnostics } = await diagnose(config(['  from_pretrained: bert'], 'other-labels.csv'));
+    const problem = diagnostics.find((d) => d.code === 'FTS234');
+    assert.equal(problem?.severity, 3);
+    assert.match(problem?.message ?? '', /the data's labels spam, ham are not in the checkpoint's id2label \(negative, neutral, positive\)/);
+  });
+
+  it('a Hub id from the cache: hover summarises its snapshot\'s checkpoint; FTS231 and FTS234 apply as to a folder', async () => {
+    const { uri, codes } = await diagnose(config(['  from_pretrained: test-org/bert-hub']));
+    assert.deepEqual(codes.filter((c) => c.startsWith('FTS23') || c.startsWith('FTS22') || c === 'FTS206'), []);
+    const hover = await client.hover(uri, { line: 1, character: 24 });
+    const value = (hover?.contents as MarkupContent).value;
+    assert.match(value, /\*\*bert\*\* checkpoint: 2 layers, hidden 32, 4 heads, vocab 253/);
+    assert.match(value, /labels: negative, neutral, positive/);
+    assert.match(value, /\*\*test-org\/bert-hub\*\* \(Hugging Face cache\)/);
+
+    const long = await diagnose(config(['  from_pretrained: test-org/bert-hub', '  max_length: 41']));
+    const tooLong = long.diagnostics.find((d) => d.code === 'FTS231');
+    assert.match(tooLong?.message ?? '', /max_length 41 is above the 40 positions of test-org\/bert-hub/);
+    assert.deepEqual(tooLong?.range.start, { line: 2, character: 14 });
+
+    const labels = await diagnose(config(['  from_pretrained: test-org/bert-hub'], 'other-labels.csv'));
+    assert.match(labels.diagnostics.find((d) => d.code === 'FTS234')?.message ?? '', /spam, ham are not in the checkpoint's id2label/);
+
+    const architecture = await diagnose(config(['  architecture: transformer-encoder', '  from_pretrained: test-org/bert-hub']));
+    assert.ok(architecture.codes.includes('FTS233'), architecture.codes.join(', '));
   });
 });

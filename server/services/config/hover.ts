@@ -1,5 +1,5 @@
 /** Hover in trainer configs: the field's doc, type, default, range, HF difference, and the doc of an enum value. */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { LOSSES, LOSS_ALIASES, getPathAtOffset } from '../../../src/config/index';
 import type { ServiceContext } from '../../context';
@@ -36,7 +36,10 @@ export function configHover(text: string, fileName: string, position: Position, 
     const pretrained = fieldId(path) === 'model.from_pretrained' && typeof value === 'string';
     const hub = pretrained ? hubModelHover(value, dirname(fileName), context.hub) : undefined;
     if (hub) sections.unshift(hub, '---');
-    const checkpoint = pretrained ? folderCheckpointHover(resolve(dirname(fileName), value), context) : undefined;
+    // A folder's checkpoint, or a Hub id's cached snapshot: the same summary.
+    const located = pretrained ? context.hub.locate(value, dirname(fileName)) : undefined;
+    const folder = located?.kind === 'folder' || located?.kind === 'cached' ? located.folder : undefined;
+    const checkpoint = folder ? folderCheckpointHover(folder, context) : undefined;
     if (checkpoint) sections.unshift(checkpoint, '---');
   } else if (!location.inKey) {
     return undefined;
