@@ -4,11 +4,11 @@
  * and stops it. */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { CONFIG_GLOB, SWEEP_GLOB } from '../src/protocol/config-files';
+import { CLUSTER_GLOB, CONFIG_GLOB, SWEEP_GLOB } from '../src/protocol/config-files';
 
 /** Configs by language and name; scripts by language (the server ignores files without a computeLoss). */
 export const DOCUMENT_SELECTOR: LanguageClientOptions['documentSelector'] = [
-  ...['yaml', 'json', 'jsonc'].flatMap((language) => [CONFIG_GLOB, SWEEP_GLOB].map((pattern) => ({ language, pattern }))),
+  ...['yaml', 'json', 'jsonc'].flatMap((language) => [CONFIG_GLOB, SWEEP_GLOB, CLUSTER_GLOB].map((pattern) => ({ language, pattern }))),
   ...['typescript', 'javascript', 'typescriptreact', 'javascriptreact'].map((language) => ({ scheme: 'file', language })),
 ];
 

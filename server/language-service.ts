@@ -14,6 +14,7 @@ import { configHover } from './services/config/hover';
 import { configSymbols } from './services/config/symbols';
 import { mayContainOverride } from './services/override/references';
 import type { OverrideSource } from './services/override/service';
+import { clusterCompletions, clusterDiagnostics, clusterHover } from './services/cluster/service';
 import { sweepCodeActions, sweepCompletions, sweepDiagnostics, sweepHover } from './services/sweep/service';
 import { uriToPath } from './uri';
 import { WorkspaceIndex } from './workspace-index';
@@ -95,6 +96,8 @@ export class LanguageService {
         return configCompletions(doc.text, this.fileNameOf(doc.uri), position, this.context);
       case 'sweep':
         return sweepCompletions(doc.text, this.fileNameOf(doc.uri), position, this.context);
+      case 'cluster':
+        return clusterCompletions(doc.text, this.fileNameOf(doc.uri), position, this.context);
       case 'script':
         return this.withOverride(doc, EMPTY_LIST, (source) => ({ isIncomplete: false, items: this.overrides.overrideCompletions(source, position) }));
       default:
@@ -108,6 +111,8 @@ export class LanguageService {
         return configHover(doc.text, this.fileNameOf(doc.uri), position, this.context);
       case 'sweep':
         return sweepHover(doc.text, this.fileNameOf(doc.uri), position, this.context);
+      case 'cluster':
+        return clusterHover(doc.text, this.fileNameOf(doc.uri), position, this.context);
       case 'script':
         return this.withOverride(doc, undefined, (source) => this.overrides.overrideHover(source, position));
       default:
@@ -121,6 +126,8 @@ export class LanguageService {
         return configDiagnostics(doc.text, this.fileNameOf(doc.uri), this.context);
       case 'sweep':
         return sweepDiagnostics(doc.text, this.fileNameOf(doc.uri), this.context);
+      case 'cluster':
+        return clusterDiagnostics(doc.text, this.fileNameOf(doc.uri), this.context);
       case 'script':
         return this.withOverride(doc, [], (source) => this.overrides.overrideDiagnostics(source));
       default:

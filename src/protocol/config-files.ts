@@ -24,3 +24,13 @@ export function isSweepFilePath(path: string): boolean {
   const lower = path.toLowerCase();
   return SWEEP_SUFFIXES.some((suffix) => lower.endsWith(suffix));
 }
+
+/** Slurm cluster files (`*.cluster.yaml`, `*.cluster.yml`): partition, gres, time, setup lines. */
+export const CLUSTER_SUFFIXES = ['.cluster.yaml', '.cluster.yml'] as const;
+
+export const CLUSTER_GLOB = '**/*.cluster.{yaml,yml}';
+
+export function isClusterFilePath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return CLUSTER_SUFFIXES.some((suffix) => lower.endsWith(suffix));
+}
