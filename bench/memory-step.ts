@@ -75,6 +75,9 @@ export interface StepMeasure {
   before: number;
   /** Peak tfjs bytes during the step, and its increase over `before`. */
   peak: number;
+  /** On wasm: the most bytes tfjs had allocated in the heap at once (weights, state and the step), and the heap's size. */
+  heapAbsolutePeak: number;
+  heapSize: number;
   /** On wasm: the most bytes tfjs had allocated in the heap during the step, over `before`. */
   heapPeak: number;
   /** On wasm: the peaks of the backward pass, the gradient norm and the optimizer update (each counts the gradients). */
@@ -132,7 +135,7 @@ export async function measureEncoderStep(json: Record<string, unknown>, batch: n
   if (meter) step(steps);
 
   const count = (list: { variable: tf.Variable }[]) => list.reduce((n, w) => n + w.variable.size, 0);
-  const measure = { before, peak: profile?.peakBytes ?? 0, heapPeak: meter ? Math.max(phases.backward, phases.norm, phases.update) - baseline : 0, phases: { backward: phases.backward - baseline, norm: phases.norm - baseline, update: phases.update - baseline }, params: count(model.weights()), trainable: count(weights) };
+  const measure = { before, peak: profile?.peakBytes ?? 0, heapAbsolutePeak: meter ? Math.max(phases.backward, phases.norm, phases.update) : 0, heapSize: meter?.heapBytes() ?? 0, heapPeak: meter ? Math.max(phases.backward, phases.norm, phases.update) - baseline : 0, phases: { backward: phases.backward - baseline, norm: phases.norm - baseline, update: phases.update - baseline }, params: count(model.weights()), trainable: count(weights) };
   tf.dispose([ids, labels]);
   optimizer.dispose();
   model.dispose();

@@ -3,6 +3,7 @@
  * file into parse + validation results. Unreadable files become problems, never exceptions.
  */
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { describeError, type ConfigHost } from '../config/host';
 import { createNodeFileAccess, type FileAccess } from './file-access';
@@ -70,6 +71,7 @@ export function createFileConfigHost(files: FileAccess, options: FileConfigHostO
       return stat === undefined ? undefined : stat.isFile ? 'file' : stat.isDirectory ? 'directory' : 'other';
     },
     readTextHead: (path, maxBytes) => files.readTextHead(path, maxBytes),
+    machineMemoryBytes: () => totalmem(),
     countDataRows(path) {
       const stat = files.stat(path);
       if (!stat?.isFile) return undefined;

@@ -14,6 +14,8 @@ export interface ConfigHost {
   fileKind?(path: string): 'file' | 'directory' | 'other' | undefined;
   /** The first `maxBytes` bytes of a text file, or undefined when it cannot be read. */
   readTextHead(path: string, maxBytes: number): string | undefined;
+  /** This machine's memory (os.totalmem): the memory plan's limit for the cpu and native backends. */
+  machineMemoryBytes?(): number;
   /** Data rows in a JSONL (non-empty lines) or CSV (rows after the header) file; undefined when unknown. */
   countDataRows(path: string): number | undefined;
   /**

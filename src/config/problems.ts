@@ -25,6 +25,8 @@ export interface Problem {
   code: string;
   message: string;
   fix?: ProblemFix;
+  /** Alternative fixes, none preferred: the editor offers each as a quick fix; none is applied automatically. */
+  fixes?: ProblemFix[];
 }
 
 /** `file:line:col: severity: message [CODE]` with 1-based line and column, as compilers print. */

@@ -17,6 +17,10 @@ import { checkpointTask } from './checkpoint-task';
 import { linearModuleNames, readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
 import { resolveLora, selectTargets, targetRegexError } from '../trainer/models/hf/peft-config';
 import { unknownFormatMessage } from './data-formats';
+import { editorMemoryPlan } from './memory-plan';
+import { describeSuggestion, type Suggestion } from '../trainer/memory/plan';
+import { formatPlan } from '../trainer/memory/estimate';
+import { TrainerConfigSchema } from './schema';
 import { getProperty, type ObjectNode, type PropertyNode, type ScalarValue } from './tree';
 
 /** What a rule sees: the config with defaults, where keys were written, and which values were rejected. */
@@ -369,6 +373,63 @@ const peftChecks: CrossFieldRule = (context, report) => {
   });
 };
 
+/** FTS235: the memory plan of a `from_pretrained` checkpoint does not fit the backend; each way that would is a quick fix. */
+const memoryPlanFits: CrossFieldRule = (context, report) => {
+  if (!context.usable('model', `${TA}.per_device_train_batch_size`, `${TA}.gradient_accumulation_steps`, `${TA}.optim`, 'backend')) return;
+  if (context.config.ignore_memory_plan) return;
+  const plan = editorMemoryPlan(context.config, context.parsed.fileName, context.host);
+  if (!plan || plan.result.plan.fits) return;
+  const { result } = plan;
+  const fixes = result.suggestions.map((s) => memoryFix(context, s)).filter((f): f is ProblemFix => f !== undefined);
+  const ways = result.suggestions.map(describeSuggestion);
+  report({
+    code: 'FTS235',
+    range: valueRange(context, 'model.from_pretrained'),
+    message:
+      `one training step does not fit: ${formatPlan(result.plan)}${plan.assumedBackend ? ' (backend: auto may fall back to wasm)' : ''}` +
+      (ways.length > 0 ? `. What would fit: ${ways.join('; ')}` : '. No single change fits; use a smaller model or a backend with more memory'),
+    ...(fixes.length > 0 ? { fixes } : {}),
+  });
+};
+
+function memoryFix(context: RuleContext, suggestion: Suggestion): ProblemFix | undefined {
+  const edits = (list: Array<TextEdit | undefined>) => (list.every((e) => e !== undefined) ? (list as TextEdit[]) : undefined);
+  let title: string;
+  let made: TextEdit[] | undefined;
+  switch (suggestion.kind) {
+    case 'batch':
+      title = `Use per_device_train_batch_size ${suggestion.batchSize} with gradient_accumulation_steps ${suggestion.gradientAccumulationSteps}`;
+      made = edits([
+        setValueEdit(context, `${TA}.per_device_train_batch_size`, suggestion.batchSize, ['training_args.output_dir']),
+        setValueEdit(context, `${TA}.gradient_accumulation_steps`, suggestion.gradientAccumulationSteps, [`${TA}.per_device_train_batch_size`, 'training_args.output_dir']),
+      ]);
+      break;
+    case 'gradient-checkpointing':
+      title = 'Set gradient_checkpointing: true';
+      made = edits([setValueEdit(context, `${TA}.gradient_checkpointing`, true, [`${TA}.per_device_train_batch_size`, 'training_args.output_dir'])]);
+      break;
+    case 'backend':
+      title = `Use backend: ${suggestion.backend}`;
+      made = edits([setValueEdit(context, 'backend', suggestion.backend, ['model', 'data'])]);
+      break;
+    case 'lora':
+      title = `Train LoRA adapters (peft: r ${suggestion.r}, target_modules ${suggestion.targetModules.join(', ')})`;
+      made = loraEdit(context, suggestion);
+      break;
+  }
+  return made ? { title: `${title} (${(suggestion.plan.total / 1e9).toFixed(2)} GB of ${suggestion.plan.limit.label})`, edits: made } : undefined;
+}
+
+/** A `peft:` section at the end of a YAML config, once the schema has it (the LoRA issue adds it). */
+function loraEdit(context: RuleContext, suggestion: Extract<Suggestion, { kind: 'lora' }>): TextEdit[] | undefined {
+  if (!('peft' in TrainerConfigSchema.properties) || context.parsed.format !== 'yaml' || context.written('peft')) return undefined;
+  const text = context.parsed.text;
+  const end = context.parsed.lines.positionAt(text.length);
+  const lead = text.endsWith('\n') || text.length === 0 ? '' : '\n';
+  const block = `${lead}peft:\n  peft_type: LORA\n  r: ${suggestion.r}\n  lora_alpha: ${2 * suggestion.r}\n  target_modules: [${suggestion.targetModules.join(', ')}]\n`;
+  return [{ range: { start: end, end }, newText: block }];
+}
+
 const dataFilesHaveKnownFormat: CrossFieldRule = (context, report) => {
   for (const path of DATA_FILES) {
     const relative = valueAt(context.config, path);
@@ -623,6 +684,7 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
   dataFilesHaveRows,
   hfCheckpointChecks,
   peftChecks,
+  memoryPlanFits,
   intervalsWithinRun,
   headsDivideEmbedding,
   earlyStoppingRequirements,

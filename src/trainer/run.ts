@@ -27,8 +27,8 @@ import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
 import { prepareHfData } from './data/prepare-hf';
 import { loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
 import { formatPlan, type MemoryLimit, type ParameterSummary } from './memory/estimate';
-import { ignoresMemoryPlan, planConfig } from './memory/config-plan';
-import { alternativeLimits, currentLimit } from './memory/limits';
+import { planConfig } from './memory/config-plan';
+import { currentLimit, runAlternatives } from './memory/backend-limits';
 import { describeRefusal, type PlanResult } from './memory/plan';
 import { transformerShape } from './memory/shape';
 import { tryResolve } from './backends/optional-require';
@@ -182,8 +182,8 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
     const modelConfig = pretrainedDir ? { ...config, model: { ...config.model, from_pretrained: pretrainedDir } } : config;
     const memory: MemoryCheck = {
       limit: currentLimit(backend.name),
-      alternatives: alternativeLimits(backend.name !== 'tensorflow' && tryResolve('@tensorflow/tfjs-node') !== undefined),
-      ignore: ignoresMemoryPlan(config),
+      alternatives: runAlternatives(backend.name !== 'tensorflow' && tryResolve('@tensorflow/tfjs-node') !== undefined),
+      ignore: config.ignore_memory_plan,
       location: modelLocation(loaded.parsed, configPath),
     };
     const say = (level: 'debug' | 'info' | 'warning', text: string) => sink.emit({ type: 'message', time: Date.now(), level, text });

@@ -38,15 +38,16 @@ export function configCodeActions(
 
 /** Code actions for the problems with a fix at `range` (or behind one of the client's diagnostics); sweep files use it too. */
 export function problemCodeActions(problems: readonly Problem[], uri: string, range: Range, diagnostics: readonly Diagnostic[]): CodeAction[] {
-  const fixable = problems.filter((p) => p.fix && (intersects(p.range, range) || matchingDiagnostic(p, diagnostics)));
-  return fixable.map((problem) => {
-    const fix = problem.fix as NonNullable<Problem['fix']>;
-    return {
+  const fixable = problems.filter((p) => (p.fix || p.fixes) && (intersects(p.range, range) || matchingDiagnostic(p, diagnostics)));
+  return fixable.flatMap((problem) => {
+    // One fix is preferred; alternatives (the memory plan's ways to fit) are offered side by side.
+    const fixes = problem.fix ? [problem.fix] : (problem.fixes ?? []);
+    return fixes.map((fix) => ({
       title: fix.title,
       kind: CodeActionKind.QuickFix,
       diagnostics: [matchingDiagnostic(problem, diagnostics) ?? problemToDiagnostic(problem)],
-      isPreferred: fixable.length === 1,
+      isPreferred: fixable.length === 1 && fixes.length === 1,
       edit: { changes: { [uri]: fix.edits.map((e) => ({ range: e.range, newText: e.newText })) } },
-    };
+    }));
   });
 }

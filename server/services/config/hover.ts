@@ -8,6 +8,8 @@ import { schemaAt, valueChoices } from './schema-nav';
 import { fieldId } from './completion';
 import { hubModelHover } from './hub-models';
 import { checkpointSummary, readEncoderConfig } from '../../../src/trainer/models/hf/config';
+import { editorMemoryPlan, memoryPlanMarkdown } from '../../../src/config/memory-plan';
+import { validateParsedConfig } from '../../../src/config/validate';
 
 export function configHover(text: string, fileName: string, position: Position, context: ServiceContext): Hover | undefined {
   const parsed = context.parseConfig(text, fileName);
@@ -44,6 +46,10 @@ export function configHover(text: string, fileName: string, position: Position, 
   } else if (!location.inKey) {
     return undefined;
   }
+  if (location.inKey && fieldId(path) === 'model') {
+    const plan = memoryPlanSection(text, fileName, context);
+    if (plan) sections.push('---', plan);
+  }
   if (location.inKey && !location.property) return undefined;
   return { contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n') }, ...(range ? { range } : {}) };
 }
@@ -59,4 +65,12 @@ function folderCheckpointHover(folder: string, context: ServiceContext): string 
   } catch (error) {
     return `\`${join(folder, 'config.json')}\`: ${(error as Error).message}`;
   }
+}
+
+/** The memory plan of the config's `from_pretrained` checkpoint (config.json sizes only; no weights are read). */
+function memoryPlanSection(text: string, fileName: string, context: ServiceContext): string | undefined {
+  const { config } = validateParsedConfig(context.parseConfig(text, fileName), context.configHost);
+  if (!config) return undefined;
+  const plan = editorMemoryPlan(config, fileName, context.configHost);
+  return plan ? memoryPlanMarkdown(plan) : undefined;
 }

@@ -25,15 +25,6 @@ export function loraSettings(config: TrainerConfig, modelType: string): { r: num
   return { r, targetModules };
 }
 
-/** `training_args.gradient_checkpointing` (HF's name), true only when set to true. */
-export function gradientCheckpointingOf(config: TrainerConfig): boolean {
-  return (config.training_args as unknown as Record<string, unknown>).gradient_checkpointing === true;
-}
-
-/** Whether the config asks to start even when the plan does not fit. */
-export function ignoresMemoryPlan(config: TrainerConfig): boolean {
-  return (config as unknown as Record<string, unknown>).ignore_memory_plan === true;
-}
 
 export interface ConfigPlanInput {
   config: TrainerConfig;
@@ -61,7 +52,7 @@ export function planConfig(input: ConfigPlanInput): PlanResult {
     batchSize: args.per_device_train_batch_size,
     seqLength: input.seqLength,
     gradientAccumulationSteps: args.gradient_accumulation_steps,
-    gradientCheckpointing: gradientCheckpointingOf(config),
+    gradientCheckpointing: args.gradient_checkpointing === true,
     dropout: input.dropout ?? true,
     lora: lora !== undefined,
     limit: input.limit,

@@ -1,9 +1,8 @@
 /**
  * What each backend can hold, for the memory plan: the wasm heap's maximum, a WebGPU adapter's
- * buffer limits, the machine's memory for cpu and the native backends.
+ * buffer limits, the machine's memory for cpu and the native backends. Pure (the machine's memory
+ * is passed in), so the language server uses it too; backend-limits.ts asks the running process.
  */
-import { totalmem } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
 import { formatLimit, type MemoryLimit } from './estimate';
 
 /**
@@ -17,7 +16,7 @@ export function wasmLimit(): MemoryLimit {
 }
 
 /** cpu, tensorflow, tensorflow-gpu: the machine's memory (os.totalmem). */
-export function machineLimit(backend: string, bytes: number = totalmem()): MemoryLimit {
+export function machineLimit(backend: string, bytes: number): MemoryLimit {
   return { backend, bytes, label: `${formatLimit(bytes)} (${backend}: machine memory)` };
 }
 
@@ -31,7 +30,7 @@ export interface WebGpuLimits {
  * WebGPU reports no device memory, so the whole step is held against the machine's memory; each
  * tensor must fit one storage buffer binding (and one buffer).
  */
-export function webGpuLimit(limits: WebGpuLimits, machineBytes: number = totalmem()): MemoryLimit {
+export function webGpuLimit(limits: WebGpuLimits, machineBytes: number): MemoryLimit {
   const perTensor = Math.min(limits.maxBufferSize ?? Infinity, limits.maxStorageBufferBindingSize ?? Infinity);
   return {
     backend: 'webgpu',
@@ -41,22 +40,7 @@ export function webGpuLimit(limits: WebGpuLimits, machineBytes: number = totalme
   };
 }
 
-/** The limit of the backend a run started, given the tfjs backend object (WebGPU's has `device.limits`). */
-export function limitOf(backendName: string, backend: unknown): MemoryLimit {
-  if (backendName === 'wasm') return wasmLimit();
-  if (backendName === 'webgpu') {
-    const limits = (backend as { device?: { limits?: WebGpuLimits } } | undefined)?.device?.limits ?? {};
-    return webGpuLimit({ maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize });
-  }
-  return machineLimit(backendName);
-}
-
 /** Backends a run could switch to: cpu always, the native one when it is installed. */
-export function alternativeLimits(nativeInstalled: boolean, machineBytes: number = totalmem()): MemoryLimit[] {
+export function alternativeLimits(nativeInstalled: boolean, machineBytes: number): MemoryLimit[] {
   return [...(nativeInstalled ? [machineLimit('tensorflow', machineBytes)] : []), machineLimit('cpu', machineBytes)];
-}
-
-/** The limit of the tfjs backend now running. */
-export function currentLimit(backendName: string): MemoryLimit {
-  return limitOf(backendName, backendName === 'webgpu' ? tf.backend() : undefined);
 }

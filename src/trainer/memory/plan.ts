@@ -117,7 +117,7 @@ export function planRun(request: PlanRequest): PlanResult {
   }
   const batch = smallerBatch(request);
   if (batch) suggestions.push(batch);
-  if (request.shape && !request.gradientCheckpointing) {
+  if (request.shape && supportsCheckpointing(request.shape) && !request.gradientCheckpointing) {
     const checkpointed = planFor(request, { gradientCheckpointing: true });
     if (checkpointed.fits) suggestions.push({ kind: 'gradient-checkpointing', plan: checkpointed });
   }
@@ -154,6 +154,11 @@ function smallerBatch(request: PlanRequest): Suggestion | undefined {
   }
   const accumulation = Math.ceil(effective / batchSize);
   return { kind: 'batch', batchSize, gradientAccumulationSteps: accumulation, plan: fitsAt(batchSize, accumulation) };
+}
+
+/** Gradient checkpointing recomputes decoder blocks (models/hf/checkpointing.ts); the encoders keep every activation. */
+export function supportsCheckpointing(shape: TransformerShape): boolean {
+  return shape.block !== 'post-ln-encoder';
 }
 
 /** One line per suggestion, with its estimate. */
