@@ -13,9 +13,10 @@ import type { TrainerConfig } from './schema';
 import { closestMatch } from './suggest';
 import { columnsFromHead, COLUMN_HEAD_BYTES, labelNamesFromHead } from './data-columns';
 import { detectCausalFormat, foreignCausalShape } from './causal-data';
-import { checkpointTask } from './checkpoint-task';
+import { checkedCheckpointTask, checkpointTask } from './checkpoint-task';
 import { linearModuleNames, readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
 import { resolveLora, selectTargets, targetRegexError } from '../trainer/models/hf/peft-config';
+import { DECODER_MODEL_TYPES, isDecoderModelType, readDecoderConfig } from '../trainer/models/hf/decoder-config';
 import { unknownFormatMessage } from './data-formats';
 import { editorMemoryPlan } from './memory-plan';
 import { describeSuggestion, type Suggestion } from '../trainer/memory/plan';
@@ -259,8 +260,8 @@ const hfCheckpointChecks: CrossFieldRule = (context, report) => {
   }
   if (typeof json.model_type !== 'string' || 'finetune_studio' in json) return;
   const range = valueRange(context, 'model.from_pretrained');
-  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(json.model_type)) {
-    report({ code: 'FTS230', range, message: `${value}/config.json has model_type "${json.model_type}"; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}` });
+  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(json.model_type) && !isDecoderModelType(json.model_type)) {
+    report({ code: 'FTS230', range, message: `${value}/config.json has model_type "${json.model_type}"; supported: ${[...SUPPORTED_MODEL_TYPES, ...DECODER_MODEL_TYPES].join(', ')}` });
     return;
   }
   const has = (name: string) => context.host.fileExists(`${folder}/${name}`);
@@ -273,6 +274,21 @@ const hfCheckpointChecks: CrossFieldRule = (context, report) => {
   }
   const architecture = context.written('model.architecture');
   if (architecture) report({ code: 'FTS233', range: architecture.keyRange, message: `model.architecture is not used: ${value} is a ${json.model_type} checkpoint, whose config.json decides the architecture` });
+  let task;
+  try {
+    task = checkedCheckpointTask(json, context.config.model.task, `${value}/config.json`);
+    if (task === 'causal-lm') {
+      const decoder = readDecoderConfig(json, `${value}/config.json`);
+      const maxLength = context.config.model.max_length;
+      if (maxLength !== undefined && maxLength > decoder.maxPositions && context.usable('model.max_length')) {
+        report({ code: 'FTS231', range: valueRange(context, 'model.max_length'), message: `max_length ${maxLength} is above the ${decoder.maxPositions} positions of ${value} (max_position_embeddings); use at most ${decoder.maxPositions}` });
+      }
+      return;
+    }
+  } catch (error) {
+    report({ code: 'FTS236', range, message: (error as Error).message });
+    return;
+  }
   let checkpoint;
   try {
     checkpoint = readEncoderConfig(json, `${value}/config.json`);

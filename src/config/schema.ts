@@ -181,6 +181,14 @@ export const ModelSchema = Type.Object(
         },
       ),
     ),
+    max_shard_size: Type.Optional(
+      Type.Union([Type.String({ pattern: '^\\s*\\d+(\\.\\d+)?\\s*([kmgtKMGT][iI]?[bB]|[bB])?\\s*$' }), Type.Integer({ minimum: 1 })], {
+        markdownDescription:
+          'Hugging Face decoders: the largest safetensors file a save writes (`"5GB"`, `"500MB"`, `"2GiB"` or bytes); bigger models are split into ' +
+          '`model-0000K-of-0000N.safetensors` with `model.safetensors.index.json`, as `save_pretrained(max_shard_size=...)`. Default `"50GB"`, transformers\' default.',
+        examples: ['5GB'],
+      }),
+    ),
     problem_type: Type.Optional(
       StringEnum(
         {

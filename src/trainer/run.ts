@@ -25,7 +25,9 @@ import { FanOutSink, JsonlEventLog, type EventSink } from './event-sink';
 import { fromPretrained, readModelInfo, saveModel, type ModelInfo } from './io';
 import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
 import { prepareHfData } from './data/prepare-hf';
-import { loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
+import { causalLmClass, loadHfCausalLm, loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
+import { describeCausalData, prepareCausalLmData } from './data/causal';
+import { checkedCheckpointTask } from '../config/checkpoint-task';
 import { formatPlan, type MemoryLimit, type ParameterSummary } from './memory/estimate';
 import { planConfig } from './memory/config-plan';
 import { currentLimit, runAlternatives } from './memory/backend-limits';
@@ -425,6 +427,10 @@ async function setUpHfCheckpoint(
   options: { baseName: string; peft?: TrainerConfig['peft']; adapterDir?: string; peftSource: string },
 ): Promise<RunSetup> {
   const json = await readHfConfig(dir);
+  if (checkedCheckpointTask(json, config.model.task, join(dir, HF_CONFIG_FILE)) === 'causal-lm') {
+    if (options.peft) throw new TrainerError(`peft: LoRA on decoder checkpoints (${dir}) is not supported yet; remove peft: to fine-tune in full`, memory.location);
+    return setUpHfCausalLm(config, configDir, dir, say);
+  }
   const checkpoint = readEncoderConfig(json, join(dir, HF_CONFIG_FILE));
   const data = await prepareHfData(config, configDir, dir, checkpoint);
   // The plan from config.json first, so that a run that cannot fit is refused before any weight is read.
@@ -543,6 +549,37 @@ function builtInModelInfo(model: TrainableModel, name: string): RunModelInfo {
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const count = (weights: ReturnType<TrainableModel['weights']>) => weights.reduce((sum, { variable }) => sum + size(variable.shape), 0);
   return { name, parameters: count(model.weights()), trainableParameters: count(model.trainableWeights()) };
+}
+
+/**
+ * A decoder checkpoint fine-tuned as a language model (GPT2LMHeadModel, *ForCausalLM): its tokenizer
+ * prepares text, prompt-completion or messages rows (data/causal), the loss is the shifted token
+ * cross-entropy, evaluation reports eval_loss and perplexity, and saves are transformers folders.
+ */
+async function setUpHfCausalLm(config: TrainerConfig, configDir: string, dir: string, say: (level: 'debug' | 'info' | 'warning', text: string) => void): Promise<RunSetup> {
+  const { model, report } = await loadHfCausalLm(dir, { freeze: config.model.freeze, seed: config.training_args.seed, modelConfig: config.model });
+  try {
+    const checkpoint = model.hf.checkpoint;
+    const data = await prepareCausalLmData(config, configDir, { tokenizerDir: dir, maxPositions: checkpoint.maxPositions });
+    if (report.unused.length > 0) say('debug', `${dir}: weights not used by ${causalLmClass(checkpoint)}: ${report.unused.join(', ')}`);
+    if (report.initialised.length > 0) say('warning', `Some weights of ${causalLmClass(checkpoint)} were not initialized from the checkpoint at ${dir} and are newly initialized: ${report.initialised.join(', ')}. Train this model before using it.`);
+    for (const line of describeCausalData(data, config.data)) say(line.level, line.text);
+    const counts = model.parameterCounts();
+    say('info', `Fine-tuning ${checkpoint.modelType} (${causalLmClass(checkpoint)}) from ${dir}: ${counts.total.toLocaleString('en-US')} parameters, ${counts.trainable.toLocaleString('en-US')} trainable; causal LM, max_length ${data.maxLength}.`);
+    return {
+      data,
+      model,
+      saveModelFiles: async (target) => {
+        await saveModel(model, target, { config: config.model, dims: { numLabels: model.numLabels } });
+        if (config.data.tokenizer) await data.tokenizer.save(target);
+      },
+      lossName: 'CrossEntropy',
+      metricNames: config.metrics && config.metrics.length > 0 && config.metrics.join() !== resolveMetricNames({ model: { ...config.model }, metrics: undefined }).join() ? [...config.metrics] : ['perplexity'],
+    };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
 /**

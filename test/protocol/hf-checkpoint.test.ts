@@ -32,6 +32,8 @@ function cacheWith(repoId: string, folder: string): string {
   }
   return cache;
 }
+/** Decoder checkpoints made by `.venv/bin/python scripts/make-lm-fixtures.py`. */
+const LM_FIXTURES = resolve(__dirname, '..', 'fixtures', 'hf-lm');
 
 describe('language server on Hugging Face checkpoints', () => {
   let root: string;
@@ -46,7 +48,10 @@ describe('language server on Hugging Face checkpoints', () => {
     cpSync(join(HF_FIXTURES, 'bert', 'config.json'), join(root, 'pickled', 'config.json'));
     writeFileSync(join(root, 'pickled', 'pytorch_model.bin'), 'pickle');
     cpSync(join(HF_FIXTURES, 'bert', 'config.json'), join(root, 'gpt', 'config.json'));
-    writeFileSync(join(root, 'gpt', 'config.json'), JSON.stringify({ model_type: 'gpt2', n_embd: 32 }));
+    writeFileSync(join(root, 'gpt', 'config.json'), JSON.stringify({ model_type: 't5', d_model: 32 }));
+    cpSync(join(LM_FIXTURES, 'llama'), join(root, 'llama'), { recursive: true });
+    cpSync(join(LM_FIXTURES, 'llama', 'config.json'), join(root, 'yarn', 'config.json'));
+    writeFileSync(join(root, 'yarn', 'config.json'), JSON.stringify({ model_type: 'llama', rope_scaling: { rope_type: 'yarn', factor: 4 } }));
     writeFileSync(join(root, 'other-labels.jsonl'), '{"text": "fine", "label": "spam"}\n{"text": "ok", "label": "ham"}\n');
     // CSV: a quoted name, a known name and a class id (ids are not names) beside the unknown ones.
     writeFileSync(join(root, 'other-labels.csv'), 'text,label\nfine,spam\n"ok, really","ham"\nmeh,neutral\nbad,0\n');
@@ -81,7 +86,23 @@ describe('language server on Hugging Face checkpoints', () => {
 
   it('FTS230: an unsupported model_type lists the supported ones', async () => {
     const { diagnostics } = await diagnose(config(['  from_pretrained: gpt']));
-    assert.match(diagnostics.find((d) => d.code === 'FTS230')?.message ?? '', /"gpt2"; supported: bert, roberta, distilbert/);
+    assert.match(diagnostics.find((d) => d.code === 'FTS230')?.message ?? '', /"t5"; supported: bert, roberta, distilbert, xlm-roberta, gpt2, llama, qwen2, mistral/);
+  });
+
+  it('hovers a decoder checkpoint: layers, hidden, heads, kv heads, vocab, parameters; its text data need no label column', async () => {
+    const { uri, codes } = await diagnose(config(['  from_pretrained: llama'], 'llama/train.jsonl'));
+    assert.deepEqual(codes.filter((c) => c.startsWith('FTS23') || c === 'FTS214'), []);
+    const hover = await client.hover(uri, { line: 1, character: 20 });
+    const value = (hover?.contents as MarkupContent).value;
+    assert.match(value, /\*\*llama\*\* causal LM: 2 layers, hidden 32, 4 heads, 2 kv heads, head size 8, vocab 300/);
+    assert.match(value, /34,720 parameters · max positions 64 · RoPE θ 10000 · separate lm_head/);
+  });
+
+  it('FTS236: an unsupported rope_scaling type names the supported ones; FTS231 uses a decoder\'s positions', async () => {
+    const { diagnostics } = await diagnose(config(['  from_pretrained: yarn']));
+    assert.match(diagnostics.find((d) => d.code === 'FTS236')?.message ?? '', /rope_scaling type "yarn" is not supported; supported: default, linear/);
+    const long = await diagnose(config(['  from_pretrained: llama', '  max_length: 65'], 'llama/train.jsonl'));
+    assert.match(long.diagnostics.find((d) => d.code === 'FTS231')?.message ?? '', /above the 64 positions/);
   });
 
   it('FTS231: max_length above the positions (RoBERTa loses padding_idx + 1 of them)', async () => {

@@ -10,6 +10,7 @@ import { hubModelHover } from './hub-models';
 import { checkpointSummary, readEncoderConfig } from '../../../src/trainer/models/hf/config';
 import { editorMemoryPlan, memoryPlanMarkdown } from '../../../src/config/memory-plan';
 import { validateParsedConfig } from '../../../src/config/validate';
+import { decoderSummary, isDecoderModelType, readDecoderConfig } from '../../../src/trainer/models/hf/decoder-config';
 
 export function configHover(text: string, fileName: string, position: Position, context: ServiceContext): Hover | undefined {
   const parsed = context.parseConfig(text, fileName);
@@ -61,6 +62,7 @@ function folderCheckpointHover(folder: string, context: ServiceContext): string 
   try {
     const json = JSON.parse(text) as Record<string, unknown>;
     if (typeof json.model_type !== 'string' || 'finetune_studio' in json) return undefined;
+    if (isDecoderModelType(json.model_type)) return decoderSummary(readDecoderConfig(json, join(folder, 'config.json')));
     return checkpointSummary(readEncoderConfig(json, join(folder, 'config.json')));
   } catch (error) {
     return `\`${join(folder, 'config.json')}\`: ${(error as Error).message}`;

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../config/schema';
@@ -7,9 +8,12 @@ import { createModel, FunctionalModel, type ModelDims } from '../models';
 import type { TrainableModel } from '../types';
 import { readSafetensors, writeSafetensors, type SafetensorEntry } from './safetensors';
 import { transpose } from './transpose';
-import { saveHfModel } from './hf-save';
+import { saveHfCausalLm, saveHfModel } from './hf-save';
+import { HF_INDEX_FILE, readHfWeights } from './hf-folder';
+import { planShards, shardFileName } from './shards';
 import { HfEncoderModel } from '../models/hf/model';
 import { loadAdapterInto, saveAdapter } from './peft-files';
+import { HfCausalLmModel } from '../models/hf/causal-lm';
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
@@ -36,8 +40,11 @@ interface StudioSection {
   feature_stats?: FeatureStats;
 }
 
-/** Writes the model's weights alone as `dir/model.safetensors` (dir must exist); a LoRA model writes its adapter. */
-export async function saveWeights(model: TrainableModel, dir: string): Promise<void> {
+/**
+ * Writes the model's weights alone as `dir/model.safetensors` (dir must exist), or as shards with
+ * model.safetensors.index.json when they pass `maxShardBytes` (transformers' max_shard_size).
+ */
+export async function saveWeights(model: TrainableModel, dir: string, options: { maxShardBytes?: number } = {}): Promise<void> {
   if (model instanceof HfEncoderModel && model.isPeft) return saveAdapter(model, dir);
   const tensors: Record<string, SafetensorEntry> = {};
   for (const { name, variable } of model.weights()) {
@@ -49,7 +56,28 @@ export async function saveWeights(model: TrainableModel, dir: string): Promise<v
       tensors[name] = { dtype: 'F32', shape: [...variable.shape], data };
     }
   }
-  await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'pt', producer: 'finetune-studio' });
+  const metadata = { format: 'pt', producer: 'finetune-studio' };
+  const shards = planShards(Object.entries(tensors).map(([name, entry]) => [name, entry.data.byteLength]), options.maxShardBytes ?? Infinity);
+  // A stale single file or index from an earlier save would shadow the new layout.
+  await rm(join(dir, shards.length > 1 ? WEIGHTS_FILE : HF_INDEX_FILE), { force: true });
+  if (shards.length <= 1) {
+    await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, metadata);
+    return;
+  }
+  const weightMap: Record<string, string> = {};
+  let totalSize = 0;
+  for (const [i, names] of shards.entries()) {
+    const file = shardFileName(i, shards.length);
+    const part: Record<string, SafetensorEntry> = {};
+    for (const name of names) {
+      part[name] = tensors[name];
+      weightMap[name] = file;
+      totalSize += tensors[name].data.byteLength;
+    }
+    await writeSafetensors(join(dir, file), part, metadata);
+  }
+  const parameters = Object.values(tensors).reduce((n, entry) => n + entry.data.length, 0);
+  await writeFile(join(dir, HF_INDEX_FILE), JSON.stringify({ metadata: { total_parameters: parameters, total_size: totalSize }, weight_map: weightMap }, null, 2) + '\n');
 }
 
 /** Writes `model.safetensors` and an HF-like `config.json` into `dir` (created if needed). */
@@ -57,6 +85,7 @@ export async function saveModel(model: TrainableModel, dir: string, info: ModelI
   // A LoRA run saves (and checkpoints) its adapter only, in PEFT's format.
   if (model instanceof HfEncoderModel && model.isPeft) return saveAdapter(model, dir);
   if (model instanceof HfEncoderModel) return saveHfModel(model, dir, (target) => saveWeights(model, target));
+  if (model instanceof HfCausalLmModel) return saveHfCausalLm(model, dir, (target, maxShardBytes) => saveWeights(model, target, { maxShardBytes }));
   await mkdir(dir, { recursive: true });
   await saveWeights(model, dir);
   await writeFile(join(dir, CONFIG_FILE), JSON.stringify(configJson(model, info), null, 2) + '\n');
@@ -150,8 +179,9 @@ export async function loadModel(dir: string, overrides: LoadOverrides = {}): Pro
  */
 export async function loadWeightsInto(model: TrainableModel, dir: string, options: { skip?: (name: string) => boolean } = {}): Promise<void> {
   if (model instanceof HfEncoderModel && model.isPeft) return loadAdapterInto(model, dir);
-  const path = join(dir, WEIGHTS_FILE);
-  const { tensors } = await readSafetensors(path);
+  // A sharded save (model.safetensors.index.json) reads as one map of tensors.
+  const path = existsSync(join(dir, WEIGHTS_FILE)) || !existsSync(join(dir, HF_INDEX_FILE)) ? join(dir, WEIGHTS_FILE) : join(dir, HF_INDEX_FILE);
+  const tensors = path.endsWith(HF_INDEX_FILE) ? Object.fromEntries((await readHfWeights(dir)).tensors) : (await readSafetensors(path)).tensors;
   const updates: Array<{ variable: tf.Variable; entry: SafetensorEntry }> = [];
   for (const { name, variable } of model.weights()) {
     if (options.skip?.(name)) continue;
