@@ -26,7 +26,11 @@ import { fromPretrained, readModelInfo, saveModel, type ModelInfo } from './io';
 import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
 import { prepareHfData } from './data/prepare-hf';
 import { causalLmClass, loadHfCausalLm, loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
-import { describeCausalData, prepareCausalLmData } from './data/causal';
+import { describeCausalData, prepareCausalLmData, type CausalLmData } from './data/causal';
+import { HfCausalLmModel } from './models/hf/causal-lm';
+import { evaluationGenerations } from './generation/eval-generations';
+import { readGenerationFile } from './generation/load';
+import type { TrainerCallback } from './callbacks';
 import { checkedCheckpointTask } from '../config/checkpoint-task';
 import { formatPlan, type MemoryLimit, type ParameterSummary } from './memory/estimate';
 import { planConfig } from './memory/config-plan';
@@ -208,6 +212,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       trainerModule = await loadTrainerModule(resolve(configDir, config.trainer), options.core);
     }
     const TrainerClass = trainerModule?.trainerClass ?? Trainer;
+    const generations = await generationCallbacks(config, setup, pretrainedDir, sink, say);
     trainer = new TrainerClass({
       model: runModel,
       args: { ...args, output_dir: outputDir },
@@ -215,7 +220,7 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       evalDataset: data.eval,
       computeMetrics: trainerModule?.computeMetrics,
       computeLossFunc: trainerModule?.computeLossFunc,
-      callbacks: trainerModule?.callbacks,
+      callbacks: [...(trainerModule?.callbacks ?? []), ...generations],
       lossName: setup.lossName,
       lossKwargs: config.loss_kwargs,
       metricNames: setup.metricNames,
@@ -549,6 +554,34 @@ function builtInModelInfo(model: TrainableModel, name: string): RunModelInfo {
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const count = (weights: ReturnType<TrainableModel['weights']>) => weights.reduce((sum, { variable }) => sum + size(variable.shape), 0);
   return { name, parameters: count(model.weights()), trainableParameters: count(model.trainableWeights()) };
+}
+
+/** A causal LM with `generation:` completes its prompts at each evaluation (`generations` events). */
+async function generationCallbacks(
+  config: TrainerConfig,
+  setup: RunSetup,
+  checkpointDir: string | undefined,
+  events: EventSink,
+  say: (level: 'debug' | 'info' | 'warning', text: string) => void,
+): Promise<TrainerCallback[]> {
+  const generation = config.generation;
+  if (!generation || !(setup.model instanceof HfCausalLmModel)) return [];
+  if (!generation.prompts || generation.prompts.length === 0) {
+    say('warning', 'generation: no prompts listed; taking them from the eval set is not implemented yet, so list them in generation.prompts');
+    return [];
+  }
+  const data = setup.data as CausalLmData;
+  return [
+    evaluationGenerations({
+      model: setup.model,
+      tokenizer: data.tokenizer,
+      generation,
+      chat: generation.chat ?? data.format === 'messages',
+      generationFile: checkpointDir ? await readGenerationFile(checkpointDir) : undefined,
+      events,
+      seed: config.training_args.seed,
+    }),
+  ];
 }
 
 /**

@@ -101,3 +101,33 @@ for (const name of LM_FIXTURES) {
     assert.ok(diff < 1e-5, `max |logit difference| ${diff}`);
   });
 }
+
+test('llama: generation prompts are completed at each evaluation, the first as transformers\' greedy generate', async () => {
+  const greedy = JSON.parse(readFileSync(join(__dirname, '../../../fixtures/generation/greedy.json'), 'utf8')) as {
+    models: Record<string, Array<{ prompt: string; eos_token_id: number | number[]; tokens: number[] }>>;
+  };
+  // Goldens: `.venv/bin/python scripts/make-generation-goldens.py` (max_new_tokens 20, the checkpoint's EOS).
+  const reference = greedy.models.llama.filter((run) => typeof run.eos_token_id === 'number').slice(0, 2);
+  const { path } = writeRunConfig('llama', [
+    '  eval_strategy: steps',
+    '  eval_steps: 1',
+    'generation:',
+    `  prompts: ${JSON.stringify(reference.map((run) => run.prompt))}`,
+    '  max_new_tokens: 20',
+  ]);
+  const sink = new MemorySink();
+  const end = await runTraining({ configPath: path, events: sink, core });
+  assert.equal(end.status, 'completed', end.error?.message);
+  const events = sink.events.filter((e) => e.type === 'generations');
+  assert.deepEqual(
+    events.map((e) => e.step),
+    [0, 1, 2],
+  );
+  const first = events[0];
+  assert.equal(first.decoding, 'greedy');
+  assert.deepEqual(
+    first.samples.map((s) => s.prompt),
+    reference.map((run) => run.prompt),
+  );
+  first.samples.forEach((sample, i) => assert.deepEqual(sample.tokens, reference[i].tokens, `${sample.prompt}: greedy tokens before training`));
+});
