@@ -156,10 +156,29 @@ function asInt(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * The additive mask [b, 1, new, total]: key j is visible from the query at cache position p when
- * j ≤ p, the key is not padding, and (sliding window w) p − j < w.
+ * Packed rows in one sequence (TRL's padding-free `bfd` packing): a row starts wherever position_ids
+ * do not step by one, as transformers' find_packed_sequence_indices reads them. [b, L] → segment ids.
  */
-function makeMaskBias(keyMask: tf.Tensor | undefined, batch: number, length: number, total: number, offset: number, windows: ReadonlySet<number | undefined>) {
+function packedSegments(positionIds: tf.Tensor): tf.Tensor {
+  const length = positionIds.shape[1] as number;
+  const previous = tf.concat([tf.sub(tf.slice(positionIds, [0, 0], [-1, 1]), 1), tf.slice(positionIds, [0, 0], [-1, length - 1])], 1);
+  return tf.cumsum(tf.cast(tf.notEqual(tf.sub(positionIds, previous), 1), 'int32'), 1);
+}
+
+/**
+ * The additive mask [b, 1, new, total]: key j is visible from the query at cache position p when
+ * j ≤ p, the key is not padding, (sliding window w) p − j < w, and (packed rows, no cache) both are
+ * in the same row.
+ */
+function makeMaskBias(
+  keyMask: tf.Tensor | undefined,
+  batch: number,
+  length: number,
+  total: number,
+  offset: number,
+  windows: ReadonlySet<number | undefined>,
+  segments?: tf.Tensor,
+) {
   const queryPositions = tf.reshape(tf.range(offset, offset + length, 1, 'int32'), [length, 1]);
   const keyPositions = tf.reshape(tf.range(0, total, 1, 'int32'), [1, total]);
   const keys = keyMask ? tf.reshape(tf.greater(keyMask, 0), [batch, 1, 1, total]) : undefined;
@@ -169,6 +188,7 @@ function makeMaskBias(keyMask: tf.Tensor | undefined, batch: number, length: num
     if (window !== undefined) allowed = tf.logicalAnd(allowed, tf.less(tf.sub(queryPositions, keyPositions), window));
     let full = tf.reshape(allowed, [1, 1, length, total]);
     if (keys) full = tf.logicalAnd(full, keys);
+    if (segments) full = tf.logicalAnd(full, tf.equal(tf.reshape(segments, [batch, 1, length, 1]), tf.reshape(segments, [batch, 1, 1, total])));
     made.set(window, tf.where(full, tf.scalar(0), tf.scalar(FLOAT32_MIN)));
   }
   return (window: number | undefined): tf.Tensor => made.get(window) as tf.Tensor;
@@ -201,7 +221,9 @@ function decoderNetwork(
       }
       const positionIds = inputs.position_ids ? asInt(inputs.position_ids) : tf.tile(tf.expandDims(tf.range(offset, offset + length, 1, 'int32'), 0), [batch, 1]);
       // Made before the blocks: a checkpointed block runs in a scope that frees what it creates.
-      const maskBias = makeMaskBias(mask, batch, length, total, pastLength, new Set(config.slidingWindows));
+      // Given position_ids without a cache are a training batch: packed rows must not see each other.
+      const segments = inputs.position_ids && pastLength === 0 && length > 1 ? packedSegments(positionIds) : undefined;
+      const maskBias = makeMaskBias(mask, batch, length, total, pastLength, new Set(config.slidingWindows), segments);
       const rotary = usesRotary ? rotaryTables(config, positionIds) : undefined;
       const cacheLayers: LayerCache[] = [];
       const keep = options.returnCache === false ? undefined : (layer: LayerCache) => cacheLayers.push(layer);
