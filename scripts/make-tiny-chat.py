@@ -1,13 +1,13 @@
 """Writes examples/tiny-chat: a small Llama-style chat model, pretrained a little, and its fine-tuning data.
 
 The model (model/) is a 4-layer Llama (hidden 64, 4 heads, 2 KV heads, tied embeddings) with a byte-level
-BPE tokenizer and a ChatML chat template, pretrained with torch for a minute on synthetic conversations
+BPE tokenizer and a ChatML chat template, pretrained with torch for a few seconds on synthetic conversations
 about invented facts ("What is the capital of Velmora?" -> "The capital of Velmora is Drisk."), with
 random pairings. It therefore answers in the right shape but with the wrong facts. The fine-tuning data
-(data/train.jsonl, data/valid.jsonl, `messages` format) fixes 20 facts; fine-tuning teaches them, and
+(data/train.jsonl, data/eval.jsonl, `messages` format) fixes 20 facts; fine-tuning teaches them, and
 the dashboard's generations show the answers moving toward them.
 
-Run: .venv/bin/python scripts/make-tiny-chat.py   (about a minute on 2 cores; deterministic)
+Run: .venv/bin/python scripts/make-tiny-chat.py   (well under a minute on 2 cores; deterministic)
 """
 import json
 import random
@@ -20,7 +20,7 @@ from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, PreTra
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "examples/tiny-chat"
 SEED = 0
-PRETRAIN_STEPS = 1200
+PRETRAIN_STEPS = 150
 CHAT_TEMPLATE = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
     "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
@@ -110,7 +110,7 @@ def main():
     )
     model = LlamaForCausalLM(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 100) * max(0.05, 1 - s / PRETRAIN_STEPS))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 15) * max(0.05, 1 - s / PRETRAIN_STEPS))
     ids = [tok(t).input_ids for t in corpus]
     model.train()
     for step in range(PRETRAIN_STEPS):
@@ -125,7 +125,7 @@ def main():
         optimizer.step()
         schedule.step()
         optimizer.zero_grad()
-        if step % 200 == 0 or step == PRETRAIN_STEPS - 1:
+        if step % 50 == 0 or step == PRETRAIN_STEPS - 1:
             print(f"pretrain step {step} loss {loss.item():.3f}")
     model.eval()
     model.generation_config = GenerationConfig(eos_token_id=eos, pad_token_id=pad, do_sample=False, max_new_tokens=24)
@@ -136,7 +136,7 @@ def main():
     rng.shuffle(train)
     valid = [{"messages": conversation(k, 0, a, b)} for k, a, b in FACTS]
     write_jsonl(OUT / "data/train.jsonl", train)
-    write_jsonl(OUT / "data/valid.jsonl", valid)
+    write_jsonl(OUT / "data/eval.jsonl", valid)
 
     for row in valid[:3]:
         prompt = tok.apply_chat_template(row["messages"][:1], add_generation_prompt=True, return_tensors="pt", return_dict=True)
