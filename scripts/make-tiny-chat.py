@@ -7,7 +7,7 @@ random pairings. It therefore answers in the right shape but with the wrong fact
 (data/train.jsonl, data/eval.jsonl, `messages` format) fixes 20 facts; fine-tuning teaches them, and
 the dashboard's generations show the answers moving toward them.
 
-Run: .venv/bin/python scripts/make-tiny-chat.py   (well under a minute on 2 cores; deterministic)
+Run: .venv/bin/python scripts/make-tiny-chat.py   (2.6 min under nice on a loaded 2-core machine; deterministic)
 """
 import json
 import random

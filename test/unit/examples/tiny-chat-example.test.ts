@@ -2,7 +2,7 @@
  * examples/tiny-chat/tiny-chat.trainer.yaml, trained briefly (fewer steps, same data and model): eval_loss
  * drops, every evaluation logs the prompts' generations, the answers move toward the training answers, and
  * `finetune-studio generate --chat` on the run folder produces text. The checkpoint and data are made by
- * `.venv/bin/python scripts/make-tiny-chat.py`. The cpu backend makes the run deterministic.
+ * `.venv/bin/python scripts/make-tiny-chat.py`. The example's backend (wasm) runs it: the cpu backend is ~30x slower here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ import { runTraining } from '../../../src/trainer/run';
 import { startCli } from '../cli/cli-process';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/tiny-chat');
-const STEPS = 30;
+const STEPS = 50;
 
 /** The training answer to each user question, from the example's training file. */
 function trainingAnswers(dir: string): Map<string, string> {
@@ -37,7 +37,6 @@ function agreement(completion: string, answer: string): number {
 }
 
 test('example tiny-chat trains: eval_loss drops, generations at each evaluation move toward the training answers, generate --chat answers', async () => {
-  await tf.setBackend('cpu');
   const dir = join(mkdtempSync(join(tmpdir(), 'fts-tiny-chat-')), 'tiny-chat');
   cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes(`${join('/', 'runs')}`) });
   const configPath = join(dir, 'tiny-chat.trainer.yaml');
@@ -50,7 +49,7 @@ test('example tiny-chat trains: eval_loss drops, generations at each evaluation 
   assert.notEqual(short, yaml);
   writeFileSync(configPath, short);
   const sink = new MemorySink();
-  const end = await runTraining({ configPath, events: sink, core: { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf }, maxSteps: STEPS, backend: 'cpu' });
+  const end = await runTraining({ configPath, events: sink, core: { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf }, maxSteps: STEPS });
   assert.equal(end.status, 'completed', end.error?.message);
 
   const evals = sink.events.filter((e) => e.type === 'eval');
@@ -68,7 +67,7 @@ test('example tiny-chat trains: eval_loss drops, generations at each evaluation 
   assert.deepEqual(first.samples.map((s) => s.prompt), ['What is the capital of Ithborlo?', 'What does Pembor Tenlo like to eat?']);
   assert.ok(score(last) > score(first), `answers before: ${JSON.stringify(first.samples.map((s) => s.completion))}, after: ${JSON.stringify(last.samples.map((s) => s.completion))}`);
 
-  const cli = startCli(['generate', join(dir, 'runs', 'tiny-chat'), '--chat', '--prompt', 'What is the capital of Ithborlo?', '--max-new-tokens', '16', '--backend', 'cpu']);
+  const cli = startCli(['generate', join(dir, 'runs', 'tiny-chat'), '--chat', '--prompt', 'What is the capital of Ithborlo?', '--max-new-tokens', '16']);
   assert.equal(await cli.exited, 0, cli.stderr());
   assert.ok(cli.stdout().trim().length > 0, 'generate printed a completion');
   assert.equal(cli.stdout().trim(), last.samples[0].completion.trim(), 'the CLI answers as the last evaluation did');
