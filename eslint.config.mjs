@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', 'schemas/**', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', 'schemas/**', 'test/fixtures/**', '.venv/**', '.tmp/**', 'native/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
