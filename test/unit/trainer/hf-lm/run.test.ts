@@ -15,6 +15,10 @@ import * as publicApi from '../../../../src/index';
 import { MemorySink } from '../../../../src/trainer/event-sink';
 import { loadHfCausalLm } from '../../../../src/trainer/models/hf/load-decoder';
 import { runTraining } from '../../../../src/trainer/run';
+import { TextGenerator } from '../../../../src/trainer/generation/generator';
+import { readGenerationFile } from '../../../../src/trainer/generation/load';
+import { resolveGeneration, type HfGenerationFile } from '../../../../src/trainer/generation/settings';
+import { HfTokenizer, loadTokenizer } from '../../../../src/trainer/tokenizer';
 import { runPython, skipWithoutPython } from '../../../support/reference-python';
 import { LM_FIXTURES, fixtureDir, golden, maxAbsDiff, paddedBatch } from './helpers';
 
@@ -99,6 +103,25 @@ for (const name of LM_FIXTURES) {
     const diff = maxAbsDiff(await ourLogits(dir, rows, g.pad_token_id), reference.logits);
     t.diagnostic(`max |logit difference| after training and saving: ${diff.toExponential(2)}`);
     assert.ok(diff < 1e-5, `max |logit difference| ${diff}`);
+  });
+}
+
+for (const name of LM_FIXTURES) {
+  test(`${name}: the folder we saved generates transformers' greedy tokens`, { skip: skipWithoutPython() }, async () => {
+    const dir = saved.get(name);
+    assert.ok(dir, 'the run test ran first');
+    const prompts = golden(name).encodings.map((e) => e.input_ids.slice(0, 6));
+    const reference = JSON.parse(runPython(join(__dirname, 'lm_generate.py'), [dir], { input: JSON.stringify({ prompts, max_new_tokens: 20 }) })) as { tokens: number[][] };
+    const { model } = await loadHfCausalLm(dir);
+    const tokenizer = await loadTokenizer(dir);
+    assert.ok(tokenizer instanceof HfTokenizer);
+    const generator = new TextGenerator(model, tokenizer);
+    const settings = resolveGeneration({ max_new_tokens: 20, do_sample: false }, await readGenerationFile(dir), model.hf.rawConfig as HfGenerationFile, 0);
+    for (const [i, prompt] of prompts.entries()) {
+      const ours = await generator.generate(prompt, settings);
+      assert.deepEqual(ours.tokens, reference.tokens[i], `prompt ${i}: greedy tokens`);
+    }
+    model.dispose();
   });
 }
 
