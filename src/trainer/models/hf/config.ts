@@ -3,6 +3,8 @@
  * transformers' defaults for absent keys. Knows no tfjs and no files, so the language server uses it too.
  */
 
+import { configFields } from './config-fields';
+
 export const SUPPORTED_MODEL_TYPES = ['bert', 'roberta', 'distilbert', 'xlm-roberta'] as const;
 export type EncoderFamily = 'bert' | 'roberta' | 'distilbert';
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
@@ -50,18 +52,7 @@ export function readEncoderConfig(json: Record<string, unknown>, source: string)
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
     throw new Error(`${source}: model_type "${modelType}" is not supported; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
   }
-  const int = (key: string, fallback?: number): number => {
-    const value = json[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new Error(`${source}: "${key}" must be a non-negative integer, got ${JSON.stringify(json[key])}`);
-    }
-    return value;
-  };
-  const num = (key: string, fallback: number): number => {
-    const value = json[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${source}: "${key}" must be a number, got ${JSON.stringify(json[key])}`);
-    return value;
-  };
+  const { int, num } = configFields(json, source);
   const activationOf = (key: string, fallback: string): Activation => {
     const name = json[key] ?? fallback;
     const activation = typeof name === 'string' ? ACTIVATIONS[name] : undefined;

@@ -5,6 +5,7 @@
  * Knows no tfjs and no files, so the language server uses it too.
  */
 import type { Activation } from './config';
+import { configFields } from './config-fields';
 
 export const DECODER_MODEL_TYPES = ['gpt2', 'llama', 'qwen2', 'mistral'] as const;
 export type DecoderFamily = 'gpt2' | 'llama';
@@ -76,23 +77,7 @@ export function readDecoderConfig(json: Record<string, unknown>, source: string)
   if (!isDecoderModelType(modelType)) {
     throw new Error(`${source}: model_type ${JSON.stringify(modelType)} is not a supported decoder; supported: ${DECODER_MODEL_TYPES.join(', ')}`);
   }
-  const int = (key: string, fallback?: number): number => {
-    const value = json[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new Error(`${source}: "${key}" must be a non-negative integer, got ${JSON.stringify(json[key])}`);
-    }
-    return value;
-  };
-  const num = (key: string, fallback: number): number => {
-    const value = json[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${source}: "${key}" must be a number, got ${JSON.stringify(json[key])}`);
-    return value;
-  };
-  const bool = (key: string, fallback: boolean): boolean => {
-    const value = json[key] ?? fallback;
-    if (typeof value !== 'boolean') throw new Error(`${source}: "${key}" must be true or false, got ${JSON.stringify(json[key])}`);
-    return value;
-  };
+  const { int, num, bool } = configFields(json, source);
   const activationOf = (key: string, fallback: string): Activation => {
     const name = json[key] ?? fallback;
     const activation = typeof name === 'string' ? ACTIVATIONS[name] : undefined;
