@@ -5,9 +5,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createInterface } from 'node:readline';
 import { isGeneratorEvent, type GeneratorEvent, type GeneratorRequest } from '../src/protocol/generate';
 import { trainerEnvironment, type TrainerEntry } from './training-process';
+import { forwardOutputLines } from './child-output';
 
 export interface GeneratorOptions {
   /** A model folder, a checkpoint, or a run folder (its best, else latest, checkpoint). */
@@ -47,17 +47,7 @@ export class GeneratorProcess extends EventEmitter<GeneratorProcessEvents> {
       if (isGeneratorEvent(message)) this.emit('event', message);
       else this.emit('log', `Ignored a malformed message from the generator: ${JSON.stringify(message).slice(0, 200)}`);
     });
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      if (!stream) continue;
-      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-        if (line.trim() === '') return;
-        if (stream === this.child.stderr) {
-          this.stderrTail.push(line);
-          if (this.stderrTail.length > 20) this.stderrTail.shift();
-        }
-        this.emit('log', line);
-      });
-    }
+    forwardOutputLines(this.child, this.stderrTail, (line) => this.emit('log', line));
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         const how = signal ? `was stopped (${signal})` : code === 0 ? 'ended' : `exited with code ${code}`;

@@ -5,9 +5,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createInterface } from 'node:readline';
 import { isTrainerEvent } from '../src/protocol/guards';
 import type { ControlMessage, RunEndEvent, TrainerEvent } from '../src/protocol/events';
+import { forwardOutputLines } from './child-output';
 
 /** How long a trainer gets to answer SIGTERM at the end of the stop grace before it is killed. */
 const FINAL_KILL_MS = 5_000;
@@ -88,18 +88,7 @@ export class TrainingProcess extends EventEmitter<ProcessEvents> {
       serialization: 'json',
     });
     this.child.on('message', (message) => this.onMessage(message));
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      if (!stream) continue;
-      // readline keeps a line that arrives in two chunks whole.
-      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-        if (line.trim() === '') return;
-        if (stream === this.child.stderr) {
-          this.stderrTail.push(line);
-          if (this.stderrTail.length > 20) this.stderrTail.shift();
-        }
-        this.emit('log', line);
-      });
-    }
+    forwardOutputLines(this.child, this.stderrTail, (line) => this.emit('log', line));
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         clearTimeout(this.killTimer);
