@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { chunks, maxAddNInputs } from '../../../src/trainer/backends/kernels/webgpu-add-n';
 import { SYNC_READ_MESSAGE } from '../../../src/trainer/backends/webgpu';
 import { runFixture, vulkanEnv } from './fixtures/children';
+import { HF_ARCHITECTURES, type HfTrainStepsResult } from './fixtures/hf-runs';
 import type { TrainStepsResult } from './fixtures/token-data';
 import type { WebGpuOpsResult } from './fixtures/webgpu-ops';
 
@@ -38,6 +39,13 @@ describe('webgpu backend', () => {
     assert.deepEqual(ops.gatherGrad, [3, 3, 0, 0, 6, 6]);
   });
 
+  it('softmax of a row masked throughout is uniform, as on cpu and in torch (the stock webgpu kernel gave NaN)', (t) => {
+    if (!ops.ok) return t.skip(unavailable);
+    assert.deepEqual(ops.maskedSoftmax.slice(0, 4), [0.25, 0.25, 0.25, 0.25]);
+    assert.ok(Math.abs(ops.maskedSoftmax[4] - 1 / (1 + Math.exp(-0.3))) < 1e-6, String(ops.maskedSoftmax));
+    assert.deepEqual(ops.maskedSoftmax.slice(6), [0, 0]);
+  });
+
   it('a synchronous read in Node fails saying why and what to use instead', (t) => {
     if (!ops.ok) return t.skip(unavailable);
     // Browsers read synchronously through OffscreenCanvas; Node has none.
@@ -59,6 +67,26 @@ describe('webgpu backend', () => {
       gpu.losses.forEach((loss, i) => assert.ok(Math.abs(loss - cpu.losses[i]) <= LOSS_TOLERANCE, `step ${i + 1}: webgpu ${loss}, cpu ${cpu.losses[i]}`));
     });
   }
+
+  it(`every HF architecture (${HF_ARCHITECTURES.join(', ')}): 5 steps of a whole run give the cpu losses within ${LOSS_TOLERANCE}`, async (t) => {
+    if (!ops.ok) return t.skip(unavailable);
+    // One child per backend runs every architecture (the tiny checkpoints of test/fixtures/hf and hf-lm).
+    const [gpu, cpu] = await Promise.all([
+      runFixture<HfTrainStepsResult>('hf-train-steps.ts', ['webgpu', '5'], env),
+      runFixture<HfTrainStepsResult>('hf-train-steps.ts', ['cpu', '5']),
+    ]);
+    assert.ok(gpu.ok && cpu.ok, JSON.stringify({ gpu, cpu }));
+    assert.deepEqual(gpu.failures, {});
+    assert.deepEqual(cpu.failures, {});
+    assert.equal(gpu.backend.name, 'webgpu');
+    for (const name of HF_ARCHITECTURES) {
+      assert.equal(gpu.losses[name].length, 5, name);
+      assert.equal(cpu.losses[name].length, 5, name);
+      gpu.losses[name].forEach((loss, i) =>
+        assert.ok(Math.abs(loss - cpu.losses[name][i]) <= LOSS_TOLERANCE, `${name} step ${i + 1}: webgpu ${loss}, cpu ${cpu.losses[name][i]}`),
+      );
+    }
+  });
 });
 
 describe('webgpu AddN chunking', () => {

@@ -13,6 +13,7 @@ import { makeWasmIdentity, makeWasmPow } from './wasm-elementwise';
 import { makeWasmSum } from './wasm-sum';
 import { makeWasmTranspose } from './wasm-transpose';
 import { makeWebGpuAddN } from './webgpu-add-n';
+import { makeWebGpuSoftmax } from './webgpu-softmax';
 
 export interface FastKernelOptions {
   /** The native addon: wasm's matmuls then run through its BLAS (see ../blas-addon.ts). */
@@ -62,6 +63,11 @@ export function registerFastKernels(backendName: string, options: FastKernelOpti
     replace(tf.AddN, (stock) => {
       if (!stock) throw new Error('The webgpu backend has no AddN kernel: is @tensorflow/tfjs-backend-webgpu 4.x loaded?');
       return makeWebGpuAddN(stock);
+    });
+    replace(tf.Softmax, () => {
+      const reshape = tf.getKernel(tf.Reshape, 'webgpu');
+      if (!reshape) throw new Error('The webgpu backend has no Reshape kernel: is @tensorflow/tfjs-backend-webgpu 4.x loaded?');
+      return makeWebGpuSoftmax(reshape);
     });
   } else if (backendName === 'cpu') {
     replace(tf.UnsortedSegmentSum, () => cpuSegmentSumConfig);
