@@ -14,6 +14,7 @@ import { makeWasmSum } from './wasm-sum';
 import { makeWasmTranspose } from './wasm-transpose';
 import { makeWebGpuAddN } from './webgpu-add-n';
 import { makeWebGpuSoftmax } from './webgpu-softmax';
+import { WEBGPU_FUSED_KERNELS, webgpuFusedKernel } from './webgpu-fused';
 
 export interface FastKernelOptions {
   /** The native addon: wasm's matmuls then run through its BLAS (see ../blas-addon.ts). */
@@ -69,6 +70,8 @@ export function registerFastKernels(backendName: string, options: FastKernelOpti
       if (!reshape) throw new Error('The webgpu backend has no Reshape kernel: is @tensorflow/tfjs-backend-webgpu 4.x loaded?');
       return makeWebGpuSoftmax(reshape);
     });
+    // The fused transformer ops (src/trainer/backends/fused) in WGSL.
+    for (const name of Object.keys(WEBGPU_FUSED_KERNELS)) replace(name, () => webgpuFusedKernel(name));
   } else if (backendName === 'cpu') {
     replace(tf.UnsortedSegmentSum, () => cpuSegmentSumConfig);
     replace(tf.GatherV2, makeCpuGather);
