@@ -2,6 +2,7 @@
  * Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_ (norm_type 2).
  */
 import * as tf from '@tensorflow/tfjs';
+import { webgpuGradNorm } from './backends/kernels/webgpu-fused/optimizer';
 import { nativeSumSquares } from './backends/native-active';
 
 export interface ClippedGradients {
@@ -43,6 +44,9 @@ export function gradNormAndClipCoefficient(grads: Record<string, tf.Tensor>, max
     const coefficient = Math.min(Math.fround(maxNorm / Math.fround(norm + 1e-6)), 1);
     return { norm: tf.scalar(norm), coefficient: tf.scalar(coefficient) };
   }
+  // On webgpu: partial sums of squares per gradient, then one pass for the norm and the coefficient, all on the GPU.
+  const onGpu = webgpuGradNorm(Object.values(grads), maxNorm);
+  if (onGpu) return onGpu;
   return tf.tidy(() => {
     const squares = Object.values(grads).map((g) => tf.sum(tf.square(g.dtype === 'float32' ? g : g.toFloat())));
     const norm: tf.Scalar = squares.length === 0 ? tf.scalar(0) : tf.sqrt(squares.length === 1 ? squares[0] : tf.addN(squares)).asScalar();

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedWeight } from '../types';
+import { webgpuAdam } from '../backends/kernels/webgpu-fused/optimizer';
 import { fusedAdam } from './native-adam';
 import { SlotOptimizer, type UpdateContext } from './slot-optimizer';
 
@@ -28,9 +29,14 @@ export class AdamOptimizer extends SlotOptimizer {
     super(name, lr, weights, [{ name: 'exp_avg', initialValue: 0 }, { name: 'exp_avg_sq', initialValue: 0 }], decayOf);
   }
 
-  /** With the native addon: one fused pass over every weight (./native-adam.ts), same float32 math. */
+  /**
+   * With the native addon: one fused pass over every weight (./native-adam.ts); on webgpu: one WGSL
+   * dispatch per weight, in place (backends/kernels/webgpu-fused/optimizer.ts). Same float32 math.
+   */
   protected override updateAll(contexts: readonly UpdateContext[], gradScale: tf.Scalar | undefined): boolean {
-    return fusedAdam(contexts, gradScale, this.s);
+    if (fusedAdam(contexts, gradScale, this.s)) return true;
+    const steps = contexts.map((c) => ({ ...c, expAvg: c.slots.exp_avg, expAvgSq: c.slots.exp_avg_sq }));
+    return webgpuAdam(steps, gradScale, this.s);
   }
 
   protected update({ param, grad, slots, step, lr, weightDecay, gradScale }: UpdateContext): void {
