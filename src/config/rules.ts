@@ -638,7 +638,7 @@ const columnsExist: CrossFieldRule = (context, report) => {
   });
 };
 
-/** `model.task: causal-lm`, or a `from_pretrained` folder whose config.json is a causal LM. */
+/** `model.task: causal-lm`, or a `from_pretrained` folder whose config.json is a causal LM (or a CAUSAL_LM adapter). */
 function isCausalLmConfig(context: RuleContext): boolean {
   const { model } = context.config;
   if (!model) return false;
@@ -646,13 +646,19 @@ function isCausalLmConfig(context: RuleContext): boolean {
   if (configured !== undefined) return configured === 'causal-lm';
   if (typeof model.from_pretrained !== 'string') return false;
   const folder = context.host.resolvePath(context.parsed.fileName, model.from_pretrained).replace(/[\\/]+$/, '');
-  const text = context.host.readTextHead(`${folder}/config.json`, 1 << 20);
-  try {
-    const json: unknown = text === undefined ? undefined : JSON.parse(text);
-    return typeof json === 'object' && json !== null && !Array.isArray(json) && checkpointTask(json as Record<string, unknown>) === 'causal-lm';
-  } catch {
-    return false;
-  }
+  const read = (name: string): Record<string, unknown> | undefined => {
+    const text = context.host.readTextHead(`${folder}/${name}`, 1 << 20);
+    try {
+      const json: unknown = text === undefined ? undefined : JSON.parse(text);
+      return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const config = read('config.json');
+  if (config) return checkpointTask(config) === 'causal-lm';
+  // A PEFT adapter folder names its task (its base is resolved at run time).
+  return read('adapter_config.json')?.task_type === 'CAUSAL_LM';
 }
 
 /** The value of `key` in the first JSON line of `head`, if it parses. */

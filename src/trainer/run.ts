@@ -25,7 +25,7 @@ import { FanOutSink, JsonlEventLog, type EventSink } from './event-sink';
 import { fromPretrained, readModelInfo, saveModel, type ModelInfo } from './io';
 import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
 import { prepareHfData } from './data/prepare-hf';
-import { causalLmClass, loadHfCausalLm, loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
+import { causalLmClass, loadHfCausalLm, loadHfModel, readDecoderConfig, readEncoderConfig, sequenceClassificationClass } from './models/hf';
 import { describeCausalData, prepareCausalLmData, type CausalLmData } from './data/causal';
 import { HfCausalLmModel } from './models/hf/causal-lm';
 import { evaluationGenerations } from './generation/eval-generations';
@@ -39,7 +39,7 @@ import { describeRefusal, type PlanResult } from './memory/plan';
 import { transformerShape } from './memory/shape';
 import { tryResolve } from './backends/optional-require';
 import { resolveLora, type LoraSettings } from './models/hf/peft-config';
-import { baseBesideAdapter, isAdapterFolder, loadAdapterInto, readAdapterConfig } from './io/peft-files';
+import { baseBesideAdapter, isAdapterFolder, loadAdapterInto, readAdapterConfig, type AdapterModel } from './io/peft-files';
 import type { RunModelInfo } from '../protocol/parameters';
 import { createModel } from './models';
 import { prepareOutputDir, refuseOutside } from './output-dir';
@@ -429,12 +429,11 @@ async function setUpHfCheckpoint(
   dir: string,
   memory: MemoryCheck,
   say: (level: 'debug' | 'info' | 'warning', text: string) => void,
-  options: { baseName: string; peft?: TrainerConfig['peft']; adapterDir?: string; peftSource: string },
+  options: AdapterOptions,
 ): Promise<RunSetup> {
   const json = await readHfConfig(dir);
   if (checkedCheckpointTask(json, config.model.task, join(dir, HF_CONFIG_FILE)) === 'causal-lm') {
-    if (options.peft) throw new TrainerError(`peft: LoRA on decoder checkpoints (${dir}) is not supported yet; remove peft: to fine-tune in full`, memory.location);
-    return setUpHfCausalLm(config, configDir, dir, say);
+    return setUpHfCausalLm(config, configDir, dir, say, options);
   }
   const checkpoint = readEncoderConfig(json, join(dir, HF_CONFIG_FILE));
   const data = await prepareHfData(config, configDir, dir, checkpoint);
@@ -455,10 +454,7 @@ async function setUpHfCheckpoint(
     baseModelName: options.baseName,
   });
   try {
-    if (lora && model.lora?.targets.length === 0) {
-      throw new TrainerError(`${options.peftSource}: peft.target_modules ${JSON.stringify(lora.targetModules)} match no linear module of ${checkpoint.modelType}; its modules are: ${model.lora.linearModules.join(', ')}`);
-    }
-    if (options.adapterDir) await loadAdapterInto(model, options.adapterDir);
+    await attachAdapter(model, lora, options);
   } catch (error) {
     model.dispose();
     throw error;
@@ -475,15 +471,8 @@ async function setUpHfCheckpoint(
     if (count > 0) say('info', `${count} ${split} row(s) were longer than max_length ${data.maxLength} tokens and were truncated.`);
   }
   checkMemory(plan(parameterSummary(model.weights())), memory, say, true);
-  const counts = model.parameterCounts();
-  const adapted = model.lora ? ` with LoRA (r ${model.lora.settings.r}, alpha ${model.lora.settings.loraAlpha}) on ${model.lora.targets.length} modules${options.adapterDir ? ` from ${options.adapterDir}` : ''}` : '';
-  say('info', `Fine-tuning ${checkpoint.modelType} from ${options.baseName}${adapted}; ${data.problemType}, max_length ${data.maxLength}.`);
-  const modelInfo: RunModelInfo = {
-    name: options.baseName,
-    parameters: counts.total,
-    trainableParameters: counts.trainable,
-    ...(model.lora ? { adapter: { peftType: 'LORA' as const, r: model.lora.settings.r, loraAlpha: model.lora.settings.loraAlpha, targets: model.lora.targets } } : {}),
-  };
+  say('info', `Fine-tuning ${checkpoint.modelType} from ${options.baseName}${describeAdapter(model, options)}; ${data.problemType}, max_length ${data.maxLength}.`);
+  const modelInfo = hfModelInfo(model, options.baseName);
   // loss_name and metrics arrive resolved for model.num_labels; where they are just those defaults,
   // the checkpoint's task decides, as transformers' *ForSequenceClassification does.
   const unset = { model: { ...config.model }, loss_name: undefined, metrics: undefined };
@@ -502,6 +491,42 @@ async function setUpHfCheckpoint(
     },
     lossName: lossIsDefault ? taskLoss : (config.loss_name as string),
     metricNames: metricsAreDefault ? taskMetrics : [...(config.metrics ?? [])],
+  };
+}
+
+/** The LoRA side of a Hugging Face run: `peft:` (or an adapter folder's config) and where it came from. */
+interface AdapterOptions {
+  /** base_model_name_or_path of a saved adapter: the Hub id or folder the config names. */
+  baseName: string;
+  peft?: TrainerConfig['peft'];
+  /** The adapter folder `model.from_pretrained` named, whose weights are loaded onto the base. */
+  adapterDir?: string;
+  /** The file the LoRA settings come from (the config, or adapter_config.json), for errors. */
+  peftSource: string;
+}
+
+/** Checks that the adapters landed on some module, and loads an adapter folder's weights onto them. */
+async function attachAdapter(model: AdapterModel, lora: LoraSettings | undefined, options: AdapterOptions): Promise<void> {
+  if (lora && model.lora?.targets.length === 0) {
+    throw new TrainerError(`${options.peftSource}: peft.target_modules ${JSON.stringify(lora.targetModules)} match no linear module of ${lora.modelType}; its modules are: ${model.lora.linearModules.join(', ')}`);
+  }
+  if (options.adapterDir) await loadAdapterInto(model, options.adapterDir);
+}
+
+function describeAdapter(model: AdapterModel, options: AdapterOptions): string {
+  const lora = model.lora;
+  return lora ? ` with LoRA (r ${lora.settings.r}, alpha ${lora.settings.loraAlpha}) on ${lora.targets.length} modules${options.adapterDir ? ` from ${options.adapterDir}` : ''}` : '';
+}
+
+/** What runStart says is fine-tuned: parameters as PEFT's print_trainable_parameters counts them, and the adapter. */
+function hfModelInfo(model: AdapterModel, name: string): RunModelInfo {
+  const counts = model.parameterCounts();
+  const lora = model.lora;
+  return {
+    name,
+    parameters: counts.total,
+    trainableParameters: counts.trainable,
+    ...(lora ? { adapter: { peftType: 'LORA' as const, r: lora.settings.r, loraAlpha: lora.settings.loraAlpha, targets: lora.targets } } : {}),
   };
 }
 
@@ -589,19 +614,28 @@ async function generationCallbacks(
  * prepares text, prompt-completion or messages rows (data/causal), the loss is the shifted token
  * cross-entropy, evaluation reports eval_loss and perplexity, and saves are transformers folders.
  */
-async function setUpHfCausalLm(config: TrainerConfig, configDir: string, dir: string, say: (level: 'debug' | 'info' | 'warning', text: string) => void): Promise<RunSetup> {
-  const { model, report } = await loadHfCausalLm(dir, { freeze: config.model.freeze, seed: config.training_args.seed, modelConfig: config.model });
+async function setUpHfCausalLm(
+  config: TrainerConfig,
+  configDir: string,
+  dir: string,
+  say: (level: 'debug' | 'info' | 'warning', text: string) => void,
+  options: AdapterOptions,
+): Promise<RunSetup> {
+  const lora = options.peft ? resolveLora(options.peft, readDecoderConfig(await readHfConfig(dir), join(dir, HF_CONFIG_FILE)).modelType, 'CAUSAL_LM', options.peftSource) : undefined;
+  const { model, report } = await loadHfCausalLm(dir, { freeze: config.model.freeze, seed: config.training_args.seed, modelConfig: config.model, lora, baseModelName: options.baseName });
   try {
     const checkpoint = model.hf.checkpoint;
+    await attachAdapter(model, lora, options);
     const data = await prepareCausalLmData(config, configDir, { tokenizerDir: dir, maxPositions: checkpoint.maxPositions });
     if (report.unused.length > 0) say('debug', `${dir}: weights not used by ${causalLmClass(checkpoint)}: ${report.unused.join(', ')}`);
     if (report.initialised.length > 0) say('warning', `Some weights of ${causalLmClass(checkpoint)} were not initialized from the checkpoint at ${dir} and are newly initialized: ${report.initialised.join(', ')}. Train this model before using it.`);
     for (const line of describeCausalData(data, config.data)) say(line.level, line.text);
     const counts = model.parameterCounts();
-    say('info', `Fine-tuning ${checkpoint.modelType} (${causalLmClass(checkpoint)}) from ${dir}: ${counts.total.toLocaleString('en-US')} parameters, ${counts.trainable.toLocaleString('en-US')} trainable; causal LM, max_length ${data.maxLength}.`);
+    say('info', `Fine-tuning ${checkpoint.modelType} (${causalLmClass(checkpoint)}) from ${dir}${describeAdapter(model, options)}: ${counts.total.toLocaleString('en-US')} parameters, ${counts.trainable.toLocaleString('en-US')} trainable; causal LM, max_length ${data.maxLength}.`);
     return {
       data,
       model,
+      modelInfo: hfModelInfo(model, options.baseName),
       saveModelFiles: async (target) => {
         await saveModel(model, target, { config: config.model, dims: { numLabels: model.numLabels } });
         if (config.data.tokenizer) await data.tokenizer.save(target);

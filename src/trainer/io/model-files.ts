@@ -40,12 +40,17 @@ interface StudioSection {
   feature_stats?: FeatureStats;
 }
 
+/** A Hugging Face model with LoRA adapters not merged: it saves and reloads as a PEFT adapter. */
+function isPeftModel(model: TrainableModel): model is HfEncoderModel | HfCausalLmModel {
+  return (model instanceof HfEncoderModel || model instanceof HfCausalLmModel) && model.isPeft;
+}
+
 /**
  * Writes the model's weights alone as `dir/model.safetensors` (dir must exist), or as shards with
  * model.safetensors.index.json when they pass `maxShardBytes` (transformers' max_shard_size).
  */
 export async function saveWeights(model: TrainableModel, dir: string, options: { maxShardBytes?: number } = {}): Promise<void> {
-  if (model instanceof HfEncoderModel && model.isPeft) return saveAdapter(model, dir);
+  if (isPeftModel(model)) return saveAdapter(model, dir);
   const tensors: Record<string, SafetensorEntry> = {};
   for (const { name, variable } of model.weights()) {
     const data = (await variable.data()) as Float32Array;
@@ -83,7 +88,7 @@ export async function saveWeights(model: TrainableModel, dir: string, options: {
 /** Writes `model.safetensors` and an HF-like `config.json` into `dir` (created if needed). */
 export async function saveModel(model: TrainableModel, dir: string, info: ModelInfo): Promise<void> {
   // A LoRA run saves (and checkpoints) its adapter only, in PEFT's format.
-  if (model instanceof HfEncoderModel && model.isPeft) return saveAdapter(model, dir);
+  if (isPeftModel(model)) return saveAdapter(model, dir);
   if (model instanceof HfEncoderModel) return saveHfModel(model, dir, (target) => saveWeights(model, target));
   if (model instanceof HfCausalLmModel) return saveHfCausalLm(model, dir, (target, maxShardBytes) => saveWeights(model, target, { maxShardBytes }));
   await mkdir(dir, { recursive: true });
@@ -178,7 +183,7 @@ export async function loadModel(dir: string, overrides: LoadOverrides = {}): Pro
  * checkpoint into the running model). Weights for which `skip` is true keep their values.
  */
 export async function loadWeightsInto(model: TrainableModel, dir: string, options: { skip?: (name: string) => boolean } = {}): Promise<void> {
-  if (model instanceof HfEncoderModel && model.isPeft) return loadAdapterInto(model, dir);
+  if (isPeftModel(model)) return loadAdapterInto(model, dir);
   // A sharded save (model.safetensors.index.json) reads as one map of tensors.
   const path = existsSync(join(dir, WEIGHTS_FILE)) || !existsSync(join(dir, HF_INDEX_FILE)) ? join(dir, WEIGHTS_FILE) : join(dir, HF_INDEX_FILE);
   const tensors = path.endsWith(HF_INDEX_FILE) ? Object.fromEntries((await readHfWeights(dir)).tensors) : (await readSafetensors(path)).tensors;

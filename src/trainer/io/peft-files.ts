@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { HfCausalLmModel } from '../models/hf/causal-lm';
 import type { HfEncoderModel } from '../models/hf/model';
 import { adapterConfigJson, peftFromAdapterConfig } from '../models/hf/peft-config';
 import type { PeftConfig } from '../../config/schema';
@@ -19,14 +20,17 @@ export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
 export const PEFT_KEY_PREFIX = 'base_model.model.';
 
 /** Tokenizer files copied beside the adapter, as HF's Trainer saves its processing class with it. */
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'chat_template.jinja', 'chat_template.json'];
+
+/** A Hugging Face model that may carry LoRA adapters: an encoder classifier or a causal LM. */
+export type AdapterModel = HfEncoderModel | HfCausalLmModel;
 
 export function isAdapterFolder(dir: string): boolean {
   return existsSync(join(dir, ADAPTER_CONFIG_FILE));
 }
 
 /** Writes the adapter (what trains) and adapter_config.json into `dir`, plus the base's tokenizer files. */
-export async function saveAdapter(model: HfEncoderModel, dir: string): Promise<void> {
+export async function saveAdapter(model: AdapterModel, dir: string): Promise<void> {
   const lora = model.lora;
   if (!lora) throw new Error(`saveAdapter: the model has no LoRA adapters`);
   await mkdir(dir, { recursive: true });
@@ -70,7 +74,7 @@ export async function readAdapterConfig(dir: string): Promise<{ peft: Partial<Pe
  * Every adapter weight of the model must be in the file, with PEFT's shapes; nothing is assigned
  * unless all of them are.
  */
-export async function loadAdapterInto(model: HfEncoderModel, dir: string): Promise<void> {
+export async function loadAdapterInto(model: AdapterModel, dir: string): Promise<void> {
   const lora = model.lora;
   if (!lora) throw new Error(`loadAdapterInto: the model has no LoRA adapters`);
   const path = join(dir, ADAPTER_WEIGHTS_FILE);

@@ -5,6 +5,7 @@ import { DropoutContext } from '../ops';
 import type { WeightStore } from '../weights';
 import type { DecoderConfig } from './decoder-config';
 import type { DecodeOptions, DecodeResult, DecoderNetwork } from './decoders';
+import { peftParameterCounts, type LoraAdapters } from './lora';
 
 export interface HfDecoderInfo {
   checkpoint: DecoderConfig;
@@ -15,6 +16,8 @@ export interface HfDecoderInfo {
   /** torch Linear weights, held as [in, out] here and stored [out, in] in files (not GPT-2's Conv1D). */
   transposedOnDisk: ReadonlySet<string>;
   modelConfig?: ModelConfig;
+  /** What adapter_config.json names as the base: the Hub id or the folder the run started from. */
+  baseModelName?: string;
 }
 
 /**
@@ -26,6 +29,8 @@ export class HfCausalLmModel extends FunctionalModel {
   readonly transposedOnDisk: ReadonlySet<string>;
   /** HF's `_loss_shifts_labels`: the loss predicts labels[t + 1] at position t, and counts labels[..., 1:]. */
   readonly lossShiftsLabels = true;
+  /** LoRA adapters when the run fine-tunes with `peft:` (or from an adapter folder). */
+  readonly lora?: LoraAdapters;
   /** A holder the forward body reads (made before super(), which cannot see `this`). */
   private readonly flags: { checkpointing: boolean };
 
@@ -34,6 +39,7 @@ export class HfCausalLmModel extends FunctionalModel {
     store: WeightStore,
     seed: number,
     info: HfDecoderInfo,
+    lora?: LoraAdapters,
   ) {
     const vocab = info.checkpoint.vocabSize;
     const flags = { checkpointing: false };
@@ -53,6 +59,12 @@ export class HfCausalLmModel extends FunctionalModel {
     this.flags = flags;
     this.hf = info;
     this.transposedOnDisk = info.transposedOnDisk;
+    this.lora = lora;
+  }
+
+  /** Whether the model carries LoRA adapters that are not merged: it saves as a PEFT adapter. */
+  get isPeft(): boolean {
+    return this.lora !== undefined && !this.lora.isMerged;
   }
 
   /** transformers' gradient_checkpointing_enable(): training passes recompute each block in backward. */
@@ -80,14 +92,8 @@ export class HfCausalLmModel extends FunctionalModel {
     return { logits, cache: { layers, length: pastLength + (inputs.input_ids.shape[1] as number) } };
   }
 
+  /** Parameters in total and trainable, as PEFT's get_nb_trainable_parameters counts them. */
   parameterCounts(): { total: number; trainable: number } {
-    const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-    let total = 0;
-    let trainable = 0;
-    for (const { variable } of this.weights()) {
-      total += size(variable.shape);
-      if (variable.trainable) trainable += size(variable.shape);
-    }
-    return { total, trainable };
+    return peftParameterCounts(this.weights(), this.isPeft ? this.lora : undefined);
   }
 }

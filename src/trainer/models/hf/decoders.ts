@@ -59,6 +59,15 @@ export function disposeCache(cache: KvCache | undefined): void {
   if (cache) for (const layer of cache.layers) tf.dispose([layer.key, layer.value]);
 }
 
+/**
+ * What a builder's caller adds around the network: `dropoutScope` runs each block (and the whole
+ * pass) with that part's dropout context made visible to layers that take no context, such as LoRA
+ * adapters on the block's linears; a checkpointed block's recomputation runs under it again.
+ */
+export interface DecoderHooks {
+  dropoutScope?: <T>(dropout: DropoutContext, run: () => T) => T;
+}
+
 /** A decoder: its forward over any inputs and cache. Dropout comes from the context (off when not training). */
 export interface DecoderNetwork {
   decode(inputs: Readonly<Record<string, tf.Tensor>>, dropout: DropoutContext, options?: DecodeOptions): DecodeResult;
@@ -202,47 +211,52 @@ function decoderNetwork(
   finalNorm: Layer,
   head: Layer,
   usesRotary: boolean,
+  hooks: DecoderHooks,
 ): DecoderNetwork {
+  const scope = hooks.dropoutScope ?? (<T>(_: DropoutContext, run: () => T): T => run());
+  const blockRuns: BlockFn[] = blocks.map((block) => (h, context) => scope(context.dropout, () => block.run(h, context)));
+  const decodeAll = (inputs: Readonly<Record<string, tf.Tensor>>, dropout: DropoutContext, options: DecodeOptions): DecodeResult => {
+    const ids = asInt(inputs.input_ids);
+    if (ids.rank !== 2) throw new Error(`${config.modelType}: input_ids must be [batch, length], got shape [${ids.shape.join(', ')}]`);
+    const [batch, length] = ids.shape as [number, number];
+    const past = options.past;
+    const pastLength = past?.length ?? 0;
+    const offset = options.positionOffset ?? pastLength;
+    const total = pastLength + length;
+    if (offset + length > config.maxPositions && config.family === 'gpt2') {
+      throw new Error(`${config.modelType}: position ${offset + length} exceeds the model's ${config.maxPositions} positions (n_positions); lower model.max_length`);
+    }
+    const mask = inputs.attention_mask;
+    if (mask && (mask.shape[0] !== batch || mask.shape[1] !== total)) {
+      throw new Error(`${config.modelType}: attention_mask must be [${batch}, ${total}] (cached + new positions), got [${mask.shape.join(', ')}]`);
+    }
+    const positionIds = inputs.position_ids ? asInt(inputs.position_ids) : tf.tile(tf.expandDims(tf.range(offset, offset + length, 1, 'int32'), 0), [batch, 1]);
+    // Made before the blocks: a checkpointed block runs in a scope that frees what it creates.
+    // Given position_ids without a cache are a training batch: packed rows must not see each other.
+    const segments = inputs.position_ids && pastLength === 0 && length > 1 ? packedSegments(positionIds) : undefined;
+    const maskBias = makeMaskBias(mask, batch, length, total, pastLength, new Set(config.slidingWindows), segments);
+    const rotary = usesRotary ? rotaryTables(config, positionIds) : undefined;
+    const cacheLayers: LayerCache[] = [];
+    const keep = options.returnCache === false ? undefined : (layer: LayerCache) => cacheLayers.push(layer);
+    const checkpoint = options.checkpoint === true && dropout.training;
+    let h = embedTokens(ids, positionIds, dropout);
+    blocks.forEach((block, i) => {
+      const runBlock = blockRuns[i] as BlockFn;
+      if (!checkpoint) {
+        h = runBlock(h, { maskBias, past: past?.layers[i], rotary, dropout: dropout.child(i), keep });
+        return;
+      }
+      const constants = [maskBias(config.slidingWindows[i]), ...(rotary ? [rotary.cos, rotary.sin] : [])];
+      // A fresh child context per run: the recomputation draws the forward pass's masks again.
+      const run = (x: tf.Tensor, [mask, cos, sin]: readonly tf.Tensor[]) =>
+        runBlock(x, { maskBias: () => mask, rotary: cos && sin ? { cos, sin } : undefined, dropout: dropout.child(i) });
+      h = checkpointed(run, h, constants, block.variables);
+    });
+    const logits = head(finalNorm(h));
+    return keep ? { logits, cache: { layers: cacheLayers, length: total } } : { logits };
+  };
   return {
-    decode(inputs, dropout, options = {}) {
-      const ids = asInt(inputs.input_ids);
-      if (ids.rank !== 2) throw new Error(`${config.modelType}: input_ids must be [batch, length], got shape [${ids.shape.join(', ')}]`);
-      const [batch, length] = ids.shape as [number, number];
-      const past = options.past;
-      const pastLength = past?.length ?? 0;
-      const offset = options.positionOffset ?? pastLength;
-      const total = pastLength + length;
-      if (offset + length > config.maxPositions && config.family === 'gpt2') {
-        throw new Error(`${config.modelType}: position ${offset + length} exceeds the model's ${config.maxPositions} positions (n_positions); lower model.max_length`);
-      }
-      const mask = inputs.attention_mask;
-      if (mask && (mask.shape[0] !== batch || mask.shape[1] !== total)) {
-        throw new Error(`${config.modelType}: attention_mask must be [${batch}, ${total}] (cached + new positions), got [${mask.shape.join(', ')}]`);
-      }
-      const positionIds = inputs.position_ids ? asInt(inputs.position_ids) : tf.tile(tf.expandDims(tf.range(offset, offset + length, 1, 'int32'), 0), [batch, 1]);
-      // Made before the blocks: a checkpointed block runs in a scope that frees what it creates.
-      // Given position_ids without a cache are a training batch: packed rows must not see each other.
-      const segments = inputs.position_ids && pastLength === 0 && length > 1 ? packedSegments(positionIds) : undefined;
-      const maskBias = makeMaskBias(mask, batch, length, total, pastLength, new Set(config.slidingWindows), segments);
-      const rotary = usesRotary ? rotaryTables(config, positionIds) : undefined;
-      const cacheLayers: LayerCache[] = [];
-      const keep = options.returnCache === false ? undefined : (layer: LayerCache) => cacheLayers.push(layer);
-      const checkpoint = options.checkpoint === true && dropout.training;
-      let h = embedTokens(ids, positionIds, dropout);
-      blocks.forEach((block, i) => {
-        if (!checkpoint) {
-          h = block.run(h, { maskBias, past: past?.layers[i], rotary, dropout: dropout.child(i), keep });
-          return;
-        }
-        const constants = [maskBias(config.slidingWindows[i]), ...(rotary ? [rotary.cos, rotary.sin] : [])];
-        // A fresh child context per run: the recomputation draws the forward pass's masks again.
-        const run = (x: tf.Tensor, [mask, cos, sin]: readonly tf.Tensor[]) =>
-          block.run(x, { maskBias: () => mask, rotary: cos && sin ? { cos, sin } : undefined, dropout: dropout.child(i) });
-        h = checkpointed(run, h, constants, block.variables);
-      });
-      const logits = head(finalNorm(h));
-      return keep ? { logits, cache: { layers: cacheLayers, length: total } } : { logits };
-    },
+    decode: (inputs, dropout, options = {}) => scope(dropout, () => decodeAll(inputs, dropout, options)),
   };
 }
 
@@ -256,7 +270,7 @@ function lmHead(config: DecoderConfig, param: ParamFactory, table: tf.Variable):
 }
 
 /** GPT2LMHeadModel. */
-export function buildGpt2(config: DecoderConfig, param: ParamFactory): DecoderNetwork {
+export function buildGpt2(config: DecoderConfig, param: ParamFactory, hooks: DecoderHooks = {}): DecoderNetwork {
   const { prefix: p, hiddenSize: dim, numHeads: heads, headDim, normEps: eps } = config;
   const wte = param(`${p}.wte.weight`, [config.vocabSize, dim], 'embedding');
   const wpe = param(`${p}.wpe.weight`, [config.maxPositions, dim], 'embedding');
@@ -286,11 +300,11 @@ export function buildGpt2(config: DecoderConfig, param: ParamFactory): DecoderNe
   const head = lmHead(config, param, wte);
   const embedTokens = (ids: tf.Tensor, positionIds: tf.Tensor, dropout: DropoutContext) =>
     dropout.apply(tf.add(embed(wte, ids), embed(wpe, positionIds)), config.embeddingDropout);
-  return decoderNetwork(config, embedTokens, blocks, lnF, head, false);
+  return decoderNetwork(config, embedTokens, blocks, lnF, head, false, hooks);
 }
 
 /** LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM. */
-export function buildLlama(config: DecoderConfig, param: ParamFactory): DecoderNetwork {
+export function buildLlama(config: DecoderConfig, param: ParamFactory, hooks: DecoderHooks = {}): DecoderNetwork {
   const { prefix: p, hiddenSize: dim, numHeads: heads, numKeyValueHeads: kvHeads, headDim, normEps: eps } = config;
   const embedTokensTable = param(`${p}.embed_tokens.weight`, [config.vocabSize, dim], 'embedding');
   const scale = headDim ** -0.5;
@@ -322,9 +336,9 @@ export function buildLlama(config: DecoderConfig, param: ParamFactory): DecoderN
   });
   const finalNorm = rmsNorm(param, `${p}.norm`, dim, eps);
   const head = lmHead(config, param, embedTokensTable);
-  return decoderNetwork(config, (ids) => embed(embedTokensTable, ids), blocks, finalNorm, head, true);
+  return decoderNetwork(config, (ids) => embed(embedTokensTable, ids), blocks, finalNorm, head, true, hooks);
 }
 
-export function buildDecoder(config: DecoderConfig, param: ParamFactory): DecoderNetwork {
-  return config.family === 'gpt2' ? buildGpt2(config, param) : buildLlama(config, param);
+export function buildDecoder(config: DecoderConfig, param: ParamFactory, hooks: DecoderHooks = {}): DecoderNetwork {
+  return config.family === 'gpt2' ? buildGpt2(config, param, hooks) : buildLlama(config, param, hooks);
 }

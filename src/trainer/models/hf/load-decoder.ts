@@ -11,11 +11,13 @@ import { HF_CONFIG_FILE, readHfConfig, readHfWeights } from '../../io/hf-folder'
 import type { SafetensorEntry } from '../../io/safetensors';
 import { transpose } from '../../io/transpose';
 import { normal, ones, zeros, type Initializer } from '../init';
-import { WeightStore } from '../weights';
+import { isFrozen, WeightStore } from '../weights';
 import { HfCausalLmModel } from './causal-lm';
 import { readDecoderConfig, type DecoderConfig } from './decoder-config';
 import { buildDecoder } from './decoders';
-import type { ParamKind } from './layers';
+import type { ParamFactory, ParamKind } from './layers';
+import { LoraAdapters } from './lora';
+import type { LoraSettings } from './peft-config';
 
 export interface LoadDecoderOptions {
   freeze?: readonly string[];
@@ -23,6 +25,10 @@ export interface LoadDecoderOptions {
   /** Keys that replace config.json's (as `from_pretrained(dir, attn_pdrop=0)`). */
   configOverrides?: Record<string, unknown>;
   modelConfig?: ModelConfig;
+  /** LoRA adapters on the target modules; every other weight is frozen but the modules to save. */
+  lora?: LoraSettings;
+  /** base_model_name_or_path for a saved adapter (default: `dir`). */
+  baseModelName?: string;
 }
 
 export interface DecoderLoadReport {
@@ -47,7 +53,7 @@ export async function loadHfCausalLm(dir: string, options: LoadDecoderOptions = 
   const transposed = new Set<string>();
   const store = new WeightStore(options.seed ?? 42, options.freeze ?? []);
   const conv1d = checkpoint.family === 'gpt2';
-  const param = (name: string, shape: number[], kind: ParamKind): tf.Variable => {
+  const param: ParamFactory = (name: string, shape: number[], kind: ParamKind): tf.Variable => {
     const isTransposed = kind === 'linear' && !(conv1d && name !== 'lm_head.weight');
     if (isTransposed) transposed.add(name);
     const fileKey = byName.get(name);
@@ -70,8 +76,15 @@ export async function loadHfCausalLm(dir: string, options: LoadDecoderOptions = 
     return store.add(name, shape, () => values);
   };
 
+  // all-linear leaves out lm_head, as PEFT does.
+  const lora = options.lora ? new LoraAdapters(options.lora, ['lm_head'], store) : undefined;
   try {
-    const network = buildDecoder(checkpoint, param);
+    const network = buildDecoder(checkpoint, lora ? lora.factory(param) : param, lora ? { dropoutScope: lora.during } : {});
+    if (lora) {
+      // A and B are [r, in] and [out, r] on disk for Conv1D too (PEFT's fan_in_fan_out changes the base weight only).
+      for (const name of lora.adapterWeightNames()) transposed.add(name);
+      for (const { name, variable } of store.all()) variable.trainable = lora.isTrainable(name) && !isFrozen(name, options.freeze ?? []);
+    }
     if (missing.length > 0) {
       throw new Error(
         `${weights.files.join(', ')}: ${missing.length} weight(s) that ${configPath} (model_type ${checkpoint.modelType}) needs are missing, e.g. ${missing.slice(0, 3).join(', ')}; the weights do not belong to this config.json`,
@@ -85,7 +98,8 @@ export async function loadHfCausalLm(dir: string, options: LoadDecoderOptions = 
       sourceDir: dir,
       transposedOnDisk: transposed,
       modelConfig: options.modelConfig,
-    });
+      baseModelName: options.baseModelName ?? dir,
+    }, lora);
     return { model, report: { initialised, unused } };
   } catch (error) {
     store.dispose();

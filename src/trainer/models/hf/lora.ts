@@ -93,15 +93,20 @@ export class LoraAdapters {
     return factory;
   }
 
-  /** Runs a forward pass with its dropout context visible to the adapters. */
-  during<T>(dropout: DropoutContext, run: () => T): T {
+  /**
+   * Runs `run` with `dropout` as the adapters' dropout context. Nests: a decoder block runs under its
+   * own child context, so that gradient checkpointing's recomputation of the block (which runs it
+   * again under a fresh child with the same seed) draws the adapters' masks of the forward pass.
+   */
+  readonly during = <T>(dropout: DropoutContext, run: () => T): T => {
+    const outer = this.dropout;
     this.dropout = dropout;
     try {
       return run();
     } finally {
-      this.dropout = undefined;
+      this.dropout = outer;
     }
-  }
+  };
 
   /** The spec with the forward's dropout context visible to the adapters while it runs. */
   wrap(spec: FunctionalModelSpec): FunctionalModelSpec {
@@ -139,4 +144,19 @@ export class LoraAdapters {
   get isMerged(): boolean {
     return this.merged;
   }
+}
+
+/**
+ * Parameters in total and trainable, as PEFT's get_nb_trainable_parameters counts them: with
+ * adapters, a module to save is counted twice (PEFT keeps the original beside the trained copy).
+ */
+export function peftParameterCounts(weights: ReadonlyArray<{ name: string; variable: tf.Variable }>, lora: LoraAdapters | undefined): { total: number; trainable: number } {
+  let total = 0;
+  let trainable = 0;
+  for (const { name, variable } of weights) {
+    total += size(variable.shape);
+    if (variable.trainable) trainable += size(variable.shape);
+    if (lora?.isModuleToSave(name)) total += size(variable.shape);
+  }
+  return { total, trainable };
 }

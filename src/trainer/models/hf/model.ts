@@ -2,7 +2,7 @@ import type { ModelConfig } from '../../../config/schema';
 import { FunctionalModel, type FunctionalModelSpec } from '../functional-model';
 import type { WeightStore } from '../weights';
 import type { EncoderConfig, ProblemType } from './config';
-import type { LoraAdapters } from './lora';
+import { peftParameterCounts, type LoraAdapters } from './lora';
 
 export interface HfModelInfo {
   /** The checkpoint's config as read, with the head this model has (numLabels, labelNames). */
@@ -43,14 +43,6 @@ export class HfEncoderModel extends FunctionalModel {
    * adapters, a module to save is counted twice (PEFT keeps the original beside the trained copy).
    */
   parameterCounts(): { total: number; trainable: number } {
-    const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-    let total = 0;
-    let trainable = 0;
-    for (const { name, variable } of this.weights()) {
-      total += size(variable.shape);
-      if (variable.trainable) trainable += size(variable.shape);
-      if (this.isPeft && this.lora?.isModuleToSave(name)) total += size(variable.shape);
-    }
-    return { total, trainable };
+    return peftParameterCounts(this.weights(), this.isPeft ? this.lora : undefined);
   }
 }
