@@ -424,15 +424,20 @@ export class Trainer {
     });
   }
 
-  /** Reads the pending step losses: the only read of the loss in the loop, once per log, asynchronously. */
-  private async flushLosses(loop: LoopState): Promise<void> {
+  /**
+   * Reads the pending step losses, and with `withGradNorm` the last step's gradient norm, in one
+   * asynchronous read: each read waits for the device to finish the queued steps. Returns the norm.
+   */
+  private async flushLosses(loop: LoopState, withGradNorm = false): Promise<number | undefined> {
     const losses = loop.pendingLosses;
     loop.pendingLosses = [];
-    if (losses.length === 0) return;
-    const stacked = tf.stack(losses);
+    // The norm only when a log follows (a log right after another at the same step has nothing to say).
+    const gradNorm = withGradNorm && losses.length + loop.position.stepsSinceLog > 0 ? loop.lastGradNorm : undefined;
+    if (losses.length === 0 && !gradNorm) return undefined;
+    const stacked = tf.stack(gradNorm ? [...losses, gradNorm] : losses);
     const values = await stacked.data();
     tf.dispose([stacked, ...losses]);
-    const firstBad = values.findIndex((v) => !Number.isFinite(v));
+    const firstBad = values.subarray(0, losses.length).findIndex((v) => !Number.isFinite(v));
     if (firstBad >= 0) {
       const step = this.state.globalStep - losses.length + firstBad + 1;
       throw new TrainerError(
@@ -440,17 +445,17 @@ export class Trainer {
       );
     }
     const position = loop.position;
-    for (const v of values) position.lossSinceLog += v;
+    for (let i = 0; i < losses.length; i++) position.lossSinceLog += values[i];
     position.stepsSinceLog += losses.length;
-    for (const v of values) position.totalLossSum += v;
+    for (let i = 0; i < losses.length; i++) position.totalLossSum += values[i];
+    return gradNorm ? values[losses.length] : undefined;
   }
 
   /** HF's `_maybe_log_save_evaluate` logging part: the mean loss since the last log, as a `log` event. */
   private async logLosses(loop: LoopState): Promise<void> {
-    await this.flushLosses(loop);
+    const gradNorm = await this.flushLosses(loop, true);
     const position = loop.position;
     if (position.stepsSinceLog === 0) return;
-    const gradNorm = loop.lastGradNorm ? (await loop.lastGradNorm.data())[0] : undefined;
     const elapsed = (this.now() - loop.lastLogTime) / 1000;
     const steps = this.state.globalStep - loop.lastLogStep;
     const entry = {

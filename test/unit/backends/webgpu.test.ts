@@ -4,6 +4,7 @@ import { chunks, maxAddNInputs } from '../../../src/trainer/backends/kernels/web
 import { SYNC_READ_MESSAGE } from '../../../src/trainer/backends/webgpu';
 import { runFixture, vulkanEnv } from './fixtures/children';
 import { HF_ARCHITECTURES, type HfTrainStepsResult } from './fixtures/hf-runs';
+import type { LoopReadsResult } from './fixtures/loop-reads';
 import type { TrainStepsResult } from './fixtures/token-data';
 import type { WebGpuOpsResult } from './fixtures/webgpu-ops';
 
@@ -86,6 +87,18 @@ describe('webgpu backend', () => {
         assert.ok(Math.abs(loss - cpu.losses[name][i]) <= LOSS_TOLERANCE, `${name} step ${i + 1}: webgpu ${loss}, cpu ${cpu.losses[name][i]}`),
       );
     }
+  });
+
+  it('the Trainer reads nothing from the device between logging steps: one async read per log (losses and grad norm together), none synchronous', async (t) => {
+    if (!ops.ok) return t.skip(unavailable);
+    const result = await runFixture<LoopReadsResult>('loop-reads.ts', ['8', '4'], env);
+    assert.ok(result.ok, JSON.stringify(result));
+    const summary = result.steps.map((s) => ({ step: s.step, reads: s.reads, syncReads: s.syncReads, logged: s.logged }));
+    // Step 1 reads its loss at once (a broken computeLoss fails before a whole log interval).
+    assert.deepEqual(
+      summary,
+      [1, 2, 3, 4, 5, 6, 7, 8].map((step) => ({ step, reads: [1, 4, 8].includes(step) ? 1 : 0, syncReads: 0, logged: step % 4 === 0 })),
+    );
   });
 });
 
