@@ -1,7 +1,7 @@
 /**
  * Thread count for the wasm backend. `threads: N` runs XNNPACK on N threads (capped at the logical
- * cores and emscripten's pool of 8). `auto` runs 1: measured end to end on a 2-core machine,
- * 2 threads made matmul faster but whole training steps no faster (bench/kernels-threads.ts).
+ * cores and emscripten's pool of 8). `auto` follows AUTO_THREADS_RULE, a table by core count set
+ * from measurement (the GPU bench's wasm-threads figures, bench/gpu/threads.ts).
  */
 import { MAX_WASM_THREADS } from './wasm-threads';
 
@@ -10,11 +10,29 @@ export interface ThreadChoice {
   warning?: string;
 }
 
-/** What `threads: auto` means; see bench/README-kernels.md for the measurements behind it. */
-export const AUTO_THREADS = 1;
+/** One row of the `threads: auto` rule: machines with at least `minCores` logical cores run `threads`. */
+export interface AutoThreadsEntry {
+  minCores: number;
+  threads: number;
+}
 
-export function resolveThreads(requested: 'auto' | number | undefined, cores: number): ThreadChoice {
-  if (requested === undefined || requested === 'auto') return { threads: AUTO_THREADS };
+/**
+ * What `threads: auto` means, by logical core count. Measured so far on 2 shared cores only, where
+ * 2 threads made matmul faster but whole training steps slower (bench/README-kernels.md), so every
+ * core count runs 1. A run of bench/gpu/run.py on a many-core machine prints the entry to add here
+ * (`{ minCores: 16, threads: N }`) from its training examples/s by thread count.
+ */
+export const AUTO_THREADS_RULE: readonly AutoThreadsEntry[] = [{ minCores: 1, threads: 1 }];
+
+/** The rule's thread count for `cores`: the entry with the largest minCores not above it (1 when none). */
+export function autoThreads(cores: number, rule: readonly AutoThreadsEntry[] = AUTO_THREADS_RULE): number {
+  let chosen: AutoThreadsEntry | undefined;
+  for (const entry of rule) if (entry.minCores <= cores && (!chosen || entry.minCores > chosen.minCores)) chosen = entry;
+  return Math.max(1, Math.min(chosen?.threads ?? 1, cores, MAX_WASM_THREADS));
+}
+
+export function resolveThreads(requested: 'auto' | number | undefined, cores: number, rule: readonly AutoThreadsEntry[] = AUTO_THREADS_RULE): ThreadChoice {
+  if (requested === undefined || requested === 'auto') return { threads: autoThreads(cores, rule) };
   if (!Number.isInteger(requested) || requested < 1) {
     throw new Error(`threads must be 'auto' or a positive integer, got ${String(requested)}.`);
   }

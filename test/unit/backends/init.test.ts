@@ -8,7 +8,7 @@ import { initBackend, locateWasmDir, registerFastKernels } from '../../../src/tr
 import { addonCandidates, loadBlasAddon } from '../../../src/trainer/backends/blas-addon';
 import { variantOf } from '../../../src/trainer/backends/kernels/registry';
 import { resolveBlasThreads } from '../../../src/trainer/backends/wasm';
-import { resolveThreads } from '../../../src/trainer/backends/threads';
+import { AUTO_THREADS_RULE, autoThreads, resolveThreads } from '../../../src/trainer/backends/threads';
 import { describeAdapter, isSoftwareAdapter } from '../../../src/trainer/backends/webgpu';
 
 function installed(name: string): boolean {
@@ -99,6 +99,23 @@ describe('initBackend', () => {
     assert.deepEqual(resolveThreads(2, 2), { threads: 2 });
     assert.deepEqual(resolveThreads(4, 2), { threads: 2, warning: 'threads: 4 lowered to 2 (this machine has 2 logical cores).' });
     assert.deepEqual(resolveThreads(12, 32), { threads: 8, warning: "threads: 12 lowered to 8 (the wasm backend's thread pool holds 8)." });
+  });
+
+  it('threads: auto follows the rule by core count: the entry with the largest minCores reached, capped at the cores and the pool', () => {
+    assert.deepEqual(AUTO_THREADS_RULE, [{ minCores: 1, threads: 1 }], 'measured on 2 cores only: 1 thread everywhere until a many-core run sets more');
+    const rule = [
+      { minCores: 1, threads: 1 },
+      { minCores: 16, threads: 4 },
+      { minCores: 64, threads: 16 },
+    ];
+    assert.equal(autoThreads(2, rule), 1);
+    assert.equal(autoThreads(15, rule), 1);
+    assert.equal(autoThreads(16, rule), 4);
+    assert.equal(autoThreads(32, rule), 4);
+    assert.equal(autoThreads(64, rule), 8, 'capped at the wasm thread pool');
+    assert.equal(autoThreads(8, [{ minCores: 4, threads: 12 }]), 8);
+    assert.equal(autoThreads(2, [{ minCores: 4, threads: 4 }]), 1, 'no entry reached: 1');
+    assert.deepEqual(resolveThreads('auto', 16, rule), { threads: 4 });
   });
 
   it('finds the wasm binaries', () => {
