@@ -5,6 +5,7 @@
  * longest tokenized row instead of max_length and the backend it actually started.
  */
 import { formatPlan, type MemoryLimit } from '../trainer/memory/estimate';
+import { causalMaxLength } from '../trainer/data/causal/max-length';
 import { planConfig } from '../trainer/memory/config-plan';
 import { alternativeLimits, machineLimit, wasmLimit } from '../trainer/memory/limits';
 import type { PlanResult } from '../trainer/memory/plan';
@@ -35,7 +36,11 @@ export function editorMemoryPlan(config: TrainerConfig, fileName: string, host: 
   }
   const tokenizerMax = readJson(host, `${folder}/tokenizer_config.json`)?.model_max_length;
   const positions = shape.maxPositions;
-  const seqLength = config.model.max_length ?? (typeof tokenizerMax === 'number' && tokenizerMax < positions ? tokenizerMax : positions);
+  const tokenizerLimit = typeof tokenizerMax === 'number' ? tokenizerMax : undefined;
+  const seqLength =
+    shape.head === 'causal-lm'
+      ? causalMaxLength(config.model.max_length, tokenizerLimit, positions)
+      : (config.model.max_length ?? (tokenizerLimit !== undefined && tokenizerLimit < positions ? tokenizerLimit : positions));
   const machine = host.machineMemoryBytes?.();
   const limit = limitFor(config.backend, machine);
   if (!limit) return undefined;

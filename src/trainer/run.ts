@@ -25,14 +25,14 @@ import { FanOutSink, JsonlEventLog, type EventSink } from './event-sink';
 import { fromPretrained, readModelInfo, saveModel, type ModelInfo } from './io';
 import { HF_CONFIG_FILE, isHfModelFolder, readHfConfig } from './io/hf-folder';
 import { prepareHfData } from './data/prepare-hf';
-import { causalLmClass, loadHfCausalLm, loadHfModel, readDecoderConfig, readEncoderConfig, sequenceClassificationClass } from './models/hf';
+import { causalLmClass, loadHfCausalLm, loadHfModel, readEncoderConfig, sequenceClassificationClass } from './models/hf';
 import { describeCausalData, prepareCausalLmData, type CausalLmData } from './data/causal';
 import { HfCausalLmModel } from './models/hf/causal-lm';
 import { evaluationGenerations } from './generation/eval-generations';
 import { readGenerationFile } from './generation/load';
 import type { TrainerCallback } from './callbacks';
 import { checkedCheckpointTask } from '../config/checkpoint-task';
-import { formatPlan, type MemoryLimit, type ParameterSummary } from './memory/estimate';
+import { formatPlan, TOKEN_EMBEDDING, type MemoryLimit, type ParameterSummary } from './memory/estimate';
 import { planConfig } from './memory/config-plan';
 import { currentLimit, runAlternatives } from './memory/backend-limits';
 import { describeRefusal, type PlanResult } from './memory/plan';
@@ -433,14 +433,14 @@ async function setUpHfCheckpoint(
 ): Promise<RunSetup> {
   const json = await readHfConfig(dir);
   if (checkedCheckpointTask(json, config.model.task, join(dir, HF_CONFIG_FILE)) === 'causal-lm') {
-    return setUpHfCausalLm(config, configDir, dir, say, options);
+    return setUpHfCausalLm(config, configDir, dir, say, options, { memory, json });
   }
   const checkpoint = readEncoderConfig(json, join(dir, HF_CONFIG_FILE));
   const data = await prepareHfData(config, configDir, dir, checkpoint);
   // The plan from config.json first, so that a run that cannot fit is refused before any weight is read.
   const shape = transformerShape(json, join(dir, HF_CONFIG_FILE), data.numLabels);
   const seqLength = Math.min(data.longestTrainRow || data.maxLength, data.maxLength);
-  const plan = (parameters?: ParameterSummary) => planConfig({ config, shape, seqLength, limit: memory.limit, alternatives: memory.alternatives, parameters });
+  const plan = (parameters?: ParameterSummary) => planConfig({ config, shape, seqLength, limit: memory.limit, alternatives: memory.alternatives, parameters, peft: options.peft });
   checkMemory(plan(), memory, say, false);
   const lora: LoraSettings | undefined = options.peft ? resolveLora(options.peft, checkpoint.modelType, 'SEQ_CLS', options.peftSource) : undefined;
   const { model, report } = await loadHfModel(dir, {
@@ -550,21 +550,23 @@ function checkMemory(result: PlanResult, memory: MemoryCheck, say: (level: 'info
 }
 
 /** Parameter counts of a built model: frozen weights are stored, only trainable ones get gradients and state. */
-function parameterSummary(weights: readonly { variable: { shape: readonly number[]; trainable: boolean } }[]): ParameterSummary {
+function parameterSummary(weights: readonly { name: string; variable: { shape: readonly number[]; trainable: boolean } }[]): ParameterSummary {
   let total = 0;
   let trainable = 0;
   let largest = 0;
   let largestTrainable = 0;
-  for (const { variable } of weights) {
+  let embeddingTrainable = false;
+  for (const { name, variable } of weights) {
     const size = variable.shape.reduce((a, b) => a * b, 1);
     total += size;
     largest = Math.max(largest, size);
     if (variable.trainable) {
       trainable += size;
       largestTrainable = Math.max(largestTrainable, size);
+      if (TOKEN_EMBEDDING.test(name)) embeddingTrainable = true;
     }
   }
-  return { total, trainable, largest, largestTrainable };
+  return { total, trainable, largest, largestTrainable, embeddingTrainable };
 }
 
 /** Where `model.from_pretrained` is written: a refusal points there. */
@@ -620,16 +622,24 @@ async function setUpHfCausalLm(
   dir: string,
   say: (level: 'debug' | 'info' | 'warning', text: string) => void,
   options: AdapterOptions,
+  checked: { memory: MemoryCheck; json: Record<string, unknown> },
 ): Promise<RunSetup> {
-  const lora = options.peft ? resolveLora(options.peft, readDecoderConfig(await readHfConfig(dir), join(dir, HF_CONFIG_FILE)).modelType, 'CAUSAL_LM', options.peftSource) : undefined;
+  // config.json and the tokenized data first, so that a run that cannot fit is refused before any weight is read.
+  const shape = transformerShape(checked.json, join(dir, HF_CONFIG_FILE));
+  const data = await prepareCausalLmData(config, configDir, { tokenizerDir: dir, maxPositions: shape.maxPositions });
+  const seqLength = Math.min(data.train.longestSequence(), data.maxLength);
+  const plan = (parameters?: ParameterSummary) =>
+    planConfig({ config, shape, seqLength, limit: checked.memory.limit, alternatives: checked.memory.alternatives, parameters, peft: options.peft });
+  checkMemory(plan(), checked.memory, say, false);
+  const lora = options.peft ? resolveLora(options.peft, shape.modelType, 'CAUSAL_LM', options.peftSource) : undefined;
   const { model, report } = await loadHfCausalLm(dir, { freeze: config.model.freeze, seed: config.training_args.seed, modelConfig: config.model, lora, baseModelName: options.baseName });
   try {
     const checkpoint = model.hf.checkpoint;
     await attachAdapter(model, lora, options);
-    const data = await prepareCausalLmData(config, configDir, { tokenizerDir: dir, maxPositions: checkpoint.maxPositions });
     if (report.unused.length > 0) say('debug', `${dir}: weights not used by ${causalLmClass(checkpoint)}: ${report.unused.join(', ')}`);
     if (report.initialised.length > 0) say('warning', `Some weights of ${causalLmClass(checkpoint)} were not initialized from the checkpoint at ${dir} and are newly initialized: ${report.initialised.join(', ')}. Train this model before using it.`);
     for (const line of describeCausalData(data, config.data)) say(line.level, line.text);
+    checkMemory(plan(parameterSummary(model.weights())), checked.memory, say, true);
     const counts = model.parameterCounts();
     say('info', `Fine-tuning ${checkpoint.modelType} (${causalLmClass(checkpoint)}) from ${dir}${describeAdapter(model, options)}: ${counts.total.toLocaleString('en-US')} parameters, ${counts.trainable.toLocaleString('en-US')} trainable; causal LM, max_length ${data.maxLength}.`);
     return {

@@ -15,7 +15,12 @@ export interface ParameterSummary {
   largest: number;
   /** Elements of the largest trainable weight (its update's temporaries are the largest). */
   largestTrainable: number;
+  /** Whether the token embedding trains (frozen under LoRA): its backward makes a dense [vocab, D] gradient. Default true. */
+  embeddingTrainable?: boolean;
 }
+
+/** The token embedding's weight, by transformers' names (BERT family, DistilBERT, GPT-2, Llama family). */
+export const TOKEN_EMBEDDING = /(^|\.)(word_embeddings|wte|embed_tokens)\.weight$/;
 
 /**
  * Optimizer state slots per trainable value, as src/trainer/optimizers/rules.ts allocates them:
@@ -55,9 +60,10 @@ export function optimizerLabel(optim: string): string {
  * and B·H·L² (`scores`). tfjs keeps every forward tensor of `variableGrads` and every activation
  * gradient until the backward pass ends, so these count both. `dropoutHidden`/`dropoutScores` are
  * added when dropout is active (tf.dropout makes five tensors of its input's size).
- * Post-LN encoder: fitted (least squares, within 0.3% on 12 shapes) to the wasm heap's live bytes in
- * one AdamW step of our BERT code, measured by bench/memory.ts --calibrate; the decoders' factors
- * are counted from their ops by analogy and not yet measured.
+ * Fitted (least squares) to the wasm heap's live bytes in one AdamW step of our code, measured by
+ * bench/memory-step.ts: the post-LN encoder on 12 BERT shapes (within 0.3%), the decoders on 6-7
+ * small GPT-2 and Llama shapes each, with and without gradient checkpointing (within 2%). GPT-2's
+ * MLP is always 4·D wide, so its `hidden` and `mlp` split is not identified, only their sum.
  */
 export interface BlockFactors {
   hidden: number;
@@ -65,27 +71,34 @@ export interface BlockFactors {
   scores: number;
   dropoutHidden: number;
   dropoutScores: number;
-  /** Outside the blocks: embeddings, the head, per B·L·D; and more when the embeddings' dropout is on. */
+  /** Outside the blocks: embeddings, the final norm, the head, per B·L·D; and more when the embeddings' dropout is on. */
   outsideHidden: number;
   outsideDropout: number;
+  /** Per B·L·vocab for a causal LM's logits: the logits, the shifted log-softmax, their gradients. */
+  logits: number;
+  /**
+   * Per vocab·D: the token embedding's gradient is first a dense [vocab, D] sum (UnsortedSegmentSum),
+   * then added; without checkpointing it coincides with the backward pass's peak.
+   */
+  embeddingGrad: number;
 }
 
 export const BLOCK_FACTORS: Record<BlockKind, BlockFactors> = {
-  'post-ln-encoder': { hidden: 56.2, mlp: 17, scores: 7, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 5 },
-  'pre-ln-decoder': { hidden: 56.2, mlp: 17, scores: 9, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 5 },
-  'gated-decoder': { hidden: 50, mlp: 26, scores: 9, dropoutHidden: 0, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 0 },
+  'post-ln-encoder': { hidden: 56.2, mlp: 17, scores: 7, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 5, logits: 0, embeddingGrad: 1 },
+  'pre-ln-decoder': { hidden: 62.9, mlp: 17, scores: 7, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 18.7, outsideDropout: 5, logits: 11, embeddingGrad: 2 },
+  'gated-decoder': { hidden: 52, mlp: 10.3, scores: 7.9, dropoutHidden: 0, dropoutScores: 5, outsideHidden: 27.8, outsideDropout: 0, logits: 10.3, embeddingGrad: 1.5 },
 };
 
-/** Per B·L·vocab for a causal LM's logits: the logits, log-softmax, their gradients. */
-const LM_LOGITS_FACTOR = 5;
+/** With gradient checkpointing, per block and B·L·D: the block's saved input (the fits give 0-1.5). */
+const CHECKPOINT_PER_LAYER = 1;
 
 /**
- * After the backward pass (measured the same way): the gradient norm squares every gradient at
- * once (one more value per trainable parameter), and each weight's AdamW update makes twelve
- * temporaries of its size (the largest weight's count).
+ * After the backward pass (measured the same way, bench/memory-step.ts's norm and update phases): the
+ * gradient norm adds nothing measurable; the AdamW update holds one more value per trainable parameter
+ * besides the gradients (re-measured for BERT, GPT-2 and Llama shapes; the 12 × largest weight fitted
+ * earlier no longer holds).
  */
-const NORM_PER_TRAINABLE = 1;
-const UPDATE_PER_LARGEST = 12;
+const UPDATE_PER_TRAINABLE = 1;
 
 export interface StepShape {
   batchSize: number;
@@ -93,6 +106,8 @@ export interface StepShape {
   /** Training with dropout (rates from the checkpoint's config). */
   dropout: boolean;
   gradientCheckpointing: boolean;
+  /** False when the token embedding is frozen (LoRA, model.freeze): its gradient is never made. */
+  embeddingTrainable?: boolean;
 }
 
 /** Bytes of activations (and activation gradients) one micro-batch keeps for its backward pass. */
@@ -106,18 +121,18 @@ export function activationBytes(shape: TransformerShape, step: StepShape): numbe
   const hiddenDropout = step.dropout && shape.hiddenDropout > 0;
   const scoresDropout = step.dropout && shape.attentionDropout > 0 ? factors.dropoutScores : 0;
   const perBlock = (factors.hidden + (hiddenDropout ? factors.dropoutHidden : 0)) * hidden + factors.mlp * mlp + (factors.scores + scoresDropout) * scores;
-  // Checkpointing keeps each block's input and recomputes one block at a time in the backward pass.
-  const blocks = step.gradientCheckpointing ? shape.numLayers * 2 * hidden + perBlock : shape.numLayers * perBlock;
+  // Checkpointing keeps each block's input and recomputes one block at a time in the backward pass;
+  // the peak is then in the first recomputed block, before the embedding's gradient exists.
+  const blocks = step.gradientCheckpointing ? shape.numLayers * CHECKPOINT_PER_LAYER * hidden + perBlock : shape.numLayers * perBlock;
   const outside = (factors.outsideHidden + (hiddenDropout ? factors.outsideDropout : 0)) * hidden;
-  const logits = shape.head === 'causal-lm' ? LM_LOGITS_FACTOR * b * l * shape.vocabSize : 0;
-  // The token embedding's gradient is first a dense [vocab, D] sum (UnsortedSegmentSum), then added.
-  const embeddingGrad = shape.vocabSize * shape.hiddenSize;
+  const logits = shape.head === 'causal-lm' ? factors.logits * b * l * shape.vocabSize : 0;
+  const embeddingGrad = step.gradientCheckpointing || step.embeddingTrainable === false ? 0 : factors.embeddingGrad * shape.vocabSize * shape.hiddenSize;
   return BYTES_PER_VALUE * (blocks + outside + logits + embeddingGrad);
 }
 
 /** Bytes the gradient norm and the optimizer update hold besides the weights, gradients and state. */
 export function updateBytes(parameters: ParameterSummary): number {
-  return BYTES_PER_VALUE * Math.max(NORM_PER_TRAINABLE * parameters.trainable, UPDATE_PER_LARGEST * parameters.largestTrainable);
+  return BYTES_PER_VALUE * UPDATE_PER_TRAINABLE * parameters.trainable;
 }
 
 /** The largest single tensor of a step, in bytes, and what it is. */

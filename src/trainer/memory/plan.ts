@@ -4,7 +4,8 @@
  * Pure: the run and the language server both call it, so they say the same thing.
  */
 import { isFrozen } from '../models/freeze';
-import { estimateMemory, formatGB, formatPlan, type MemoryLimit, type MemoryPlan, type ParameterSummary, type StepShape } from './estimate';
+import { estimateMemory, formatGB, TOKEN_EMBEDDING, formatPlan, type MemoryLimit, type MemoryPlan, type ParameterSummary, type StepShape } from './estimate';
+import { LORA_DEFAULT_TARGETS, moduleToSaveOf, SEQ_CLS_HEAD_NAMES, selectTargets, type LoraSettings } from '../models/hf/peft-config';
 import { linearModules, parameterTable, type TransformerShape } from './shape';
 
 export interface PlanRequest {
@@ -39,59 +40,58 @@ export interface PlanResult {
   suggestions: Suggestion[];
 }
 
-/** PEFT's default LoRA targets per model_type (peft.utils.constants TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
-export const LORA_DEFAULT_TARGETS: Record<string, string[]> = {
-  bert: ['query', 'value'],
-  roberta: ['query', 'value'],
-  'xlm-roberta': ['query', 'value'],
-  distilbert: ['q_lin', 'v_lin'],
-  gpt2: ['c_attn'],
-  llama: ['q_proj', 'v_proj'],
-  qwen2: ['q_proj', 'v_proj'],
-  mistral: ['q_proj', 'v_proj'],
-};
-
 /** A rank suggested for a run that does not fit: PEFT's default r. */
 export const SUGGESTED_LORA_RANK = 8;
 
+/** What the plan needs of a LoRA config: PEFT's fields (resolveLora fills the defaults). */
+export type PlanLora = Pick<LoraSettings, 'r' | 'targetModules'> & Partial<Pick<LoraSettings, 'modulesToSave' | 'bias'>>;
+
+/** The output head `all-linear` leaves out, as the loaders name it. */
+export function outputHeads(shape: TransformerShape): string[] {
+  return shape.head === 'causal-lm' ? ['lm_head'] : ['classifier', 'score', 'classifier.out_proj'];
+}
+
 /**
  * Parameters of a transformers model from its config alone: `model.freeze` patterns matched on
- * transformers' names; with LoRA, only the adapters (r·(in + out) per targeted Linear) and the
- * classification head (PEFT's SEQ_CLS trains it in full) are trainable.
+ * transformers' names. With LoRA, PEFT's rules: the adapters (r·(in + out) per targeted Linear, as
+ * PEFT's check_target_module_exists picks them), modules_to_save (the classification head for
+ * SEQ_CLS by default) and the biases `bias` names are trainable; everything else is frozen.
  */
-export function parametersFromShape(shape: TransformerShape, options: { freeze?: readonly string[]; lora?: { r: number; targetModules: readonly string[] } } = {}): ParameterSummary {
+export function parametersFromShape(shape: TransformerShape, options: { freeze?: readonly string[]; lora?: PlanLora } = {}): ParameterSummary {
   const table = parameterTable(shape);
   const frozen = (name: string) => isFrozen(name, options.freeze ?? []);
+  const lora = options.lora ? { modulesToSave: shape.head === 'causal-lm' ? [] : [...SEQ_CLS_HEAD_NAMES], bias: 'none' as const, ...options.lora } : undefined;
+  const targets = lora ? linearModules(shape).filter((m) => selectTargets(lora, [m.name], outputHeads(shape)).length > 0) : [];
+  const targetBiases = new Set(targets.map((m) => `${m.name}.bias`));
+  const loraTrains = (name: string) =>
+    lora !== undefined && (moduleToSaveOf(lora, name) !== undefined || (name.endsWith('.bias') && (lora.bias === 'all' || (lora.bias === 'lora_only' && targetBiases.has(name)))));
   let total = 0;
   let trainable = 0;
   let largest = 0;
   let largestTrainable = 0;
-  const head = /^(classifier|pre_classifier|score)\./;
+  let embeddingTrainable = false;
   for (const { name, size } of table) {
     total += size;
     largest = Math.max(largest, size);
-    const trains = options.lora ? head.test(name) : !frozen(name);
+    const trains = lora ? loraTrains(name) : !frozen(name);
+    if (trains && TOKEN_EMBEDDING.test(name)) embeddingTrainable = true;
     if (trains) {
       trainable += size;
       largestTrainable = Math.max(largestTrainable, size);
     }
   }
-  if (options.lora) {
-    const { r, targetModules } = options.lora;
-    for (const module of linearModules(shape)) {
-      if (!targetModules.some((target) => module.name === target || module.name.endsWith(`.${target}`))) continue;
-      const adapter = r * (module.inDim + module.outDim);
-      total += adapter;
-      trainable += adapter;
-      largestTrainable = Math.max(largestTrainable, r * Math.max(module.inDim, module.outDim));
-    }
+  for (const module of lora ? targets : []) {
+    const adapter = (lora as PlanLora).r * (module.inDim + module.outDim);
+    total += adapter;
+    trainable += adapter;
+    largestTrainable = Math.max(largestTrainable, (lora as PlanLora).r * Math.max(module.inDim, module.outDim));
   }
-  return { total, trainable, largest, largestTrainable };
+  return { total, trainable, largest, largestTrainable, embeddingTrainable };
 }
 
 function planFor(request: PlanRequest, changes: Partial<Pick<PlanRequest, 'parameters' | 'batchSize' | 'gradientAccumulationSteps' | 'gradientCheckpointing' | 'limit'>>): MemoryPlan {
   const r = { ...request, ...changes };
-  const step: StepShape = { batchSize: r.batchSize, seqLength: r.seqLength, dropout: r.dropout, gradientCheckpointing: r.gradientCheckpointing };
+  const step: StepShape = { batchSize: r.batchSize, seqLength: r.seqLength, dropout: r.dropout, gradientCheckpointing: r.gradientCheckpointing, embeddingTrainable: r.parameters.embeddingTrainable };
   return estimateMemory({
     parameters: r.parameters,
     optim: r.optim,
@@ -113,7 +113,7 @@ export function planRun(request: PlanRequest): PlanResult {
   if (!request.lora && request.shape && targets) {
     const parameters = parametersFromShape(request.shape, { lora: { r: SUGGESTED_LORA_RANK, targetModules: targets } });
     const lora = planFor(request, { parameters });
-    if (lora.fits) suggestions.push({ kind: 'lora', r: SUGGESTED_LORA_RANK, targetModules: targets, plan: lora });
+    if (lora.fits) suggestions.push({ kind: 'lora', r: SUGGESTED_LORA_RANK, targetModules: [...targets], plan: lora });
   }
   const batch = smallerBatch(request);
   if (batch) suggestions.push(batch);

@@ -4,6 +4,7 @@
  * No tfjs, no files: the language server uses this too.
  */
 import { readEncoderConfig, SUPPORTED_MODEL_TYPES } from '../models/hf/config';
+import { DECODER_MODEL_TYPES, isDecoderModelType, readDecoderConfig } from '../models/hf/decoder-config';
 
 /**
  * How a block's activations grow: transformers' post-LN encoders (BERT, RoBERTa, DistilBERT),
@@ -19,6 +20,8 @@ export interface TransformerShape {
   numHeads: number;
   /** Key/value heads (grouped-query attention); numHeads when the config has none. */
   numKvHeads: number;
+  /** Per head: hidden / heads unless config.json gives head_dim. */
+  headDim: number;
   intermediateSize: number;
   vocabSize: number;
   maxPositions: number;
@@ -31,6 +34,8 @@ export interface TransformerShape {
   numLabels: number;
   /** A causal LM whose output projection is the input embedding (no separate lm_head weight). */
   tiedEmbeddings: boolean;
+  /** Which Linears have a bias: q/k/v, the attention output, the MLP (Llama's attention_bias / mlp_bias, Qwen2's q/k/v). */
+  biases: { qkv: boolean; output: boolean; mlp: boolean };
 }
 
 /** A torch Linear of the model: the unit LoRA adapts. `in`/`out` as torch's in_features/out_features. */
@@ -46,13 +51,10 @@ export interface ParameterEntry {
   size: number;
 }
 
-/** Model types the plan knows the shape of: the encoders built today, and the decoders' config keys. */
-export const DECODER_MODEL_TYPES = ['gpt2', 'llama', 'qwen2', 'mistral'] as const;
-
 /** Reads config.json's object; `source` (its path) prefixes errors. Throws for a model_type it does not know. */
 export function transformerShape(json: Record<string, unknown>, source: string, numLabels?: number): TransformerShape {
   const modelType = json.model_type;
-  if (typeof modelType === 'string' && (DECODER_MODEL_TYPES as readonly string[]).includes(modelType)) return decoderShape(json, modelType, source);
+  if (isDecoderModelType(modelType)) return decoderShape(json, source);
   const config = readEncoderConfig(json, source);
   return {
     modelType: config.modelType,
@@ -61,6 +63,7 @@ export function transformerShape(json: Record<string, unknown>, source: string, 
     numLayers: config.numLayers,
     numHeads: config.numHeads,
     numKvHeads: config.numHeads,
+    headDim: config.hiddenSize / config.numHeads,
     intermediateSize: config.intermediateSize,
     vocabSize: config.vocabSize,
     maxPositions: config.maxPositions,
@@ -70,6 +73,7 @@ export function transformerShape(json: Record<string, unknown>, source: string, 
     head: 'sequence-classification',
     numLabels: numLabels ?? config.numLabels,
     tiedEmbeddings: false,
+    biases: { qkv: true, output: true, mlp: true },
   };
 }
 
@@ -78,50 +82,27 @@ export function isPlannedModelType(modelType: unknown): boolean {
   return typeof modelType === 'string' && ([...SUPPORTED_MODEL_TYPES, ...DECODER_MODEL_TYPES] as readonly string[]).includes(modelType);
 }
 
-function decoderShape(json: Record<string, unknown>, modelType: string, source: string): TransformerShape {
-  const int = (key: string, fallback?: number): number => {
-    const value = json[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new Error(`${source}: "${key}" must be a positive integer, got ${JSON.stringify(json[key])}`);
-    return value;
-  };
-  const num = (key: string, fallback: number): number => (typeof json[key] === 'number' ? (json[key] as number) : fallback);
-  if (modelType === 'gpt2') {
-    const hidden = int('n_embd', 768);
-    return {
-      modelType,
-      block: 'pre-ln-decoder',
-      hiddenSize: hidden,
-      numLayers: int('n_layer', 12),
-      numHeads: int('n_head', 12),
-      numKvHeads: int('n_head', 12),
-      intermediateSize: typeof json.n_inner === 'number' ? int('n_inner') : 4 * hidden,
-      vocabSize: int('vocab_size', 50257),
-      maxPositions: int('n_positions', 1024),
-      typeVocabSize: 0,
-      hiddenDropout: num('resid_pdrop', 0.1),
-      attentionDropout: num('attn_pdrop', 0.1),
-      head: 'causal-lm',
-      numLabels: 0,
-      tiedEmbeddings: true,
-    };
-  }
-  const heads = int('num_attention_heads', 32);
+/** A decoder's shape from the same reader the loader uses (head_dim, GQA, biases, tied head as transformers reads them). */
+function decoderShape(json: Record<string, unknown>, source: string): TransformerShape {
+  const config = readDecoderConfig(json, source);
   return {
-    modelType,
-    block: 'gated-decoder',
-    hiddenSize: int('hidden_size', 4096),
-    numLayers: int('num_hidden_layers', 32),
-    numHeads: heads,
-    numKvHeads: int('num_key_value_heads', heads),
-    intermediateSize: int('intermediate_size', 11008),
-    vocabSize: int('vocab_size', 32000),
-    maxPositions: int('max_position_embeddings', 2048),
+    modelType: config.modelType,
+    block: config.family === 'gpt2' ? 'pre-ln-decoder' : 'gated-decoder',
+    hiddenSize: config.hiddenSize,
+    numLayers: config.numLayers,
+    numHeads: config.numHeads,
+    numKvHeads: config.numKeyValueHeads,
+    headDim: config.headDim,
+    intermediateSize: config.intermediateSize,
+    vocabSize: config.vocabSize,
+    maxPositions: config.maxPositions,
     typeVocabSize: 0,
-    hiddenDropout: 0,
-    attentionDropout: num('attention_dropout', 0),
+    hiddenDropout: Math.max(config.residualDropout, config.embeddingDropout),
+    attentionDropout: config.attentionDropout,
     head: 'causal-lm',
     numLabels: 0,
-    tiedEmbeddings: json.tie_word_embeddings === true,
+    tiedEmbeddings: config.tieWordEmbeddings,
+    biases: { qkv: config.qkvBias, output: config.outputBias, mlp: config.mlpBias },
   };
 }
 
@@ -129,7 +110,7 @@ function decoderShape(json: Record<string, unknown>, modelType: string, source: 
 function blockLinears(shape: TransformerShape): LinearModule[] {
   const d = shape.hiddenSize;
   const f = shape.intermediateSize;
-  const kv = (d / shape.numHeads) * shape.numKvHeads;
+  const kv = shape.headDim * shape.numKvHeads;
   const l = (name: string, inDim: number, outDim: number, bias = true): LinearModule => ({ name, inDim, outDim, bias });
   switch (shape.modelType) {
     case 'distilbert':
@@ -140,15 +121,16 @@ function blockLinears(shape: TransformerShape): LinearModule[] {
     case 'llama':
     case 'mistral':
     case 'qwen2': {
-      const qkvBias = shape.modelType === 'qwen2';
+      const q = shape.numHeads * shape.headDim;
+      const { qkv, output, mlp } = shape.biases;
       return [
-        l('self_attn.q_proj', d, d, qkvBias),
-        l('self_attn.k_proj', d, kv, qkvBias),
-        l('self_attn.v_proj', d, kv, qkvBias),
-        l('self_attn.o_proj', d, d, false),
-        l('mlp.gate_proj', d, f, false),
-        l('mlp.up_proj', d, f, false),
-        l('mlp.down_proj', f, d, false),
+        l('self_attn.q_proj', d, q, qkv),
+        l('self_attn.k_proj', d, kv, qkv),
+        l('self_attn.v_proj', d, kv, qkv),
+        l('self_attn.o_proj', q, d, output),
+        l('mlp.gate_proj', d, f, mlp),
+        l('mlp.up_proj', d, f, mlp),
+        l('mlp.down_proj', f, d, mlp),
       ];
     }
     default:

@@ -33,6 +33,11 @@ export class CausalLmDataset implements TensorDataset {
     });
   }
 
+  /** Tokens of the longest sequence: the widest batch this dataset pads to. */
+  longestSequence(): number {
+    return this.sequences.ids.reduce((longest, ids) => Math.max(longest, ids.length), 0);
+  }
+
   /** The token ids of one sequence (without padding). */
   sequence(index: number): Int32Array {
     return this.sequences.ids[index];

@@ -18,12 +18,12 @@ import { describeValue, requireColumn, rowError } from '../values';
 import { CausalLmDataset, countTargets } from './causal-dataset';
 import { ChatTemplate, ChatTemplateError, hasMarkerCharacters, type ChatMessage } from './chat-template';
 import { causalFormatOf, type CausalFormat } from './formats';
+import { causalMaxLength } from './max-length';
 import { packBfd, packWrapped, type TokenSequence } from './packing';
 import { tokenizeMessages } from './tokenize-messages';
 import { tokenizePromptCompletion, tokenizeText, type RowTokens } from './tokenize-rows';
 
-/** TRL's SFTConfig.max_length default, used when neither the config, the tokenizer nor the model bounds it. */
-export const TRL_DEFAULT_MAX_LENGTH = 1024;
+export { TRL_DEFAULT_MAX_LENGTH } from './max-length';
 
 export const CHAT_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
 
@@ -66,7 +66,7 @@ export async function prepareCausalLmData(config: TrainerConfig, configDir: stri
   const tokenizerDir = data.tokenizer ? resolve(configDir, data.tokenizer) : options.tokenizerDir;
   const tokenizer = await loadTokenizer(tokenizerDir);
   if (!(tokenizer instanceof HfTokenizer)) throw new TrainerError(`${tokenizerDir}/tokenizer.json: a language model needs its own Hugging Face tokenizer, not a word tokenizer built by this Trainer`);
-  const maxLength = config.model.max_length ?? Math.min(tokenizer.modelMaxLength ?? Infinity, options.maxPositions ?? Infinity, TRL_DEFAULT_MAX_LENGTH);
+  const maxLength = causalMaxLength(config.model.max_length, tokenizer.modelMaxLength, options.maxPositions);
 
   const train = await readTable(resolve(configDir, data.train_file), { key: 'data.train_file' });
   const evalTable = data.eval_file ? await readTable(resolve(configDir, data.eval_file), { key: 'data.eval_file' }) : undefined;
