@@ -6,8 +6,9 @@
  * inside a workspace folder. No vscode import: the panel gathers the facts, tests pass their own.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isTrainerConfigPath } from '../src/protocol/config-files';
+import { ADAPTER_CONFIG_FILE } from '../src/trainer/io/peft-names';
 import type { ChartImage, RunSummary, WebviewToHostMessage } from '../src/protocol/webview';
 import { listCheckpoints } from '../src/trainer/checkpoints';
 
@@ -41,6 +42,7 @@ export type Authorization =
   | { action: 'resume'; configPath: string; checkpoint?: string }
   | { action: 'stop'; runId: string }
   | { action: 'export'; runIds: string[]; charts: ChartImage[] }
+  | { action: 'merge'; adapterDir: string }
   | { action: 'refuse'; reason: string };
 
 export function nodeFileFacts(): FileFacts {
@@ -111,7 +113,21 @@ export function authorizeDashboardMessage(message: WebviewToHostMessage, context
       return message.runIds.every(known)
         ? { action: 'export', runIds: message.runIds, charts: message.charts }
         : refuse(`export of runs the dashboard did not list (${message.runIds.join(', ')})`);
+    case 'mergeAdapter':
+      return authorizeMerge(message.runId, context);
   }
+}
+
+/** Only a listed run that completed, whose own folder (inside the workspace) holds a PEFT adapter. */
+function authorizeMerge(runId: string, context: AuthorizationContext): Authorization {
+  const run = context.knownRuns.get(runId);
+  if (!run) return refuse(`merge of ${runId}, a run the dashboard did not list`);
+  if (run.status !== 'completed') return refuse(`merge of ${run.id}, which has not completed (${run.status})`);
+  const adapterConfig = join(run.outputDir, ADAPTER_CONFIG_FILE);
+  if (!context.files.isFile(adapterConfig) || !isInsideWorkspace(adapterConfig, context)) {
+    return refuse(`merge of ${run.id}, whose folder holds no LoRA adapter (${ADAPTER_CONFIG_FILE}) inside the workspace`);
+  }
+  return { action: 'merge', adapterDir: run.outputDir };
 }
 
 function authorizeCommand(message: Extract<WebviewToHostMessage, { type: 'command' }>, context: AuthorizationContext): Authorization {

@@ -34,6 +34,8 @@ export interface DashboardHost {
   startTraining(configPath: string): Promise<void>;
   stopTraining(runId: string): Promise<void>;
   resumeTraining(configPath: string, checkpoint?: string): Promise<void>;
+  /** Merge a completed LoRA run's adapter (the merge command asks where to write). */
+  mergeAdapter(adapterDir: string): Promise<void>;
   log(message: string): void;
 }
 
@@ -251,6 +253,9 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'resume':
         await this.host.resumeTraining(decision.configPath, decision.checkpoint);
+        break;
+      case 'merge':
+        await this.host.mergeAdapter(decision.adapterDir);
         break;
       case 'export': {
         const [folder] = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export here', title: 'Export the selected runs (CSV and chart images)' })) ?? [];

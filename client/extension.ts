@@ -10,6 +10,8 @@ import { Commands } from '../src/protocol/commands';
 import type { RenderedMessage } from '../src/protocol/webview';
 import { formatTrainableParameters } from '../src/protocol/parameters';
 import { registerCommands } from './commands';
+import { registerMergeCommand } from './merge-command';
+import { registerSlurmCommand } from './slurm-command';
 import { registerModelsView } from './models-view';
 import { DashboardPanel, DASHBOARD_VIEW_TYPE } from './dashboard-panel';
 import { DownloadNotifications } from './download-progress';
@@ -43,6 +45,8 @@ export interface FineTuneStudioApi {
 
 class Studio implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('Fine-Tune Studio', { log: true });
+  /** The CLI the extension's child processes run: trainers, the merge, Slurm jobs. */
+  private readonly entry: { modulePath: string };
   readonly settings: Settings;
   readonly runManager: RunManager;
   readonly statusBar: TrainingStatusBar;
@@ -59,12 +63,13 @@ class Studio implements vscode.Disposable {
   private disposing?: Promise<void>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    this.entry = { modulePath: context.asAbsolutePath('dist/cli.js') };
     this.settings = new Settings(
       (key) => vscode.workspace.getConfiguration(SETTINGS_SECTION).get(key),
       (problem) => this.output.warn(problem),
     );
     this.runManager = new RunManager({
-      entry: { modulePath: context.asAbsolutePath('dist/cli.js') },
+      entry: this.entry,
       // Asked at each stop, so a changed setting applies without a reload.
       stopGraceMs: () => 1000 * this.settings.current.stopGraceSeconds,
     });
@@ -112,6 +117,14 @@ class Studio implements vscode.Disposable {
       vscode.commands.registerCommand(Commands.restartLanguageServer, () => this.restartLanguageServer()),
       vscode.commands.registerCommand(Commands.tryModel, (argument?: unknown) => this.tryModel(argument)),
       ...registerModelsView(this.output),
+      registerMergeCommand({ runManager: this.runManager, entry: this.entry, output: this.output }),
+      registerSlurmCommand({
+        runManager: this.runManager,
+        entry: this.entry,
+        output: this.output,
+        openDashboard: () => this.openDashboard(),
+        openDashboardOnStart: () => this.settings.current.openDashboardOnStart,
+      }),
       ...registerCommands({
         runManager: this.runManager,
         output: this.output,
@@ -147,8 +160,7 @@ class Studio implements vscode.Disposable {
   private async tryModel(argument: unknown): Promise<void> {
     const dir = await pickModelFolder(argument);
     if (!dir) return;
-    const entry = { modulePath: this.context.asAbsolutePath('dist/cli.js') };
-    const panel = new TryModelPanel(this.context.extensionUri, entry, dir, this.settings.current.backend, (line) => this.output.info(line), () => this.tryPanels.delete(panel));
+    const panel = new TryModelPanel(this.context.extensionUri, this.entry, dir, this.settings.current.backend, (line) => this.output.info(line), () => this.tryPanels.delete(panel));
     this.tryPanels.add(panel);
   }
 
@@ -180,6 +192,9 @@ class Studio implements vscode.Disposable {
       },
       resumeTraining: async (configPath: string, checkpoint?: string) => {
         await vscode.commands.executeCommand('finetuneStudio.resumeFromCheckpoint', vscode.Uri.file(configPath), checkpoint);
+      },
+      mergeAdapter: async (adapterDir: string) => {
+        await vscode.commands.executeCommand(Commands.mergeAdapter, vscode.Uri.file(adapterDir));
       },
       log: (message: string) => this.output.warn(message),
     };

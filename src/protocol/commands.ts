@@ -20,6 +20,8 @@ export const Commands = {
   revealModel: 'finetuneStudio.revealModel',
   deleteModelRevision: 'finetuneStudio.deleteModelRevision',
   tryModel: 'finetuneStudio.tryModel',
+  mergeAdapter: 'finetuneStudio.mergeAdapter',
+  startTrainingOnSlurm: 'finetuneStudio.startTrainingOnSlurm',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

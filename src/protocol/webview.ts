@@ -8,6 +8,7 @@
  *   host:    init { runs, activeRunId }  then runHistory for the active run, then events batches
  *   webview: selectRuns { runIds }       (runs to show; host sends runHistory for those it has not)
  *   webview: rendered { runId, points }  after each chart render of new data
+ *   webview: mergeAdapter { runId }      a completed LoRA run's Merge button (the host asks where to write)
  */
 import type { BackendInfo, TrainerEvent } from './events';
 import { isSweepRecord, type SweepHeader, type TrialRecord } from '../sweep/results';
@@ -170,8 +171,18 @@ export interface ExportRunsMessage {
   charts: ChartImage[];
 }
 
+/**
+ * Merge a completed LoRA run's adapter into its base model (PEFT's merge_and_unload). The host
+ * checks that the run is listed, completed, and its folder holds an adapter, then asks where to write.
+ */
+export interface MergeAdapterMessage {
+  type: 'mergeAdapter';
+  runId: string;
+}
+
 export type WebviewToHostMessage =
   | ReadyMessage
+  | MergeAdapterMessage
   | RenderedMessage
   | CommandMessage
   | OpenLocationMessage
@@ -216,6 +227,7 @@ const webviewCheckers = {
   selectRuns: (x: Fields) => isArrayOf(x.runIds, isString),
   requestConfigDiff: (x: Fields) => isStringPair(x.runIds),
   exportRuns: (x: Fields) => isArrayOf(x.runIds, isString) && x.runIds.length > 0 && isArrayOf(x.charts, isChartImage),
+  mergeAdapter: (x: Fields) => isString(x.runId) && x.runId !== '',
 } satisfies { [K in WebviewToHostMessage['type']]: (x: Fields) => boolean };
 
 /** A metric key is a file name here, so no separators, dots first or odd characters. */

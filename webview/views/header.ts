@@ -1,8 +1,8 @@
-/** Run title, status, backend and device, and the Start / Stop / Resume controls. */
+/** Run title, status, backend and device, and the Start / Stop / Resume / Merge controls. */
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
 import type { JobEvent } from '../../src/protocol/events';
-import type { CommandMessage, RunSummary } from '../../src/protocol/webview';
+import type { CommandMessage, MergeAdapterMessage, RunSummary } from '../../src/protocol/webview';
 import { formatTrainableParameters } from '../../src/protocol/parameters';
 import { h, replaceChildren, setText } from '../dom';
 import { baseName } from '../format';
@@ -22,19 +22,28 @@ export class HeaderView {
   private readonly stopButton = h('vscode-button', { id: 'stop-button', secondary: true, title: 'Stop after the current step, saving a checkpoint' }, 'Stop') as VscodeButton;
   private readonly resumeButton = h('vscode-button', { id: 'resume-button', secondary: true, title: 'Resume from the selected checkpoint' }, 'Resume') as VscodeButton;
   private readonly checkpointSelect = h('vscode-single-select', { id: 'resume-checkpoint', 'aria-label': 'Checkpoint to resume from' }) as VscodeSingleSelect;
+  private readonly mergeButton = h(
+    'vscode-button',
+    { id: 'merge-button', secondary: true, hidden: true, title: 'Merge the LoRA adapter into its base model and save a Hugging Face model folder' },
+    'Merge Adapter',
+  ) as VscodeButton;
   private last: HeaderInput = {};
   private checkpointsKey = '';
 
-  constructor(private readonly post: (m: CommandMessage) => void) {
+  constructor(private readonly post: (m: CommandMessage | MergeAdapterMessage) => void) {
     this.element = h(
       'header',
       { class: 'run-header' },
       h('div', { class: 'run-heading' }, h('div', { class: 'run-title-row' }, this.title, this.status), this.meta),
-      h('div', { class: 'run-actions' }, this.startButton, this.stopButton, this.checkpointSelect, this.resumeButton),
+      h('div', { class: 'run-actions' }, this.startButton, this.stopButton, this.checkpointSelect, this.resumeButton, this.mergeButton),
     );
     this.startButton.addEventListener('click', () => this.command('start'));
     this.stopButton.addEventListener('click', () => this.command('stop'));
     this.resumeButton.addEventListener('click', () => this.command('resume'));
+    this.mergeButton.addEventListener('click', () => {
+      const runId = this.last.view?.runId ?? this.last.summary?.id;
+      if (runId !== undefined) this.post({ type: 'mergeAdapter', runId });
+    });
   }
 
   private command(command: CommandMessage['command']): void {
@@ -85,6 +94,8 @@ export class HeaderView {
     this.resumeButton.disabled = running || checkpoints.length === 0;
     this.checkpointSelect.disabled = running || checkpoints.length === 0;
     this.checkpointSelect.hidden = checkpoints.length === 0;
+    // A completed LoRA run's folder is its adapter: the one kind of run a merge applies to.
+    this.mergeButton.hidden = !(status === 'completed' && view?.start?.model?.adapter);
 
     const key = checkpoints.map((c) => `${c.path}${c.isBest ? '*' : ''}`).join('|') + `|${view?.end?.checkpoint ?? ''}`;
     if (key !== this.checkpointsKey) {

@@ -14,8 +14,9 @@ import type { PeftConfig } from '../../config/schema';
 import { readSafetensors, writeSafetensors, type SafetensorEntry } from './safetensors';
 import { transpose } from './transpose';
 
-export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
-export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from './peft-names';
+
+export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, isAdapterFolder } from './peft-names';
 /** PEFT's prefix of every saved key: PeftModel.base_model (LoraModel).model. */
 export const PEFT_KEY_PREFIX = 'base_model.model.';
 
@@ -24,10 +25,6 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tok
 
 /** A Hugging Face model that may carry LoRA adapters: an encoder classifier or a causal LM. */
 export type AdapterModel = HfEncoderModel | HfCausalLmModel;
-
-export function isAdapterFolder(dir: string): boolean {
-  return existsSync(join(dir, ADAPTER_CONFIG_FILE));
-}
 
 /** Writes the adapter (what trains) and adapter_config.json into `dir`, plus the base's tokenizer files. */
 export async function saveAdapter(model: AdapterModel, dir: string): Promise<void> {

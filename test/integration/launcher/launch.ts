@@ -108,7 +108,14 @@ export async function runSuiteLaunch(spec: LaunchSpec): Promise<LaunchReport> {
       workspace,
       extensionDevelopmentPath: spec.developmentPath,
       extensionTestsPath: spec.suiteModule,
-      environment: { FTS_SUITE: spec.suite, FTS_LAUNCHER_DIR: answersDir, FTS_EXTENSIONS_DIR: extensionsDir, ...(spec.files ? { FTS_SUITE_FILES: spec.files } : {}) },
+      environment: {
+        FTS_SUITE: spec.suite,
+        FTS_LAUNCHER_DIR: answersDir,
+        FTS_EXTENSIONS_DIR: extensionsDir,
+        ...(spec.files ? { FTS_SUITE_FILES: spec.files } : {}),
+        // CI's "the Slurm cluster must be there": the suite's Slurm test then fails rather than skips.
+        ...(process.env.FTS_REQUIRE_SLURM ? { FTS_REQUIRE_SLURM: process.env.FTS_REQUIRE_SLURM } : {}),
+      },
       timeoutMs: spec.timeoutMs,
       executablePath: process.env.FTS_CHROMIUM_PATH,
       onLine: (line) => {

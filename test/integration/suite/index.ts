@@ -13,7 +13,7 @@ import { format } from 'node:util';
 // The workspace-trust test runs where the folder is untrusted (`installed`); in `dev` trust is
 // disabled, so there it could only ever be a skip.
 const SUITES: Record<string, readonly string[]> = {
-  dev: ['activation', 'language', 'training', 'models'],
+  dev: ['activation', 'language', 'training', 'models', 'merge', 'slurm'],
   installed: ['installed', 'trust'],
 };
 

@@ -172,3 +172,31 @@ test('openLocation: only regular files really inside a workspace folder', () => 
   // No workspace folder: nothing opens.
   assert.equal(authorizeDashboardMessage(open(f.configA), { ...f.context, workspaceFolders: [] }).action, 'refuse');
 });
+
+test('mergeAdapter: only a listed, completed run whose own folder in the workspace holds adapter_config.json', () => {
+  const f = fixture();
+  writeFileSync(join(f.runA, 'adapter_config.json'), '{}');
+  const completed = (id: string) => ({ ...f.context.knownRuns.get(id)!, status: 'completed' as const });
+  const context = (runs: RunSummary[]): AuthorizationContext => ({ ...f.context, knownRuns: new Map(runs.map((r) => [r.id, r])) });
+  const merge = (runId: string): WebviewToHostMessage => ({ type: 'mergeAdapter', runId });
+
+  assert.deepEqual(authorizeDashboardMessage(merge(f.runA), context([completed(f.runA)])), { action: 'merge', adapterDir: f.runA });
+  // Listed but stopped: the adapter of an unfinished run is not what a merge should publish.
+  const stopped = authorizeDashboardMessage(merge(f.runA), f.context);
+  assert.deepEqual(stopped, { action: 'refuse', reason: `Dashboard: ignored merge of ${f.runA}, which has not completed (stopped).` });
+  // Completed, but a full fine-tune (no adapter_config.json).
+  assert.match((authorizeDashboardMessage(merge(f.runB), context([completed(f.runB)])) as { reason: string }).reason, /holds no LoRA adapter \(adapter_config\.json\)/);
+  // Not listed: a path the page made up.
+  assert.equal(authorizeDashboardMessage(merge(f.runA), context([])).action, 'refuse');
+  // A listed run folder outside the workspace, or whose adapter_config.json is a link out of it.
+  const outsideRun = join(f.outside, 'runs', 'lora');
+  mkdirSync(outsideRun, { recursive: true });
+  writeFileSync(join(outsideRun, 'adapter_config.json'), '{}');
+  const linkedRun = join(f.ws, 'runs', 'linked-lora');
+  mkdirSync(linkedRun, { recursive: true });
+  symlinkSync(join(outsideRun, 'adapter_config.json'), join(linkedRun, 'adapter_config.json'));
+  for (const dir of [outsideRun, linkedRun]) {
+    const run: RunSummary = { ...completed(f.runA), id: dir, outputDir: dir };
+    assert.equal(authorizeDashboardMessage(merge(dir), context([run])).action, 'refuse', dir);
+  }
+});

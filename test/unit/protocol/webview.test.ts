@@ -55,6 +55,7 @@ test('webview → host messages: every field is validated', () => {
     { type: 'requestConfigDiff', runIds: ['a', 'b'] },
     { type: 'exportRuns', runIds: ['a', 'b'], charts: [{ metric: 'eval_accuracy', png: 'data:image/png;base64,iVBORw0KGgo=' }] },
     { type: 'exportRuns', runIds: ['a'], charts: [] },
+    { type: 'mergeAdapter', runId: '/w/runs/lora' },
   ];
   for (const m of good) assert.equal(isWebviewToHostMessage(m), true, JSON.stringify(m));
   const bad: unknown[] = [
@@ -75,6 +76,9 @@ test('webview → host messages: every field is validated', () => {
     { type: 'exportRuns', runIds: ['a'], charts: [{ metric: '.hidden', png: 'data:image/png;base64,iVBORw0KGgo=' }] },
     { type: 'exportRuns', runIds: ['a'], charts: [{ metric: 'loss', png: 'data:text/html;base64,PGI+' }] },
     { type: 'init', runs: [] },
+    { type: 'mergeAdapter' },
+    { type: 'mergeAdapter', runId: '' },
+    { type: 'mergeAdapter', runId: ['/w/runs/lora'] },
     { type: 'constructor' },
     'ready',
     undefined,
