@@ -16,7 +16,7 @@ import { detectCausalFormat, foreignCausalShape } from './causal-data';
 import { checkedCheckpointTask, checkpointTask } from './checkpoint-task';
 import { linearModuleNames, readEncoderConfig, SUPPORTED_MODEL_TYPES, usablePositions } from '../trainer/models/hf/config';
 import { resolveLora, selectTargets, targetRegexError } from '../trainer/models/hf/peft-config';
-import { DECODER_MODEL_TYPES, isDecoderModelType, readDecoderConfig } from '../trainer/models/hf/decoder-config';
+import { DECODER_MODEL_TYPES, decoderLinearModuleNames, isDecoderModelType, readDecoderConfig } from '../trainer/models/hf/decoder-config';
 import { unknownFormatMessage } from './data-formats';
 import { editorMemoryPlan } from './memory-plan';
 import { describeSuggestion, type Suggestion } from '../trainer/memory/plan';
@@ -374,14 +374,24 @@ const peftChecks: CrossFieldRule = (context, report) => {
   if (text === undefined) return;
   let modules: string[];
   let settings;
+  let heads: string[];
   try {
-    const checkpoint = readEncoderConfig(JSON.parse(text) as Record<string, unknown>, `${value}/config.json`);
-    modules = linearModuleNames(checkpoint);
-    settings = resolveLora(peft, checkpoint.modelType, 'SEQ_CLS', context.parsed.fileName);
+    const json = JSON.parse(text) as Record<string, unknown>;
+    if (checkpointTask(json, context.config.model.task) === 'causal-lm') {
+      const checkpoint = readDecoderConfig(json, `${value}/config.json`);
+      modules = decoderLinearModuleNames(checkpoint);
+      settings = resolveLora(peft, checkpoint.modelType, 'CAUSAL_LM', context.parsed.fileName);
+      heads = ['lm_head'];
+    } else {
+      const checkpoint = readEncoderConfig(json, `${value}/config.json`);
+      modules = linearModuleNames(checkpoint);
+      settings = resolveLora(peft, checkpoint.modelType, 'SEQ_CLS', context.parsed.fileName);
+      heads = ['classifier', 'score', 'classifier.out_proj'];
+    }
   } catch {
     return; // the checkpoint's own problems are reported by hfCheckpointChecks
   }
-  if (selectTargets(settings, modules, ['classifier', 'score', 'classifier.out_proj']).length > 0) return;
+  if (selectTargets(settings, modules, heads).length > 0) return;
   report({
     code: 'FTS250',
     range: targetProperty ? valueRange(context, 'peft.target_modules') : section.keyRange,

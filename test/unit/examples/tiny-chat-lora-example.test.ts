@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfigFile } from '../../../src/cli/config-host';
+import { loadGenerator } from '../../../src/trainer/generation/load';
+import { resolveModelFolder } from '../../../src/trainer/generation/model-folder';
 import type { EvalEvent, RunStartEvent } from '../../../src/protocol/events';
 import { loadAdapterInto, readAdapterConfig } from '../../../src/trainer/io/peft-files';
 import { loadHfCausalLm } from '../../../src/trainer/models/hf/load-decoder';
@@ -75,6 +77,18 @@ test('example tiny-chat/lora.trainer.yaml trains a LoRA adapter through the CLI,
   assert.ok(diff(a, c) > 1e-2, 'the adapter changed the model');
   [withAdapter, mergedModel, base].forEach((m) => m.dispose());
   tf.dispose([ids, mask]);
+
+  // generate on the run folder (base + adapter) answers as generate on the merged folder.
+  const answers: string[] = [];
+  for (const folder of [resolveModelFolder(runDir), resolveModelFolder(merged)]) {
+    const loaded = await loadGenerator(folder.dir);
+    const prompt = loaded.generator.chatPromptIds([{ role: 'user', content: 'What is the capital of Ithborlo?' }]);
+    answers.push((await loaded.generator.generate(prompt, loaded.settings({ max_new_tokens: 12, do_sample: false }))).text);
+    loaded.generator.model.dispose();
+  }
+  assert.equal(resolveModelFolder(runDir).how, 'LoRA adapter folder');
+  assert.ok((answers[0] ?? '').length > 0);
+  assert.equal(answers[0], answers[1], 'the same greedy answer from the adapter and the merged model');
 
   if (referencePython()) {
     const reference = JSON.parse(runPython(resolve(__dirname, '../trainer/hf-lm/lm_logits.py'), [merged], { input: JSON.stringify({ rows, pad: 0 }) })) as { logits: number[]; architectures: string[] };

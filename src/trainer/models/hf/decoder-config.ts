@@ -210,6 +210,23 @@ function numLabelsOf(json: Record<string, unknown>): number {
 }
 
 /** The class transformers' Auto classes build for causal LM on this config. */
+/** The torch Linear (GPT-2: Conv1D) modules the decoder builders make, in build order (LoRA targets them by these names). */
+export function decoderLinearModuleNames(config: DecoderConfig): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    if (config.family === 'gpt2') {
+      const b = `${config.prefix}.h.${i}`;
+      names.push(`${b}.attn.c_attn`, `${b}.attn.c_proj`, `${b}.mlp.c_fc`, `${b}.mlp.c_proj`);
+    } else {
+      const b = `${config.prefix}.layers.${i}`;
+      names.push(...['q_proj', 'k_proj', 'v_proj', 'o_proj'].map((m) => `${b}.self_attn.${m}`), ...['gate_proj', 'up_proj', 'down_proj'].map((m) => `${b}.mlp.${m}`));
+    }
+  }
+  // A tied head multiplies by the embedding table: no Linear of its own.
+  if (!config.tieWordEmbeddings) names.push('lm_head');
+  return names;
+}
+
 export function causalLmClass(config: Pick<DecoderConfig, 'modelType'>): string {
   const names: Record<string, string> = { gpt2: 'GPT2LMHeadModel', llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', mistral: 'MistralForCausalLM' };
   return names[config.modelType] ?? 'LlamaForCausalLM';

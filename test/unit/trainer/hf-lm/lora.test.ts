@@ -26,6 +26,8 @@ import { readGenerationFile } from '../../../../src/trainer/generation/load';
 import { resolveGeneration, type HfGenerationFile } from '../../../../src/trainer/generation/settings';
 import { loadHfCausalLm } from '../../../../src/trainer/models/hf/load-decoder';
 import { resolveLora } from '../../../../src/trainer/models/hf/peft-config';
+import { decoderLinearModuleNames } from '../../../../src/trainer/models/hf/decoder-config';
+import { loadConfigFile } from '../../../../src/cli/config-host';
 import { runTraining } from '../../../../src/trainer/run';
 import { HfTokenizer, loadTokenizer } from '../../../../src/trainer/tokenizer';
 import { runPython, skipWithoutPython } from '../../../support/reference-python';
@@ -212,6 +214,8 @@ for (const base of BASES) {
   test(`${base}: target_modules (list, regex, all-linear without lm_head), bias and modules_to_save select and count as PEFT does`, async () => {
     for (const variant of loraGolden(base).variants) {
       const { model } = await loadHfCausalLm(fixtureDir(base), { lora: resolveLora({ r: 4, lora_alpha: 8, ...variant.peft }, base, 'CAUSAL_LM', 'test') });
+      // The editor's list of linear modules (read from config.json alone) is the builders'.
+      assert.deepEqual(decoderLinearModuleNames(model.hf.checkpoint), model.lora?.linearModules);
       const counts = model.parameterCounts();
       assert.deepEqual([...(model.lora?.targets ?? [])].sort(), variant.targets, JSON.stringify(variant.peft));
       assert.equal(formatTrainableParameters(counts.trainable, counts.total), variant.print_trainable_parameters, JSON.stringify(variant.peft));
@@ -263,4 +267,17 @@ test('llama: lora_dropout under gradient checkpointing: the recomputed blocks dr
   }
   assert.ok(dropoutEffect > 1e-4, `lora_dropout changes the training (${dropoutEffect})`);
   assert.ok(same < 1e-6, `with and without gradient checkpointing: ${same}`);
+});
+
+test('the editor checks peft on a decoder: target_modules matching no projection is FTS250 with the modules listed; the defaults, all-linear and an adapter folder validate clean', async () => {
+  const problemsOf = async (fromPretrained: string, peft: string[]) => {
+    const { path } = writeConfig('llama', fromPretrained, peft.length ? { peft } : {});
+    return (await loadConfigFile(path)).problems.filter((p) => p.severity !== 'information');
+  };
+  const wrong = await problemsOf(fixtureDir('llama'), ['target_modules: [query, value]']);
+  assert.deepEqual(wrong.map((p) => p.code), ['FTS250']);
+  assert.match(wrong[0]?.message ?? '', /match no linear module of .*llama; its linear modules are: model\.layers\.0\.self_attn\.q_proj, .*lm_head/);
+  assert.deepEqual(await problemsOf(fixtureDir('llama'), ['r: 4']), []);
+  assert.deepEqual(await problemsOf(fixtureDir('gpt2'), ['target_modules: all-linear']), []);
+  assert.deepEqual(await problemsOf(join(loraDir('llama'), 'init'), []), [], 'a CAUSAL_LM adapter folder is a language model: no label column is asked for');
 });
