@@ -8,9 +8,10 @@ folder). Standard library only, besides the torch the peer script imports.
   python3 run.py                   # the real shapes (bert-base 110M s128 b32, SmolLM2-135M s512 b8)
   python3 run.py --scale tiny      # tiny shapes, a rehearsal (also FTS_GPU_BENCH_SCALE=tiny)
 
-Steps: unpack the Node binary and the compressed native modules into .work/; when `ldconfig -p`
+Steps: unpack the Node binary and the other compressed files into a work folder (default
+$TMPDIR/fts-gpu-bench-work); when `ldconfig -p`
 lists no libvulkan.so.1, unpack the carried Debian packages (libvulkan1, libegl1, libglvnd0) into
-.work/vulkan-root and put it on LD_LIBRARY_PATH; find the NVIDIA Vulkan ICD file (or use
+<work>/vulkan-root and put it on LD_LIBRARY_PATH; find the NVIDIA Vulkan ICD file (or use
 VK_DRIVER_FILES / VK_ICD_FILENAMES when set); then per model: ours (the Trainer on WebGPU), PyTorch
 fp32 and bf16 autocast (CPU fp32 when torch has no CUDA, said in the result); then the
 threaded-SIMD wasm build by thread count. Writes results/gpu-bench-<time>.json and .md.
@@ -27,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -156,8 +158,22 @@ def find_nvidia_icd(work):
 
 # ---- running ----
 
-def run_child(argv, env, timeout):
+class Clock:
+    """The run's time budget: each measurement gets at most what is left of it."""
+
+    def __init__(self, budget, per_measurement):
+        self.deadline = time.time() + budget
+        self.per_measurement = per_measurement
+
+    def timeout(self):
+        return min(self.per_measurement, int(self.deadline - time.time()))
+
+
+def run_child(argv, env, clock):
     """Runs one measurement; returns its RESULT json, or {"error": ...}."""
+    timeout = clock.timeout()
+    if timeout < 20:
+        return {"error": "skipped: the run's time budget (--budget) is spent"}
     log(" ".join(argv[-6:]))
     start = time.time()
     try:
@@ -225,7 +241,8 @@ def main(argv):
     parser.add_argument("--warmup", type=int)
     parser.add_argument("--steps", type=int)
     parser.add_argument("--out", default=os.path.join(os.getcwd(), "results"))
-    parser.add_argument("--work", default=os.environ.get("FTS_GPU_BENCH_WORK", os.path.join(HERE, ".work")))
+    # Outside the package by default: the unpacked Node alone is 120 MB, and the folder must stay small to carry.
+    parser.add_argument("--work", default=os.environ.get("FTS_GPU_BENCH_WORK", os.path.join(tempfile.gettempdir(), "fts-gpu-bench-work")))
     parser.add_argument("--python", default=sys.executable, help="the Python with torch for the peer (default: this one)")
     parser.add_argument("--node", help="a Node >= 20.19 to use instead of the carried one")
     parser.add_argument("--backend", default="webgpu", help="our backend (webgpu; wasm to compare on CPU)")
@@ -233,6 +250,7 @@ def main(argv):
     parser.add_argument("--threads-seconds", type=float, default=3.0)
     parser.add_argument("--no-threads", action="store_true", help="skip the wasm threads measurement")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per measurement")
+    parser.add_argument("--budget", type=int, default=540, help="seconds for the whole run: a measurement that cannot start in time is skipped, saying so")
     args = parser.parse_args(argv)
 
     with open(os.path.join(HERE, "manifest.json")) as f:
@@ -245,6 +263,7 @@ def main(argv):
     warmup, steps = DEFAULT_STEPS[args.scale]
     warmup, steps = args.warmup if args.warmup is not None else warmup, args.steps if args.steps is not None else steps
 
+    clock = Clock(args.budget, args.timeout)
     vk_env, notes = vulkan_environment(args.work, args.force_private_vulkan)
     node_env = {**os.environ, **vk_env}
     with open(shapes) as f:
@@ -256,8 +275,8 @@ def main(argv):
     }
     for name in args.models.split(","):
         shape = shape_specs[name]
-        ours = run_child([node, entry, "ours", shapes, args.scale, name, args.backend, str(warmup), str(steps)], node_env, args.timeout)
-        peer = run_child([args.python, os.path.join(HERE, "torch_peer.py"), shapes, args.scale, name, str(warmup), str(steps)], dict(os.environ), args.timeout)
+        ours = run_child([node, entry, "ours", shapes, args.scale, name, args.backend, str(warmup), str(steps)], node_env, clock)
+        peer = run_child([args.python, os.path.join(HERE, "torch_peer.py"), shapes, args.scale, name, str(warmup), str(steps)], dict(os.environ), clock)
         by_precision = {r["precision"]: r for r in peer.get("results", [])}
         report["models"].append({
             "name": name, "title": shape["title"], "seq": shape["seq"], "batch": shape["batch"], "ours": ours,
@@ -273,7 +292,7 @@ def main(argv):
     if report.get("torchDevice", "").startswith("CPU"):
         notes.append("PyTorch has no CUDA here: its figures are torch CPU fp32, not a GPU")
     report["wasmThreads"] = {"skipped": "--no-threads"} if args.no_threads else run_child(
-        [node, entry, "threads", str(args.threads_seconds)], {**os.environ, "FTS_NATIVE": "0"}, args.timeout)
+        [node, entry, "threads", str(args.threads_seconds)], {**os.environ, "FTS_NATIVE": "0"}, clock)
 
     os.makedirs(args.out, exist_ok=True)
     stem = os.path.join(args.out, "gpu-bench-" + report["date"].replace(":", "").replace("+0000", "Z"))

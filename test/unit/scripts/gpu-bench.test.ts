@@ -71,9 +71,10 @@ describe('GPU bench package', () => {
   it('run.py --scale tiny trains both sides on lavapipe with the carried Vulkan loader, and writes the JSON and the table', { skip: skipWithoutPython() }, (t) => {
     if (!process.env.FTS_LAVAPIPE_DIR) return t.skip('no lavapipe: run scripts/setup-lavapipe.sh and set FTS_LAVAPIPE_DIR');
     const out = join(parent, 'results');
+    const work = join(parent, 'work');
     const run = spawnSync(
       'python3',
-      [join(result.dir, 'run.py'), '--scale', 'tiny', '--models', 'bert', '--warmup', '1', '--steps', '1', '--no-threads', '--force-private-vulkan', '--python', referencePython()!, '--out', out],
+      [join(result.dir, 'run.py'), '--scale', 'tiny', '--models', 'bert', '--warmup', '1', '--steps', '1', '--no-threads', '--force-private-vulkan', '--python', referencePython()!, '--out', out, '--work', work],
       { env: vulkanEnv(), encoding: 'utf8', timeout: 600_000 },
     );
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
@@ -91,7 +92,7 @@ describe('GPU bench package', () => {
     assert.match(String(bert.torchFp32.device), /^CPU \(torch has no CUDA\)/);
     assert.match(bert.torchBf16.skipped, /CUDA only/);
     assert.ok(report.notes.some((n) => n.includes('the carried Debian packages')), report.notes.join('\n'));
-    assert.ok(existsSync(join(result.dir, '.work', 'vulkan-root', 'usr', 'lib', 'x86_64-linux-gnu', 'libvulkan.so.1')));
+    assert.ok(existsSync(join(work, 'vulkan-root', 'usr', 'lib', 'x86_64-linux-gnu', 'libvulkan.so.1')));
     assert.match(run.stdout, /\| tiny BERT .*\| [\d.]+x \|/);
   });
 });
