@@ -192,11 +192,16 @@ fn main() {
       let mNew = max(m, tileMax);
       let alpha = exp(m - mNew);
       l = l * alpha;
-      for (var c = 0; c < ND; c++) { acc[c] = acc[c] * alpha; }
       for (var jj = 0; jj < mine; jj++) {
         let p = exp(s[jj] - mNew);
+        s[jj] = p;
         l += p;
-        for (var c = 0; c < ND; c++) { acc[c] += p * vTile[jj * D4 + c]; }
+      }
+      // Head-dim outer: each accumulator is read and written once per tile, not once per key.
+      for (var c = 0; c < ND; c++) {
+        var a = acc[c] * alpha;
+        for (var jj = 0; jj < mine; jj++) { a += s[jj] * vTile[jj * D4 + c]; }
+        acc[c] = a;
       }
       m = mNew;
     }
@@ -232,6 +237,7 @@ fn main() {
   let rowD = hsum(dd);
   let lse = Lse[bh * T + i];
   var dq: array<VT, D4>;
+  var s: array<f32, TILE>;
   for (var j0 = 0; j0 < keyEnd; j0 += TILE) {
     ${stageKeys}
     let n = min(TILE, keyEnd - j0);
@@ -244,8 +250,12 @@ fn main() {
         dp += dotv(dy[c], vTile[jj * D4 + c]);
       }
       let p = exp(d * uniforms.scale + maskAt(b, h, i, j0 + jj) - lse);
-      let ds = p * (dp - rowD);
-      for (var c = 0; c < ND; c++) { dq[c] += ds * kTile[jj * D4 + c]; }
+      s[jj] = p * (dp - rowD);
+    }
+    for (var c = 0; c < ND; c++) {
+      var a = dq[c];
+      for (var jj = 0; jj < mine; jj++) { a += s[jj] * kTile[jj * D4 + c]; }
+      dq[c] = a;
     }
     workgroupBarrier();
   }
@@ -287,6 +297,8 @@ fn main() {
   for (var c = 0; c < ND; c++) { k[c] = K[keyAt + c]; v[c] = V[keyAt + c]; }
   var dk: array<VT, D4>;
   var dv: array<VT, D4>;
+  var pr: array<f32, TILE>;
+  var ds: array<f32, TILE>;
   ${o.causal ? uniformBound('clamp(col0 - shift, 0, T)', 'queryStart') : 'let queryStart = 0;'}
   for (var r = 0; r < rep; r++) {
     let h = g * rep + r;
@@ -324,11 +336,18 @@ fn main() {
           dp += dotv(dyTile[ii * D4 + c], v[c]);
         }
         let p = exp(d * uniforms.scale + maskAt(b, h, i0 + ii, j) - lseTile[ii]);
-        let ds = p * (dp - dTile[ii]);
-        for (var c = 0; c < ND; c++) {
-          dv[c] += p * dyTile[ii * D4 + c];
-          dk[c] += ds * qTile[ii * D4 + c];
+        pr[ii] = p;
+        ds[ii] = p * (dp - dTile[ii]);
+      }
+      for (var c = 0; c < ND; c++) {
+        var av = dv[c];
+        var ak = dk[c];
+        for (var ii = first; ii < n; ii++) {
+          av += pr[ii] * dyTile[ii * D4 + c];
+          ak += ds[ii] * qTile[ii * D4 + c];
         }
+        dv[c] = av;
+        dk[c] = ak;
       }
       workgroupBarrier();
     }
