@@ -15,7 +15,6 @@ import { makeWasmTranspose } from './wasm-transpose';
 import { makeWebGpuAddN } from './webgpu-add-n';
 import { makeWebGpuSoftmax } from './webgpu-softmax';
 import { WEBGPU_FUSED_KERNELS, webgpuFusedKernel } from './webgpu-fused';
-import { FTS_ATTENTION, FTS_ATTENTION_GRAD, makeWebGpuAttention, makeWebGpuAttentionGrad } from './webgpu-attention';
 
 export interface FastKernelOptions {
   /** The native addon: wasm's matmuls then run through its BLAS (see ../blas-addon.ts). */
@@ -73,8 +72,6 @@ export function registerFastKernels(backendName: string, options: FastKernelOpti
     });
     // The fused transformer ops (src/trainer/backends/fused) in WGSL.
     for (const name of Object.keys(WEBGPU_FUSED_KERNELS)) replace(name, () => webgpuFusedKernel(name));
-    replace(FTS_ATTENTION, makeWebGpuAttention);
-    replace(FTS_ATTENTION_GRAD, makeWebGpuAttentionGrad);
   } else if (backendName === 'cpu') {
     replace(tf.UnsortedSegmentSum, () => cpuSegmentSumConfig);
     replace(tf.GatherV2, makeCpuGather);

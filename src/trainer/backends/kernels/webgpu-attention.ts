@@ -7,7 +7,6 @@
  * heads than q when they divide it (grouped-query attention).
  */
 import * as tf from '@tensorflow/tfjs';
-import { markFast } from './registry';
 import {
   copyRangeShader,
   forwardRowBytes,
@@ -23,9 +22,6 @@ import {
   type AttentionDims,
   type AttentionShaderOptions,
 } from './webgpu-attention-shaders';
-
-export const FTS_ATTENTION = 'FtsAttention';
-export const FTS_ATTENTION_GRAD = 'FtsAttentionGrad';
 
 /** The webgpu backend's program interface (tfjs-backend-webgpu's WebGPUProgram; its package is optional). */
 interface Program {
@@ -215,20 +211,16 @@ function attrsOf(attrs: tf.NamedAttrMap | undefined): AttentionAttrs {
   return { scale, causal: attrs?.causal === true };
 }
 
-export function makeWebGpuAttention(): tf.KernelConfig {
-  const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-    const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
-    if (!q || !k || !v) throw new Error('FtsAttention: inputs q, k and v are required');
-    return attentionForward(backend as unknown as WebGpuBackendLike, { q, k, v, mask }, attrsOf(attrs));
-  };
-  return markFast({ kernelName: FTS_ATTENTION, backendName: 'webgpu', kernelFunc });
-}
+/** FtsAttention's kernel function (registered through ./webgpu-fused's table). */
+export const attentionKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!q || !k || !v) throw new Error('FtsAttention: inputs q, k and v are required');
+  return attentionForward(backend as unknown as WebGpuBackendLike, { q, k, v, mask }, attrsOf(attrs));
+};
 
-export function makeWebGpuAttentionGrad(): tf.KernelConfig {
-  const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-    const { dout, q, k, v, mask, out, logsumexp } = inputs as Record<string, tf.TensorInfo | undefined>;
-    if (!dout || !q || !k || !v || !out || !logsumexp) throw new Error('FtsAttentionGrad: inputs dout, q, k, v, out and logsumexp are required');
-    return attentionBackward(backend as unknown as WebGpuBackendLike, { dy: dout, q, k, v, mask, out, logsumexp }, attrsOf(attrs));
-  };
-  return markFast({ kernelName: FTS_ATTENTION_GRAD, backendName: 'webgpu', kernelFunc });
-}
+/** FtsAttentionGrad's kernel function. */
+export const attentionGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dout, q, k, v, mask, out, logsumexp } = inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!dout || !q || !k || !v || !out || !logsumexp) throw new Error('FtsAttentionGrad: inputs dout, q, k, v, out and logsumexp are required');
+  return attentionBackward(backend as unknown as WebGpuBackendLike, { dy: dout, q, k, v, mask, out, logsumexp }, attrsOf(attrs));
+};

@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { geluGradKernel, geluKernel, swiGluGradKernel, swiGluKernel } from './activations';
 import { layerNormGradKernel, layerNormKernel, rmsNormGradKernel, rmsNormKernel } from './norms';
 import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './softmax';
+import { attentionGradKernel, attentionKernel } from '../webgpu-attention';
 
 /** Kernel name → kernel function, for every fused op this backend implements. */
 export const WEBGPU_FUSED_KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
@@ -19,6 +20,8 @@ export const WEBGPU_FUSED_KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
   FtsGeluGrad: geluGradKernel as tf.KernelFunc,
   FtsSwiGlu: swiGluKernel as tf.KernelFunc,
   FtsSwiGluGrad: swiGluGradKernel as tf.KernelFunc,
+  FtsAttention: attentionKernel,
+  FtsAttentionGrad: attentionGradKernel,
 };
 
 export function webgpuFusedKernel(kernelName: string): tf.KernelConfig {
