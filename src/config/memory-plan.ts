@@ -4,7 +4,7 @@
  * the backend's limit. The run makes the same plan (src/trainer/memory/config-plan.ts), with the
  * longest tokenized row instead of max_length and the backend it actually started.
  */
-import { formatPlan, type MemoryLimit } from '../trainer/memory/estimate';
+import { BYTES_PER_VALUE, formatGB, formatPlan, type MemoryLimit } from '../trainer/memory/estimate';
 import { causalMaxLength } from '../trainer/data/causal/max-length';
 import { planConfig } from '../trainer/memory/config-plan';
 import { alternativeLimits, machineLimit, wasmLimit } from '../trainer/memory/limits';
@@ -68,7 +68,11 @@ function readJson(host: ConfigHost, path: string): Record<string, unknown> | und
 export function memoryPlanMarkdown(plan: EditorPlan): string {
   const { result } = plan;
   const lines = [`**Memory plan** (one training step): ${formatPlan(result.plan)}`];
-  const notes = [`sequence ${plan.seqLength} = max_length (the run uses the longest tokenized row, at most this)`];
+  const notes = [`sequence ${plan.seqLength} = max_length (the run uses the longest tokenized row or packed block, at most this)`];
+  if (plan.shape.head === 'causal-lm') {
+    const { batchSize, seqLength } = result.plan;
+    notes.push(`logits [${batchSize}, ${seqLength}, ${plan.shape.vocabSize}]: ${formatGB(BYTES_PER_VALUE * batchSize * seqLength * plan.shape.vocabSize)} GB a copy, several kept for the backward pass`);
+  }
   if (plan.assumedBackend) notes.push('`backend: auto` planned against wasm, the backend it falls back to');
   lines.push(notes.join(' · '));
   lines.push(result.plan.fits ? 'Fits.' : `Does not fit${result.plan.overflow && result.plan.total <= result.plan.limit.bytes ? `: ${result.plan.overflow}` : ''}; the run will refuse to start (quick fixes on the warning).`);

@@ -33,6 +33,12 @@ describe('memory plan in the language server', () => {
       join(root, 'bert-base', 'config.json'),
       JSON.stringify({ model_type: 'bert', vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512 }),
     );
+    // A Llama-shaped decoder (150.6M parameters, untied lm_head, 3 kv heads), config.json only.
+    mkdirSync(join(root, 'llama-shaped'));
+    writeFileSync(
+      join(root, 'llama-shaped', 'config.json'),
+      JSON.stringify({ model_type: 'llama', hidden_size: 768, intermediate_size: 2112, num_hidden_layers: 16, num_attention_heads: 12, num_key_value_heads: 3, vocab_size: 32000, max_position_embeddings: 2048 }),
+    );
     client = await LspTestClient.start({ rootPath: root, initializationOptions: { diagnosticsDelayMs: 20 } });
   });
 
@@ -92,5 +98,34 @@ describe('memory plan in the language server', () => {
   it('ignore_memory_plan: true silences FTS235', async () => {
     const diagnostics = await diagnose(config('bert-base', 8).replace('backend: wasm', 'backend: wasm\nignore_memory_plan: true'));
     assert.equal(diagnostics.find((d) => d.code === 'FTS235'), undefined);
+  });
+
+  it('a Llama-shaped decoder at batch 4 × 128: the hover shows the plan with the logits, FTS235 offers LoRA and gradient checkpointing, and each fix fits', async () => {
+    const text = config('llama-shaped', 4);
+    const diagnostics = await diagnose(text);
+    const warning = diagnostics.find((d) => d.code === 'FTS235');
+    assert.ok(warning, JSON.stringify(diagnostics.map((d) => d.code)));
+    assert.match(warning.message, /weights 0\.60 GB, grads 0\.60, Adam 1\.21, activations ≈ \d\.\d\d at batch 4 × 128: \d\.\d\d GB of 4 GiB \(wasm\)/);
+    assert.match(warning.message, /What would fit: LoRA \(peft: r 8, target_modules q_proj, v_proj\)/);
+
+    const hover = await client.hover(uri(), { line: 0, character: 2 });
+    const value = (hover?.contents as MarkupContent).value;
+    assert.match(value, /\*\*Memory plan\*\* \(one training step\): weights 0\.60 GB, grads 0\.60, Adam 1\.21/);
+    assert.match(value, /logits \[4, 128, 32000\]: 0\.07 GB a copy/);
+    assert.match(value, /Does not fit; the run will refuse to start/);
+
+    const actions = await client.codeActions(uri(), warning);
+    const titles = actions.map((a) => a.title);
+    const checkpointing = actions.find((a) => /^Set gradient_checkpointing: true \([\d.]+ GB of 4 GiB \(wasm\)\)$/.test(a.title));
+    const lora = actions.find((a) => /^Train LoRA adapters \(peft: r 8, target_modules q_proj, v_proj\) \([\d.]+ GB of 4 GiB \(wasm\)\)$/.test(a.title));
+    assert.ok(checkpointing && lora, titles.join('\n'));
+
+    const checkpointed = apply(text, checkpointing.edit?.changes?.[uri()] ?? []);
+    assert.match(checkpointed, / {2}gradient_checkpointing: true\n/);
+    assert.equal((await diagnose(checkpointed)).find((d) => d.code === 'FTS235'), undefined, 'the checkpointing fix fits');
+    const adapted = apply(text, lora.edit?.changes?.[uri()] ?? []);
+    assert.match(adapted, /^peft:\n {2}peft_type: LORA\n {2}r: 8\n/m);
+    const after = await diagnose(adapted);
+    assert.equal(after.find((d) => d.code === 'FTS235'), undefined, `the LoRA fix fits: ${JSON.stringify(after.map((d) => d.message))}`);
   });
 });
