@@ -3,7 +3,7 @@ LoRA parity fixtures, made with the real peft, transformers and torch, on the ti
 scripts/make-hf-fixtures.py (bert) and scripts/make-lm-fixtures.py (llama, gpt2) write (run those first).
 For each base it writes test/fixtures/hf/<base>-lora/ (encoders) or test/fixtures/hf-lm/<base>-lora/ (decoders):
 
-    .venv/bin/python scripts/make-lora-fixtures.py                 # bert, llama, gpt2
+    .venv/bin/python scripts/make-lora-fixtures.py                 # bert, llama, gpt2, qwen2
     .venv/bin/python scripts/make-lora-fixtures.py llama gpt2      # some of them
 
   init/      a PEFT adapter (adapter_config.json, adapter_model.safetensors): r=4, lora_alpha=8, PEFT's
@@ -188,7 +188,15 @@ DECODER_VARIANTS = {
         {"target_modules": "all-linear", "fan_in_fan_out": True},
         {"target_modules": ["c_attn", "c_fc"], "fan_in_fan_out": True, "bias": "lora_only"},
     ],
+    # Qwen2: q/k/v biases, a tied head (no lm_head Linear); variants only (its fixture has no training recipe).
+    "qwen2": [
+        {},
+        {"bias": "lora_only"},
+        {"target_modules": "all-linear", "bias": "all"},
+        {"modules_to_save": ["embed_tokens"]},
+    ],
 }
+VARIANTS_ONLY = ("qwen2",)
 
 
 def decoder_variants(base_dir, base_name):
@@ -281,10 +289,30 @@ def make_decoder(base_name):
     print(f"{out}: {size // 1024} KB, losses {losses}, {golden['print_trainable_parameters']}", file=sys.stderr)
 
 
+def make_variants_only(base_name):
+    out = os.path.join(LM_FIXTURES, f"{base_name}-lora")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    golden = {
+        "generated_by": COMMAND,
+        "versions": {"peft": peft.__version__, "transformers": transformers.__version__, "torch": torch.__version__},
+        "base": base_name,
+        "r": R,
+        "lora_alpha": ALPHA,
+        "variants": decoder_variants(os.path.join(LM_FIXTURES, base_name), base_name),
+    }
+    with open(os.path.join(out, "golden.json"), "w") as f:
+        json.dump(golden, f, indent=1)
+        f.write("\n")
+    print(f"{out}: {[v['print_trainable_parameters'] for v in golden['variants']]}", file=sys.stderr)
+
+
 def main():
     torch.set_num_threads(1)
-    for base_name in sys.argv[1:] or ["bert", *DECODERS]:
-        if base_name in DECODERS:
+    for base_name in sys.argv[1:] or ["bert", *DECODERS, *VARIANTS_ONLY]:
+        if base_name in VARIANTS_ONLY:
+            make_variants_only(base_name)
+        elif base_name in DECODERS:
             make_decoder(base_name)
         else:
             make(base_name)

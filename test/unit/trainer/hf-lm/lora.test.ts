@@ -1,11 +1,11 @@
 /**
- * LoRA on decoders against PEFT (goldens: `.venv/bin/python scripts/make-lora-fixtures.py llama gpt2`,
+ * LoRA on decoders against PEFT (goldens: `.venv/bin/python scripts/make-lora-fixtures.py llama gpt2 qwen2`,
  * after scripts/make-lm-fixtures.py): on the tiny Llama and GPT-2 (Conv1D, fan_in_fan_out) with r=4,
  * alpha=8 and the same fixed initial adapter (A and B wide random) on both sides, 3 AdamW steps of our
  * Trainer against PEFT + transformers' Trainer; our merge against merge_and_unload(); our saved adapter
  * in PeftModel.from_pretrained; target selection and print_trainable_parameters against PEFT's for
  * list, regex and all-linear targets, bias and modules_to_save; adapter-only checkpoints with an exact
- * resume; lora_dropout under gradient checkpointing.
+ * resume; lora_dropout under gradient checkpointing; Qwen2 (q/k/v biases, tied head) target selection.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,7 +35,9 @@ import { FIXTURES, fixtureDir, golden, maxAbsDiff, paddedBatch } from './helpers
 
 const core = { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf };
 const BASES = ['llama', 'gpt2'] as const;
-type Base = (typeof BASES)[number];
+/** Qwen2 (q/k/v biases, tied head) has target-selection goldens only. */
+const VARIANT_BASES = ['llama', 'gpt2', 'qwen2'] as const;
+type Base = (typeof VARIANT_BASES)[number];
 
 interface LoraGolden {
   print_trainable_parameters: string;
@@ -211,6 +213,9 @@ for (const base of BASES) {
     assert.equal(reference.task_type, 'CAUSAL_LM');
   });
 
+}
+
+for (const base of VARIANT_BASES) {
   test(`${base}: target_modules (list, regex, all-linear without lm_head), bias and modules_to_save select and count as PEFT does`, async () => {
     for (const variant of loraGolden(base).variants) {
       const { model } = await loadHfCausalLm(fixtureDir(base), { lora: resolveLora({ r: 4, lora_alpha: 8, ...variant.peft }, base, 'CAUSAL_LM', 'test') });
