@@ -7,7 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { inputsOf, requireFloat32, sizeOf, webgpuOf } from './common';
 import { gridFor, makeOutput, runShader } from './runner';
-import { ENTRY, GROUP, WG } from './wgsl';
+import { ELEMENTS, ENTRY, elementGroups } from './wgsl';
 
 const MATH = `
 fn erf_as(v: f32) -> f32 {
@@ -22,55 +22,58 @@ const SQRT1_2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327;
 `;
 
-const ELEMENT = `${GROUP}
-  let i = group * ${WG}u + lid;
-  if (i >= u.n) { return; }`;
 
 const GELU = {
   none: `${MATH}
 ${ENTRY} {
-  ${ELEMENT}
+  ${ELEMENTS}
   let v = x[i];
   y[i] = v * 0.5 * (1.0 + erf_as(v * SQRT1_2));
+  }
 }`,
   tanh: `${MATH}
 ${ENTRY} {
-  ${ELEMENT}
+  ${ELEMENTS}
   let v = x[i];
   y[i] = v * sigmoid(K * (v + 0.044715 * (v * v * v)));
+  }
 }`,
 };
 
 const GELU_GRAD = {
   none: `${MATH}
 ${ENTRY} {
-  ${ELEMENT}
+  ${ELEMENTS}
   let v = x[i];
   dx[i] = dy[i] * (0.5 * (1.0 + erf_as(v * SQRT1_2)) + v * INV_SQRT_2PI * exp(-0.5 * v * v));
+  }
 }`,
   tanh: `${MATH}
 ${ENTRY} {
-  ${ELEMENT}
+  ${ELEMENTS}
   let v = x[i];
   let s = sigmoid(K * (v + 0.044715 * (v * v * v)));
   dx[i] = dy[i] * (s + v * s * (1.0 - s) * K * (1.0 + 3.0 * 0.044715 * v * v));
+  }
 }`,
 };
 
 const SWIGLU = `${MATH}
 ${ENTRY} {
-  ${ELEMENT}
+  ${ELEMENTS}
   let g = gate[i];
   y[i] = g * sigmoid(g) * up[i];
+  }
 }`;
 
 const SWIGLU_GRAD = `${MATH}
 ${ENTRY} {
-  ${ELEMENT}
+  ${ELEMENTS}
   let g = gate[i];
   let s = sigmoid(g);
   dgate[i] = dy[i] * up[i] * (s + g * s * (1.0 - s));
   dup[i] = dy[i] * g * s;
+  }
 }`;
 
 interface KernelArgs {
@@ -110,7 +113,7 @@ function elementwise(
     bindings: [...inputs.map(([, tensor]) => ({ tensor })), ...outs.map((tensor) => ({ tensor, write: true }))],
     names: [...inputs.map(([name]) => name), ...outputs],
     uniforms: [{ name: 'n', type: 'u32', value: n }],
-    workgroups: gridFor(Math.ceil(n / WG)),
+    workgroups: gridFor(elementGroups(n)),
   });
   return outs;
 }

@@ -6,34 +6,27 @@
 import type * as tf from '@tensorflow/tfjs';
 import { columnTotal, inputsOf, requireFloat32, rowsOf, webgpuOf } from './common';
 import { gridFor, makeOutput, runShader, type WebGpuBackendLike } from './runner';
-import { ENTRY, GROUP, REDUCE, ROWS_PER_CHUNK, WG } from './wgsl';
+import { ENTRY, ROWS_PER_CHUNK, WG, rowGroups, rowShader, threadsPerRow } from './wgsl';
 
-const LAYER_NORM = `${REDUCE}
-${ENTRY} {
-  ${GROUP}
-  if (group >= u.rows) { return; }
-  let base = group * u.h;
+const LAYER_NORM = `
   let n = f32(u.h);
   var s = 0.0;
-  for (var j = lid; j < u.h; j = j + WG) { s = s + x[base + j]; }
+  for (var j = lane; j < u.h; j = j + TPR) { s = s + x[base + j]; }
   let m = total(s, lid) / n;
   var q = 0.0;
-  for (var j = lid; j < u.h; j = j + WG) { let d = x[base + j] - m; q = q + d * d; }
+  for (var j = lane; j < u.h; j = j + TPR) { let d = x[base + j] - m; q = q + d * d; }
   let inv = 1.0 / sqrt(total(q, lid) / n + u.eps);
-  for (var j = lid; j < u.h; j = j + WG) { y[base + j] = (x[base + j] - m) * inv * gamma[j] + beta[j]; }
-  if (lid == 0u) { mean[group] = m; invStd[group] = inv; }
-}`;
+  if (live) {
+    for (var j = lane; j < u.h; j = j + TPR) { y[base + j] = (x[base + j] - m) * inv * gamma[j] + beta[j]; }
+    if (lane == 0u) { mean[row] = m; invStd[row] = inv; }
+  }`;
 
-const LAYER_NORM_DX = `${REDUCE}
-${ENTRY} {
-  ${GROUP}
-  if (group >= u.rows) { return; }
-  let base = group * u.h;
-  let m = mean[group];
-  let inv = invStd[group];
+const LAYER_NORM_DX = `
+  let m = mean[r];
+  let inv = invStd[r];
   var a = 0.0;
   var b = 0.0;
-  for (var j = lid; j < u.h; j = j + WG) {
+  for (var j = lane; j < u.h; j = j + TPR) {
     let g = dy[base + j] * gamma[j];
     a = a + g;
     b = b + g * (x[base + j] - m) * inv;
@@ -41,11 +34,12 @@ ${ENTRY} {
   let n = f32(u.h);
   let ma = total(a, lid) / n;
   let mb = total(b, lid) / n;
-  for (var j = lid; j < u.h; j = j + WG) {
-    let g = dy[base + j] * gamma[j];
-    dx[base + j] = inv * (g - ma - (x[base + j] - m) * inv * mb);
-  }
-}`;
+  if (live) {
+    for (var j = lane; j < u.h; j = j + TPR) {
+      let g = dy[base + j] * gamma[j];
+      dx[base + j] = inv * (g - ma - (x[base + j] - m) * inv * mb);
+    }
+  }`;
 
 /** Per row chunk: Σ dy·x̂ and Σ dy for each column. */
 const LAYER_NORM_DW = `
@@ -65,29 +59,23 @@ ${ENTRY} {
   pb[wid.y * u.h + j] = sb;
 }`;
 
-const RMS_NORM = `${REDUCE}
-${ENTRY} {
-  ${GROUP}
-  if (group >= u.rows) { return; }
-  let base = group * u.h;
+const RMS_NORM = `
   var q = 0.0;
-  for (var j = lid; j < u.h; j = j + WG) { let v = x[base + j]; q = q + v * v; }
+  for (var j = lane; j < u.h; j = j + TPR) { let v = x[base + j]; q = q + v * v; }
   let inv = 1.0 / sqrt(total(q, lid) / f32(u.h) + u.eps);
-  for (var j = lid; j < u.h; j = j + WG) { y[base + j] = x[base + j] * inv * weight[j]; }
-  if (lid == 0u) { invRms[group] = inv; }
-}`;
+  if (live) {
+    for (var j = lane; j < u.h; j = j + TPR) { y[base + j] = x[base + j] * inv * weight[j]; }
+    if (lane == 0u) { invRms[row] = inv; }
+  }`;
 
-const RMS_NORM_DX = `${REDUCE}
-${ENTRY} {
-  ${GROUP}
-  if (group >= u.rows) { return; }
-  let base = group * u.h;
-  let inv = invRms[group];
+const RMS_NORM_DX = `
+  let inv = invRms[r];
   var a = 0.0;
-  for (var j = lid; j < u.h; j = j + WG) { a = a + dy[base + j] * weight[j] * x[base + j]; }
+  for (var j = lane; j < u.h; j = j + TPR) { a = a + dy[base + j] * weight[j] * x[base + j]; }
   let c = total(a, lid) / f32(u.h) * inv * inv * inv;
-  for (var j = lid; j < u.h; j = j + WG) { dx[base + j] = inv * dy[base + j] * weight[j] - x[base + j] * c; }
-}`;
+  if (live) {
+    for (var j = lane; j < u.h; j = j + TPR) { dx[base + j] = inv * dy[base + j] * weight[j] - x[base + j] * c; }
+  }`;
 
 const RMS_NORM_DW = `
 ${ENTRY} {
@@ -129,12 +117,12 @@ export function layerNormKernel({ inputs, backend: b, attrs }: KernelArgs): tf.T
   const invStd = makeOutput(backend, [rows]);
   if (rows > 0) {
     runShader(backend, {
-      key: 'layer-norm',
-      body: LAYER_NORM,
+      key: `layer-norm-${threadsPerRow(h)}`,
+      body: rowShader(threadsPerRow(h), LAYER_NORM),
       bindings: [{ tensor: x }, { tensor: gamma }, { tensor: beta }, { tensor: y, write: true }, { tensor: mean, write: true }, { tensor: invStd, write: true }],
       names: ['x', 'gamma', 'beta', 'y', 'mean', 'invStd'],
       uniforms: [...sizeUniforms(rows, h), { name: 'eps', type: 'f32', value: Number(attrs?.epsilon ?? 1e-5) }],
-      workgroups: gridFor(rows),
+      workgroups: gridFor(rowGroups(rows, threadsPerRow(h))),
     });
   }
   return [y, mean, invStd];
@@ -148,12 +136,12 @@ export function layerNormGradKernel({ inputs, backend: b }: KernelArgs): tf.Tens
   const dx = makeOutput(backend, [...x.shape]);
   if (rows === 0) return [dx, zeros(backend, h), zeros(backend, h)];
   runShader(backend, {
-    key: 'layer-norm-dx',
-    body: LAYER_NORM_DX,
+    key: `layer-norm-dx-${threadsPerRow(h)}`,
+    body: rowShader(threadsPerRow(h), LAYER_NORM_DX),
     bindings: [{ tensor: dy }, { tensor: x }, { tensor: gamma }, { tensor: mean }, { tensor: invStd }, { tensor: dx, write: true }],
     names: ['dy', 'x', 'gamma', 'mean', 'invStd', 'dx'],
     uniforms: sizeUniforms(rows, h),
-    workgroups: gridFor(rows),
+    workgroups: gridFor(rowGroups(rows, threadsPerRow(h))),
   });
   const { chunks, workgroups } = chunkGrid(rows, h);
   const pg = makeOutput(backend, [chunks, h]);
@@ -178,12 +166,12 @@ export function rmsNormKernel({ inputs, backend: b, attrs }: KernelArgs): tf.Ten
   const invRms = makeOutput(backend, [rows]);
   if (rows > 0) {
     runShader(backend, {
-      key: 'rms-norm',
-      body: RMS_NORM,
+      key: `rms-norm-${threadsPerRow(h)}`,
+      body: rowShader(threadsPerRow(h), RMS_NORM),
       bindings: [{ tensor: x }, { tensor: weight }, { tensor: y, write: true }, { tensor: invRms, write: true }],
       names: ['x', 'weight', 'y', 'invRms'],
       uniforms: [...sizeUniforms(rows, h), { name: 'eps', type: 'f32', value: Number(attrs?.epsilon ?? 1e-6) }],
-      workgroups: gridFor(rows),
+      workgroups: gridFor(rowGroups(rows, threadsPerRow(h))),
     });
   }
   return [y, invRms];
@@ -197,12 +185,12 @@ export function rmsNormGradKernel({ inputs, backend: b }: KernelArgs): tf.Tensor
   const dx = makeOutput(backend, [...x.shape]);
   if (rows === 0) return [dx, zeros(backend, h)];
   runShader(backend, {
-    key: 'rms-norm-dx',
-    body: RMS_NORM_DX,
+    key: `rms-norm-dx-${threadsPerRow(h)}`,
+    body: rowShader(threadsPerRow(h), RMS_NORM_DX),
     bindings: [{ tensor: dy }, { tensor: x }, { tensor: weight }, { tensor: invRms }, { tensor: dx, write: true }],
     names: ['dy', 'x', 'weight', 'invRms', 'dx'],
     uniforms: sizeUniforms(rows, h),
-    workgroups: gridFor(rows),
+    workgroups: gridFor(rowGroups(rows, threadsPerRow(h))),
   });
   const { chunks, workgroups } = chunkGrid(rows, h);
   const pw = makeOutput(backend, [chunks, h]);

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gridFor, makeOutput, runShader, type WebGpuBackendLike } from './runner';
-import { ENTRY, GROUP, REDUCE, WG } from './wgsl';
+import { ELEMENTS, ENTRY, GROUP, REDUCE, WG, elementGroups } from './wgsl';
 
 /** Elements each thread of the sum-of-squares pass adds before the workgroup reduction (at most). */
 const PER_THREAD = 64;
@@ -105,10 +105,8 @@ fn main() { out[u.at] = 0.0; }`;
 /** AdamW (mode 1) or Adam with L2 decay (mode 2) or either without decay (mode 0), in the composite's float32 order. */
 const ADAM = `
 ${ENTRY} {
-  ${GROUP}
-  let i = group * ${WG}u + lid;
-  if (i >= u.n) { return; }
   let c = coefficient[0];
+  ${ELEMENTS}
   var g = grad[i];
   var p = param[i];
   var mf = c * u.oneMinusBeta1;
@@ -126,6 +124,7 @@ ${ENTRY} {
   expAvgSq[i] = v;
   let denom = sqrt(v) / u.bc2Sqrt + u.eps;
   param[i] = p - (m / denom) * u.stepSize;
+  }
 }`;
 
 export interface AdamStep {
@@ -185,7 +184,7 @@ export function webgpuAdam(steps: readonly AdamStep[], gradScale: tf.Scalar | un
           f32('bc2Sqrt', Math.sqrt(1 - s.beta2 ** x.step)),
           f32('stepSize', x.lr / (1 - s.beta1 ** x.step)),
         ],
-        workgroups: gridFor(Math.ceil(x.param.size / WG)),
+        workgroups: gridFor(elementGroups(x.param.size)),
       });
     }
   } finally {

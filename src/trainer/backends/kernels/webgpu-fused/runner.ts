@@ -25,6 +25,8 @@ interface GpuDevice {
   createComputePipeline(descriptor: { layout: 'auto'; compute: { module: unknown; entryPoint: string }; label?: string }): GpuPipeline;
   createBindGroup(descriptor: { layout: unknown; entries: { binding: number; resource: unknown }[] }): unknown;
   createQuerySet(descriptor: { type: 'timestamp'; count: number }): unknown;
+  pushErrorScope(filter: 'validation'): void;
+  popErrorScope(): Promise<{ message: string } | null>;
   limits: { maxComputeWorkgroupsPerDimension: number; maxStorageBufferBindingSize: number };
 }
 interface GpuPipeline {
@@ -119,11 +121,19 @@ export function makeOutput(backend: WebGpuBackendLike, shape: number[]): tf.Tens
 /** Records the dispatch into the backend's current compute pass (submitting as tfjs does). */
 export function runShader(backend: WebGpuBackendLike, d: Dispatch): void {
   const cacheKey = `fts:${d.key}`;
-  let pipeline = backend.pipelineCache[cacheKey] as GpuPipeline | undefined;
+  const cached = backend.pipelineCache[cacheKey];
+  if (cached instanceof Error) throw cached;
+  let pipeline = cached as GpuPipeline | undefined;
   if (!pipeline) {
+    // WebGPU reports a shader that does not compile asynchronously, and the dispatch then writes
+    // nothing: the error replaces the cached pipeline, so the next call of this kernel throws it.
+    backend.device.pushErrorScope('validation');
     const module = backend.device.createShaderModule({ code: shaderSource(d), label: d.key });
     pipeline = backend.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: d.key });
     backend.pipelineCache[cacheKey] = pipeline;
+    void backend.device.popErrorScope().then((error) => {
+      if (error) backend.pipelineCache[cacheKey] = new Error(`WebGPU kernel ${d.key} does not compile: ${error.message}`);
+    });
   }
   const limit = backend.device.limits.maxStorageBufferBindingSize;
   const entries = d.bindings.map((b, i) => {

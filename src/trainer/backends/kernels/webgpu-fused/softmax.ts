@@ -7,44 +7,38 @@
 import type * as tf from '@tensorflow/tfjs';
 import { inputsOf, requireFloat32, rowsOf, webgpuOf } from './common';
 import { gridFor, makeOutput, runShader } from './runner';
-import { ENTRY, GROUP, REDUCE } from './wgsl';
+import { rowGroups, rowShader, threadsPerRow } from './wgsl';
 
-const SOFTMAX = `${REDUCE}
-${ENTRY} {
-  ${GROUP}
-  if (group >= u.rows) { return; }
-  let base = group * u.s;
+const SOFTMAX = `
   // The row's (b, head, t) for the mask's strides.
-  let t = group % u.t;
-  let head = (group / u.t) % u.heads;
-  let b = group / (u.t * u.heads);
+  let t = r % u.t;
+  let head = (r / u.t) % u.heads;
+  let b = r / (u.t * u.heads);
   let mbase = b * u.m0 + head * u.m1 + t * u.m2;
   var top = bitcast<f32>(0xff7fffffu); // the most negative float32
-  for (var j = lid; j < u.s; j = j + WG) { top = max(top, scores[base + j] * u.scale + mask[mbase + j * u.m3]); }
+  for (var j = lane; j < u.h; j = j + TPR) { top = max(top, scores[base + j] * u.scale + mask[mbase + j * u.m3]); }
   let m = largest(top, lid);
   var s = 0.0;
-  for (var j = lid; j < u.s; j = j + WG) {
+  for (var j = lane; j < u.h; j = j + TPR) {
     let e = exp(scores[base + j] * u.scale + mask[mbase + j * u.m3] - m);
-    probs[base + j] = e;
     s = s + e;
+    if (live) { probs[base + j] = e; }
   }
   let z = total(s, lid);
-  for (var j = lid; j < u.s; j = j + WG) { probs[base + j] = probs[base + j] / z; }
-}`;
+  if (live) {
+    for (var j = lane; j < u.h; j = j + TPR) { probs[base + j] = probs[base + j] / z; }
+  }`;
 
-const SOFTMAX_GRAD = `${REDUCE}
-${ENTRY} {
-  ${GROUP}
-  if (group >= u.rows) { return; }
-  let base = group * u.s;
+const SOFTMAX_GRAD = `
   var a = 0.0;
-  for (var j = lid; j < u.s; j = j + WG) { a = a + dy[base + j] * probs[base + j]; }
+  for (var j = lane; j < u.h; j = j + TPR) { a = a + dy[base + j] * probs[base + j]; }
   let d = total(a, lid);
-  for (var j = lid; j < u.s; j = j + WG) {
-    let p = probs[base + j];
-    dscores[base + j] = (dy[base + j] * p - d * p) * u.scale;
-  }
-}`;
+  if (live) {
+    for (var j = lane; j < u.h; j = j + TPR) {
+      let p = probs[base + j];
+      dscores[base + j] = (dy[base + j] * p - d * p) * u.scale;
+    }
+  }`;
 
 /** Strides of `mask` broadcast to [b, heads, t, s] (0 along axes of size 1); throws if it does not broadcast. */
 export function maskStrides(maskShape: readonly number[], scoresShape: readonly number[]): [number, number, number, number] {
@@ -85,16 +79,16 @@ export function maskedSoftmaxKernel({ inputs, backend: b, attrs }: KernelArgs): 
   const u32 = (name: string, value: number) => ({ name, type: 'u32' as const, value });
   try {
     runShader(backend, {
-      key: 'masked-softmax',
-      body: SOFTMAX,
+      key: `masked-softmax-${threadsPerRow(s)}`,
+      body: rowShader(threadsPerRow(s), SOFTMAX),
       bindings: [{ tensor: scores }, { tensor: mask }, { tensor: probs, write: true }],
       names: ['scores', 'mask', 'probs'],
       uniforms: [
-        u32('rows', rows), u32('s', s), u32('t', dims[2]), u32('heads', dims[1]),
+        u32('rows', rows), u32('h', s), u32('t', dims[2]), u32('heads', dims[1]),
         u32('m0', m0), u32('m1', m1), u32('m2', m2), u32('m3', m3),
         { name: 'scale', type: 'f32', value: Number(attrs?.scale ?? 1) },
       ],
-      workgroups: gridFor(rows),
+      workgroups: gridFor(rowGroups(rows, threadsPerRow(s))),
     });
   } finally {
     if (!given) backend.disposeData(mask.dataId);
@@ -110,16 +104,16 @@ export function maskedSoftmaxGradKernel({ inputs, backend: b, attrs }: KernelArg
   const dscores = makeOutput(backend, [...probs.shape]);
   if (rows === 0) return dscores;
   runShader(backend, {
-    key: 'masked-softmax-grad',
-    body: SOFTMAX_GRAD,
+    key: `masked-softmax-grad-${threadsPerRow(s)}`,
+    body: rowShader(threadsPerRow(s), SOFTMAX_GRAD),
     bindings: [{ tensor: dy }, { tensor: probs }, { tensor: dscores, write: true }],
     names: ['dy', 'probs', 'dscores'],
     uniforms: [
       { name: 'rows', type: 'u32', value: rows },
-      { name: 's', type: 'u32', value: s },
+      { name: 'h', type: 'u32', value: s },
       { name: 'scale', type: 'f32', value: Number(attrs?.scale ?? 1) },
     ],
-    workgroups: gridFor(rows),
+    workgroups: gridFor(rowGroups(rows, threadsPerRow(s))),
   });
   return dscores;
 }
