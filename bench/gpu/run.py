@@ -95,14 +95,19 @@ def extract_deb(path, root):
         tar.extractall(root, filter="fully_trusted") if hasattr(tarfile, "data_filter") else tar.extractall(root)
 
 
-def system_has_vulkan_loader():
+def ldconfig_libraries():
+    """`ldconfig -p`'s listing of the linker cache ('' where there is no ldconfig)."""
     try:
-        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
+        return subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
     except FileNotFoundError:
-        out = ""
-    if "libvulkan.so.1" in out:
+        return ""
+
+
+def system_has_vulkan_loader(libs=None, env=None):
+    env = os.environ if env is None else env
+    if "libvulkan.so.1" in (ldconfig_libraries() if libs is None else libs):
         return True
-    dirs = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+    dirs = [d for d in env.get("LD_LIBRARY_PATH", "").split(":") if d]
     return any(os.path.exists(os.path.join(d, "libvulkan.so.1")) for d in dirs)
 
 
@@ -135,18 +140,16 @@ def vulkan_environment(work, force_private):
     return env, notes
 
 
-def find_nvidia_icd(work):
-    for d in ICD_DIRS:
+def find_nvidia_icd(work, dirs=ICD_DIRS, libs=None):
+    """The NVIDIA Vulkan ICD file: the first nvidia*.json in `dirs`, else one written for the driver's library."""
+    for d in dirs:
         if os.path.isdir(d):
             for name in sorted(os.listdir(d)):
                 if name.startswith("nvidia") and name.endswith(".json"):
                     return os.path.join(d, name)
     # Containers given the driver's libraries but not its ICD file (NVIDIA_DRIVER_CAPABILITIES
     # without `graphics` mounts no icd.d): the driver's GLX library is its Vulkan ICD.
-    try:
-        libs = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
-    except FileNotFoundError:
-        libs = ""
+    libs = ldconfig_libraries() if libs is None else libs
     for lib in ("libGLX_nvidia.so.0", "libEGL_nvidia.so.0"):
         if lib in libs:
             path = os.path.join(work, "nvidia_icd.json")

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +19,41 @@ import { referencePython, skipWithoutPython } from '../../support/reference-pyth
 import { vulkanEnv } from '../backends/fixtures/children';
 
 const ROOT = join(__dirname, '..', '..', '..');
+
+/** Calls a function of bench/gpu/run.py with JSON arguments (plain python3: run.py needs only the standard library). */
+function runPy(call: string, ...args: unknown[]): unknown {
+  const code = `import json, sys; sys.path.insert(0, ${JSON.stringify(join(ROOT, 'bench', 'gpu'))}); import run; print(json.dumps(run.${call}(*json.loads(sys.argv[1]))))`;
+  const result = spawnSync('python3', ['-c', code, JSON.stringify(args)], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout) as unknown;
+}
+
+describe('GPU bench run.py: Vulkan on the GPU machine', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fts-gpu-bench-vk-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds the NVIDIA ICD file in the first folder that has one, else writes one for the driver library ldconfig lists, else none', () => {
+    const [empty, icdDir, work] = ['empty', 'icd.d', 'work'].map((name) => join(dir, name));
+    for (const d of [empty, icdDir, work]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(icdDir, 'lvp_icd.json'), '{}');
+    writeFileSync(join(icdDir, 'nvidia_icd.json'), '{}');
+    assert.equal(runPy('find_nvidia_icd', work, [join(dir, 'missing'), empty, icdDir], ''), join(icdDir, 'nvidia_icd.json'));
+    const libs = '\tlibGLX_nvidia.so.0 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0\n';
+    const written = runPy('find_nvidia_icd', work, [empty], libs) as string;
+    assert.equal(written, join(work, 'nvidia_icd.json'));
+    assert.deepEqual(JSON.parse(readFileSync(written, 'utf8')), { file_format_version: '1.0.1', ICD: { library_path: 'libGLX_nvidia.so.0', api_version: '1.3' } });
+    assert.equal(runPy('find_nvidia_icd', work, [empty], '\tlibc.so.6 => /lib/libc.so.6\n'), null);
+  });
+
+  it('takes the Vulkan loader from the linker cache or LD_LIBRARY_PATH, and otherwise unpacks its own', () => {
+    const lib = join(dir, 'lib');
+    mkdirSync(lib, { recursive: true });
+    writeFileSync(join(lib, 'libvulkan.so.1'), '');
+    assert.equal(runPy('system_has_vulkan_loader', '\tlibvulkan.so.1 (libc6,x86-64) => /lib/libvulkan.so.1\n', {}), true);
+    assert.equal(runPy('system_has_vulkan_loader', '', { LD_LIBRARY_PATH: `/nowhere:${lib}` }), true);
+    assert.equal(runPy('system_has_vulkan_loader', '', { LD_LIBRARY_PATH: '/nowhere' }), false);
+  });
+});
 
 describe('GPU bench package', () => {
   const parent = mkdtempSync(join(tmpdir(), 'fts-gpu-bench-test-'));
