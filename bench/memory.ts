@@ -1,11 +1,13 @@
 /**
- * The memory plan against measurement, on wasm: for each setting, one process builds our BERT code
- * from a config.json with random weights, runs two AdamW steps and measures the second: the most
+ * The memory plan against measurement, on wasm: for each setting, one process builds our BERT or
+ * decoder (GPT-2, Llama-family; with gradient checkpointing or LoRA) code from a config.json with
+ * random weights, runs two AdamW steps and measures the second: the most
  * bytes tfjs held in the wasm heap (its _malloc/_free, metered from before the model exists), the
  * heap's size, and the process's peak RSS. The estimate is the plan the run prints.
- *   node --import tsx bench/memory.ts            (the table; a few minutes)
- * The encoder's activation factors (src/trainer/memory/estimate.ts) were fitted to such
- * measurements on 12 small shapes (bench/memory-step.ts, phase by phase).
+ *   node --import tsx bench/memory.ts              (the table; a few minutes; exit 1 if any is off by > 25%)
+ *   node --import tsx bench/memory.ts --decoders   (the decoder rows only)
+ * The activation factors (src/trainer/memory/estimate.ts) were fitted to such measurements on
+ * small shapes (bench/memory-step.ts, phase by phase); these rows are larger models they were not fitted to.
  */
 import { spawnSync } from 'node:child_process';
 import { initBackend } from '../src/trainer/backends';
@@ -13,13 +15,17 @@ import { formatPlan } from '../src/trainer/memory/estimate';
 import { machineLimit, wasmLimit } from '../src/trainer/memory/limits';
 import { planRun, parametersFromShape, describeRefusal } from '../src/trainer/memory/plan';
 import { transformerShape } from '../src/trainer/memory/shape';
-import { measureEncoderStep } from './memory-step';
+import { resolveLora } from '../src/trainer/models/hf/peft-config';
+import { measureDecoderStep, measureEncoderStep } from './memory-step';
 
 interface Setting {
   name: string;
   config: Record<string, unknown>;
   batch: number;
   length: number;
+  gradientCheckpointing?: boolean;
+  /** LoRA r=8 on PEFT's default targets for the model type. */
+  lora?: boolean;
 }
 
 const bert = (layers: number, hidden: number, heads: number) => ({
@@ -33,25 +39,40 @@ const bert = (layers: number, hidden: number, heads: number) => ({
   num_labels: 2,
 });
 
+/** distilgpt2's config.json sizes (6 × 768, GPT-2's vocab, dropout 0.1). */
+const DISTILGPT2 = { model_type: 'gpt2', n_layer: 6, n_embd: 768, n_head: 12, vocab_size: 50257, n_positions: 1024 };
+/** SmolLM2-135M's sizes (576 hidden, 9 heads / 3 kv, SwiGLU 1536, vocab 49152, tied embeddings) with 8 of its 30 layers. */
+const SMOL8 = { model_type: 'llama', hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 8, num_attention_heads: 9, num_key_value_heads: 3, vocab_size: 49152, max_position_embeddings: 8192, tie_word_embeddings: true };
+
 const SETTINGS: Setting[] = [
   { name: 'BERT-mini (4 × 256) batch 16 × 128', config: bert(4, 256, 4), batch: 16, length: 128 },
   { name: 'BERT-medium (8 × 512) batch 8 × 128', config: bert(8, 512, 8), batch: 8, length: 128 },
   { name: 'bert-base (12 × 768) batch 2 × 128', config: bert(12, 768, 12), batch: 2, length: 128 },
+  { name: 'distilgpt2 (6 × 768) batch 2 × 128', config: DISTILGPT2, batch: 2, length: 128 },
+  { name: 'SmolLM2 shape, 8 layers (8 × 576) batch 4 × 128', config: SMOL8, batch: 4, length: 128 },
+  { name: 'SmolLM2 shape, 8 layers, gradient checkpointing, batch 4 × 128', config: SMOL8, batch: 4, length: 128, gradientCheckpointing: true },
+  { name: 'SmolLM2 shape, 8 layers, LoRA r 8 (q_proj, v_proj), batch 4 × 128', config: SMOL8, batch: 4, length: 128, lora: true },
 ];
-const REFUSED: Setting = { name: 'bert-base (12 × 768) batch 8 × 128', config: bert(12, 768, 12), batch: 8, length: 128 };
+const REFUSED: Setting[] = [
+  { name: 'bert-base (12 × 768) batch 8 × 128', config: bert(12, 768, 12), batch: 8, length: 128 },
+  { name: 'SmolLM2-135M (30 × 576) batch 2 × 256', config: { ...SMOL8, num_hidden_layers: 30 }, batch: 2, length: 256 },
+];
+/** The acceptance bound: the estimate within 25% of the measured peak. */
+const TOLERANCE = 0.25;
 
 function plan(setting: Setting) {
   const shape = transformerShape(setting.config, 'config.json', 2);
+  const lora = setting.lora ? resolveLora({ r: 8 }, shape.modelType, 'CAUSAL_LM', 'bench') : undefined;
   return planRun({
     shape,
-    parameters: parametersFromShape(shape),
+    parameters: parametersFromShape(shape, lora ? { lora } : {}),
     optim: 'adamw_torch',
     batchSize: setting.batch,
     seqLength: setting.length,
     gradientAccumulationSteps: 1,
-    gradientCheckpointing: false,
+    gradientCheckpointing: setting.gradientCheckpointing === true,
     dropout: true,
-    lora: false,
+    lora: lora !== undefined,
     limit: wasmLimit(),
     alternatives: [machineLimit('cpu', 16 * 2 ** 30)],
   });
@@ -60,28 +81,39 @@ function plan(setting: Setting) {
 async function child(index: number): Promise<void> {
   await initBackend({ backend: 'wasm', threads: 1 });
   const setting = SETTINGS[index];
-  const measure = await measureEncoderStep(setting.config, setting.batch, setting.length);
+  const measure =
+    setting.config.model_type === 'bert'
+      ? await measureEncoderStep(setting.config, setting.batch, setting.length)
+      : await measureDecoderStep(setting.config, setting.batch, setting.length, { gradientCheckpointing: setting.gradientCheckpointing, ...(setting.lora ? { lora: { r: 8 } } : {}) });
   const rss = process.resourceUsage().maxRSS * 1024;
   process.stdout.write(JSON.stringify({ heap: measure.heapAbsolutePeak, heapSize: measure.heapSize, rss }) + '\n');
 }
 
 function main(): void {
   const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
+  const only = process.argv.includes('--decoders') ? (s: Setting) => s.config.model_type !== 'bert' : () => true;
+  let outside = 0;
   console.log('| setting | estimate (GB) | wasm heap live peak (GB) | estimate / measured | heap size (GB) | peak RSS (GB) |');
   console.log('|---|---|---|---|---|---|');
   SETTINGS.forEach((setting, index) => {
+    if (!only(setting)) return;
     const estimate = plan(setting).plan;
     const run = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', String(index)], { encoding: 'utf8' });
     const line = run.stdout.trim().split('\n').pop() ?? '';
     if (run.status !== 0 || !line.startsWith('{')) {
+      outside++;
       console.log(`| ${setting.name} | ${gb(estimate.total)} | failed: ${(run.stderr || run.stdout).trim().split('\n').slice(-1)[0]} | | | |`);
       return;
     }
     const m = JSON.parse(line) as { heap: number; heapSize: number; rss: number };
-    console.log(`| ${setting.name} | ${gb(estimate.total)} | ${gb(m.heap)} | ${(estimate.total / m.heap).toFixed(2)} | ${gb(m.heapSize)} | ${gb(m.rss)} |`);
+    const ratio = estimate.total / m.heap;
+    if (Math.abs(ratio - 1) > TOLERANCE) outside++;
+    console.log(`| ${setting.name} | ${gb(estimate.total)} | ${gb(m.heap)} | ${ratio.toFixed(2)} | ${gb(m.heapSize)} | ${gb(m.rss)} |`);
   });
-  console.log(`\nPlans: ${SETTINGS.map((s) => `\n  ${s.name}: ${formatPlan(plan(s).plan)}`).join('')}`);
-  console.log(`\n${describeRefusal(plan(REFUSED), REFUSED.name)}`);
+  console.log(`\nPlans: ${SETTINGS.filter(only).map((s) => `\n  ${s.name}: ${formatPlan(plan(s).plan)}`).join('')}`);
+  for (const refused of REFUSED.filter(only)) console.log(`\n${describeRefusal(plan(refused), refused.name)}`);
+  console.log(outside === 0 ? `\nEvery estimate within ${TOLERANCE * 100}% of the measured peak.` : `\n${outside} setting(s) failed or outside ${TOLERANCE * 100}% of the measured peak.`);
+  process.exitCode = outside === 0 ? 0 : 1;
 }
 
 const at = process.argv.indexOf('--child');
