@@ -397,6 +397,364 @@ static napi_value unary(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* ---- fused transformer kernels (backends/fused) ------------------------------------------ */
+
+/*
+ * Reads argv[from .. from+count) as non-negative whole numbers (byte offsets, sizes). Returns 0
+ * (with a JavaScript error thrown) when one is not.
+ */
+static int whole_args(napi_env env, const napi_value *argv, size_t from, size_t count, int64_t *out, const char *name) {
+  for (size_t i = 0; i < count; i++) {
+    if (!get_i64(env, argv[from + i], &out[i])) {
+      char message[160];
+      snprintf(message, sizeof message, "%s: argument %zu must be a non-negative whole number (a byte offset or a size)", name, from + i + 1);
+      throw_error(env, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Parses (heap, whole numbers..., then `extra` plain numbers) for the fused kernels. */
+static int fused_args(napi_env env, napi_callback_info cbinfo, size_t wholes, size_t extra, Heap *heap, int64_t *w, double *x, const char *name) {
+  napi_value argv[MAX_ARGS];
+  size_t argc = MAX_ARGS;
+  napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL);
+  if (argc != 1 + wholes + extra) {
+    char message[120];
+    snprintf(message, sizeof message, "%s: expected %zu arguments, got %zu", name, 1 + wholes + extra, argc);
+    throw_error(env, message);
+    return 0;
+  }
+  if (!get_heap(env, argv[0], heap)) {
+    throw_error(env, "fused kernel: argument 1 must be the wasm heap (a typed array or ArrayBuffer)");
+    return 0;
+  }
+  if (!whole_args(env, argv, 1, wholes, w, name)) return 0;
+  for (size_t i = 0; i < extra; i++) {
+    if (!get_f64(env, argv[1 + wholes + i], &x[i])) {
+      throw_error(env, "fused kernel: epsilon, scale and flags must be numbers");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* `count` floats at byte offset `offset`, or NULL with a RangeError thrown. */
+static float *tensor_at(napi_env env, const Heap *heap, int64_t offset, double count, const char *what) {
+  float *p = floats_at(heap, (double)offset, count);
+  if (!p) {
+    char message[160];
+    snprintf(message, sizeof message, "%s lies outside the heap (or is not 4-byte aligned)", what);
+    throw_range(env, message);
+  }
+  return p;
+}
+
+/*
+ * layerNorm(heap, x, gamma, beta, y, mean, invStd, rows, h, epsilon): per row, mean and variance
+ * (biased, as torch) accumulated in double; y = (x - mean)·invStd·gamma + beta in float32.
+ */
+static napi_value layer_norm(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[8];
+  double eps;
+  if (!fused_args(env, cbinfo, 8, 1, &heap, a, &eps, "layerNorm")) return NULL;
+  const int64_t rows = a[6], h = a[7];
+  const double size = (double)rows * (double)h;
+  const float *x = tensor_at(env, &heap, a[0], size, "layerNorm: x");
+  const float *gamma = x ? tensor_at(env, &heap, a[1], (double)h, "layerNorm: gamma") : NULL;
+  const float *beta = gamma ? tensor_at(env, &heap, a[2], (double)h, "layerNorm: beta") : NULL;
+  float *y = beta ? tensor_at(env, &heap, a[3], size, "layerNorm: y") : NULL;
+  float *mean = y ? tensor_at(env, &heap, a[4], (double)rows, "layerNorm: mean") : NULL;
+  float *inv = mean ? tensor_at(env, &heap, a[5], (double)rows, "layerNorm: invStd") : NULL;
+  if (!inv || h == 0) return NULL;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * h;
+    float *yr = y + r * h;
+    double sum = 0;
+    for (int64_t j = 0; j < h; j++) sum += xr[j];
+    const double mu = sum / (double)h;
+    double sq = 0;
+    for (int64_t j = 0; j < h; j++) {
+      const double d = xr[j] - mu;
+      sq += d * d;
+    }
+    const float m = (float)mu;
+    const float s = (float)(1.0 / sqrt(sq / (double)h + eps));
+    mean[r] = m;
+    inv[r] = s;
+    for (int64_t j = 0; j < h; j++) yr[j] = (xr[j] - m) * s * gamma[j] + beta[j];
+  }
+  return NULL;
+}
+
+/*
+ * layerNormGrad(heap, dy, x, gamma, mean, invStd, dx, dgamma, dbeta, rows, h):
+ * dx = invStd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·gamma, x̂ = (x − mean)·invStd;
+ * dgamma = Σ_rows dy·x̂, dbeta = Σ_rows dy (accumulated in double).
+ */
+static napi_value layer_norm_grad(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[10];
+  if (!fused_args(env, cbinfo, 10, 0, &heap, a, NULL, "layerNormGrad")) return NULL;
+  const int64_t rows = a[8], h = a[9];
+  const double size = (double)rows * (double)h;
+  const float *dy = tensor_at(env, &heap, a[0], size, "layerNormGrad: dy");
+  const float *x = dy ? tensor_at(env, &heap, a[1], size, "layerNormGrad: x") : NULL;
+  const float *gamma = x ? tensor_at(env, &heap, a[2], (double)h, "layerNormGrad: gamma") : NULL;
+  const float *mean = gamma ? tensor_at(env, &heap, a[3], (double)rows, "layerNormGrad: mean") : NULL;
+  const float *inv = mean ? tensor_at(env, &heap, a[4], (double)rows, "layerNormGrad: invStd") : NULL;
+  float *dx = inv ? tensor_at(env, &heap, a[5], size, "layerNormGrad: dx") : NULL;
+  float *dgamma = dx ? tensor_at(env, &heap, a[6], (double)h, "layerNormGrad: dgamma") : NULL;
+  float *dbeta = dgamma ? tensor_at(env, &heap, a[7], (double)h, "layerNormGrad: dbeta") : NULL;
+  if (!dbeta) return NULL;
+  double *acc = (double *)calloc((size_t)(2 * h + 1), sizeof(double));
+  if (!acc) return throw_error(env, "layerNormGrad: out of memory");
+  double *ag = acc, *ab = acc + h;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *dyr = dy + r * h, *xr = x + r * h;
+    float *dxr = dx + r * h;
+    const float m = mean[r], s = inv[r];
+    double sum_g = 0, sum_gx = 0;
+    for (int64_t j = 0; j < h; j++) {
+      const float xhat = (xr[j] - m) * s;
+      const float g = dyr[j] * gamma[j];
+      sum_g += g;
+      sum_gx += (double)g * xhat;
+      ag[j] += (double)dyr[j] * xhat;
+      ab[j] += dyr[j];
+    }
+    const float mg = (float)(sum_g / (double)h), mgx = (float)(sum_gx / (double)h);
+    for (int64_t j = 0; j < h; j++) {
+      const float xhat = (xr[j] - m) * s;
+      dxr[j] = s * (dyr[j] * gamma[j] - mg - xhat * mgx);
+    }
+  }
+  for (int64_t j = 0; j < h; j++) {
+    dgamma[j] = (float)ag[j];
+    dbeta[j] = (float)ab[j];
+  }
+  free(acc);
+  return NULL;
+}
+
+/* rmsNorm(heap, x, weight, y, invRms, rows, h, epsilon): y = x·invRms·weight, invRms = 1/sqrt(mean(x²) + eps). */
+static napi_value rms_norm(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[6];
+  double eps;
+  if (!fused_args(env, cbinfo, 6, 1, &heap, a, &eps, "rmsNorm")) return NULL;
+  const int64_t rows = a[4], h = a[5];
+  const double size = (double)rows * (double)h;
+  const float *x = tensor_at(env, &heap, a[0], size, "rmsNorm: x");
+  const float *w = x ? tensor_at(env, &heap, a[1], (double)h, "rmsNorm: weight") : NULL;
+  float *y = w ? tensor_at(env, &heap, a[2], size, "rmsNorm: y") : NULL;
+  float *inv = y ? tensor_at(env, &heap, a[3], (double)rows, "rmsNorm: invRms") : NULL;
+  if (!inv || h == 0) return NULL;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * h;
+    float *yr = y + r * h;
+    double sq = 0;
+    for (int64_t j = 0; j < h; j++) sq += (double)xr[j] * xr[j];
+    const float s = (float)(1.0 / sqrt(sq / (double)h + eps));
+    inv[r] = s;
+    for (int64_t j = 0; j < h; j++) yr[j] = xr[j] * s * w[j];
+  }
+  return NULL;
+}
+
+/* rmsNormGrad(heap, dy, x, weight, invRms, dx, dweight, rows, h): dx = s·(g − s²·x·mean(g·x)), g = dy·weight; dweight = Σ dy·x·s. */
+static napi_value rms_norm_grad(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[8];
+  if (!fused_args(env, cbinfo, 8, 0, &heap, a, NULL, "rmsNormGrad")) return NULL;
+  const int64_t rows = a[6], h = a[7];
+  const double size = (double)rows * (double)h;
+  const float *dy = tensor_at(env, &heap, a[0], size, "rmsNormGrad: dy");
+  const float *x = dy ? tensor_at(env, &heap, a[1], size, "rmsNormGrad: x") : NULL;
+  const float *w = x ? tensor_at(env, &heap, a[2], (double)h, "rmsNormGrad: weight") : NULL;
+  const float *inv = w ? tensor_at(env, &heap, a[3], (double)rows, "rmsNormGrad: invRms") : NULL;
+  float *dx = inv ? tensor_at(env, &heap, a[4], size, "rmsNormGrad: dx") : NULL;
+  float *dw = dx ? tensor_at(env, &heap, a[5], (double)h, "rmsNormGrad: dweight") : NULL;
+  if (!dw) return NULL;
+  double *acc = (double *)calloc((size_t)(h + 1), sizeof(double));
+  if (!acc) return throw_error(env, "rmsNormGrad: out of memory");
+  for (int64_t r = 0; r < rows; r++) {
+    const float *dyr = dy + r * h, *xr = x + r * h;
+    float *dxr = dx + r * h;
+    const float s = inv[r];
+    double sum_gx = 0;
+    for (int64_t j = 0; j < h; j++) {
+      sum_gx += (double)(dyr[j] * w[j]) * xr[j];
+      acc[j] += (double)dyr[j] * (xr[j] * s);
+    }
+    const float k = s * s * (float)(sum_gx / (double)h);
+    for (int64_t j = 0; j < h; j++) dxr[j] = s * (dyr[j] * w[j] - xr[j] * k);
+  }
+  for (int64_t j = 0; j < h; j++) dw[j] = (float)acc[j];
+  free(acc);
+  return NULL;
+}
+
+/*
+ * maskedSoftmax(heap, scores, mask, probs, d0, d1, d2, d3, m0, m1, m2, m3, maskSize, scale):
+ * probs = softmax(scores·scale + mask) over the last axis of the 4-D scores [d0, d1, d2, d3]; the
+ * mask is read with element strides m0..m3 (0 along a broadcast axis).
+ */
+static napi_value masked_softmax(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[12];
+  double scale_d;
+  if (!fused_args(env, cbinfo, 12, 1, &heap, a, &scale_d, "maskedSoftmax")) return NULL;
+  const int64_t d0 = a[3], d1 = a[4], d2 = a[5], d3 = a[6], m0 = a[7], m1 = a[8], m2 = a[9], m3 = a[10], mask_size = a[11];
+  const double size = (double)d0 * d1 * d2 * d3;
+  const float *scores = tensor_at(env, &heap, a[0], size, "maskedSoftmax: scores");
+  const float *mask = scores ? tensor_at(env, &heap, a[1], (double)mask_size, "maskedSoftmax: mask") : NULL;
+  float *probs = mask ? tensor_at(env, &heap, a[2], size, "maskedSoftmax: probs") : NULL;
+  if (!probs || d3 == 0) return NULL;
+  /* The largest mask index read must lie inside the mask. */
+  const double last = (double)(d0 - 1) * m0 + (double)(d1 - 1) * m1 + (double)(d2 - 1) * m2 + (double)(d3 - 1) * m3;
+  if (size > 0 && last >= (double)mask_size) return throw_range(env, "maskedSoftmax: the mask strides read past the mask");
+  const float scale = (float)scale_d;
+  for (int64_t i0 = 0; i0 < d0; i0++) {
+    for (int64_t i1 = 0; i1 < d1; i1++) {
+      for (int64_t i2 = 0; i2 < d2; i2++) {
+        const int64_t row = (i0 * d1 + i1) * d2 + i2;
+        const float *s = scores + row * d3;
+        const float *m = mask + i0 * m0 + i1 * m1 + i2 * m2;
+        float *p = probs + row * d3;
+        float max = -INFINITY;
+        for (int64_t j = 0; j < d3; j++) {
+          const float z = s[j] * scale + m[j * m3];
+          p[j] = z;
+          if (z > max) max = z;
+        }
+        float sum = 0;
+        for (int64_t j = 0; j < d3; j++) {
+          const float e = expf(p[j] - max);
+          p[j] = e;
+          sum += e;
+        }
+        const float inv = 1.0f / sum;
+        for (int64_t j = 0; j < d3; j++) p[j] *= inv;
+      }
+    }
+  }
+  return NULL;
+}
+
+/* maskedSoftmaxGrad(heap, dy, probs, dscores, rows, cols, scale): dscores = scale·p·(dy − Σ dy·p). */
+static napi_value masked_softmax_grad(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[5];
+  double scale_d;
+  if (!fused_args(env, cbinfo, 5, 1, &heap, a, &scale_d, "maskedSoftmaxGrad")) return NULL;
+  const int64_t rows = a[3], cols = a[4];
+  const double size = (double)rows * (double)cols;
+  const float *dy = tensor_at(env, &heap, a[0], size, "maskedSoftmaxGrad: dy");
+  const float *p = dy ? tensor_at(env, &heap, a[1], size, "maskedSoftmaxGrad: probs") : NULL;
+  float *ds = p ? tensor_at(env, &heap, a[2], size, "maskedSoftmaxGrad: dscores") : NULL;
+  if (!ds) return NULL;
+  const float scale = (float)scale_d;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *dyr = dy + r * cols, *pr = p + r * cols;
+    float *dsr = ds + r * cols;
+    float dot = 0;
+    for (int64_t j = 0; j < cols; j++) dot += dyr[j] * pr[j];
+    for (int64_t j = 0; j < cols; j++) dsr[j] = pr[j] * (dyr[j] - dot) * scale;
+  }
+  return NULL;
+}
+
+#define SQRT_2_OVER_PI 0.7978845608028654f
+#define GELU_C 0.044715f
+#define SQRT1_2F 0.70710678118654752f
+
+/* gelu(heap, x, y, size, approximate): approximate 0 is erf GELU, 1 the tanh approximation. */
+static napi_value gelu(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[3];
+  double approximate;
+  if (!fused_args(env, cbinfo, 3, 1, &heap, a, &approximate, "gelu")) return NULL;
+  const int64_t n = a[2];
+  const float *x = tensor_at(env, &heap, a[0], (double)n, "gelu: x");
+  float *y = x ? tensor_at(env, &heap, a[1], (double)n, "gelu: y") : NULL;
+  if (!y) return NULL;
+  if (approximate == 0) {
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * 0.5f * (1.0f + erff(x[i] * SQRT1_2F));
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      const float v = x[i];
+      y[i] = 0.5f * v * (1.0f + tanhf(SQRT_2_OVER_PI * (v + GELU_C * v * v * v)));
+    }
+  }
+  return NULL;
+}
+
+/* geluGrad(heap, dy, x, dx, size, approximate): dx = dy·GELU'(x). */
+static napi_value gelu_grad(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[4];
+  double approximate;
+  if (!fused_args(env, cbinfo, 4, 1, &heap, a, &approximate, "geluGrad")) return NULL;
+  const int64_t n = a[3];
+  const float *dy = tensor_at(env, &heap, a[0], (double)n, "geluGrad: dy");
+  const float *x = dy ? tensor_at(env, &heap, a[1], (double)n, "geluGrad: x") : NULL;
+  float *dx = x ? tensor_at(env, &heap, a[2], (double)n, "geluGrad: dx") : NULL;
+  if (!dx) return NULL;
+  if (approximate == 0) {
+    const float inv_sqrt_2pi = 0.3989422804014327f;
+    for (int64_t i = 0; i < n; i++) {
+      const float v = x[i];
+      const float cdf = 0.5f * (1.0f + erff(v * SQRT1_2F));
+      dx[i] = dy[i] * (cdf + v * inv_sqrt_2pi * expf(-0.5f * v * v));
+    }
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      const float v = x[i];
+      const float t = tanhf(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+      const float dz = SQRT_2_OVER_PI * (1.0f + 3.0f * GELU_C * v * v);
+      dx[i] = dy[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * dz);
+    }
+  }
+  return NULL;
+}
+
+/* swiGlu(heap, gate, up, y, size): y = gate·σ(gate)·up. */
+static napi_value swiglu(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[4];
+  if (!fused_args(env, cbinfo, 4, 0, &heap, a, NULL, "swiGlu")) return NULL;
+  const int64_t n = a[3];
+  const float *g = tensor_at(env, &heap, a[0], (double)n, "swiGlu: gate");
+  const float *u = g ? tensor_at(env, &heap, a[1], (double)n, "swiGlu: up") : NULL;
+  float *y = u ? tensor_at(env, &heap, a[2], (double)n, "swiGlu: y") : NULL;
+  if (!y) return NULL;
+  for (int64_t i = 0; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+  return NULL;
+}
+
+/* swiGluGrad(heap, dy, gate, up, dgate, dup, size): dgate = dy·up·σ(g)(1 + g(1 − σ(g))), dup = dy·g·σ(g). */
+static napi_value swiglu_grad(napi_env env, napi_callback_info cbinfo) {
+  Heap heap;
+  int64_t a[6];
+  if (!fused_args(env, cbinfo, 6, 0, &heap, a, NULL, "swiGluGrad")) return NULL;
+  const int64_t n = a[5];
+  const float *dy = tensor_at(env, &heap, a[0], (double)n, "swiGluGrad: dy");
+  const float *g = dy ? tensor_at(env, &heap, a[1], (double)n, "swiGluGrad: gate") : NULL;
+  const float *u = g ? tensor_at(env, &heap, a[2], (double)n, "swiGluGrad: up") : NULL;
+  float *dg = u ? tensor_at(env, &heap, a[3], (double)n, "swiGluGrad: dgate") : NULL;
+  float *du = dg ? tensor_at(env, &heap, a[4], (double)n, "swiGluGrad: dup") : NULL;
+  if (!du) return NULL;
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i], sig = 1.0f / (1.0f + expf(-gi));
+    dg[i] = dy[i] * u[i] * sig * (1.0f + gi * (1.0f - sig));
+    du[i] = dy[i] * gi * sig;
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"info", NULL, info, NULL, NULL, NULL, napi_default, NULL},
@@ -405,6 +763,16 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
     {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
     {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
+    {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_default, NULL},
+    {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"rmsNorm", NULL, rms_norm, NULL, NULL, NULL, napi_default, NULL},
+    {"rmsNormGrad", NULL, rms_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"maskedSoftmax", NULL, masked_softmax, NULL, NULL, NULL, napi_default, NULL},
+    {"maskedSoftmaxGrad", NULL, masked_softmax_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"gelu", NULL, gelu, NULL, NULL, NULL, napi_default, NULL},
+    {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"swiGlu", NULL, swiglu, NULL, NULL, NULL, napi_default, NULL},
+    {"swiGluGrad", NULL, swiglu_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -34,6 +34,42 @@ export interface BlasAddon {
   unary(heap: Uint8Array, op: number, inOffset: number, outOffset: number, size: number): void;
 }
 
+/**
+ * The fused transformer kernels (backends/fused; fts_native.c, "fused transformer kernels"). An
+ * addon built before they existed lacks them: the matmuls still run natively and these ops their
+ * composites. Offsets are byte offsets into `heap`; rows·h is the element count of x.
+ */
+export interface FusedKernelsAddon {
+  layerNorm(heap: Uint8Array, x: number, gamma: number, beta: number, y: number, mean: number, invStd: number, rows: number, h: number, epsilon: number): void;
+  layerNormGrad(
+    heap: Uint8Array, dy: number, x: number, gamma: number, mean: number, invStd: number,
+    dx: number, dgamma: number, dbeta: number, rows: number, h: number,
+  ): void;
+  rmsNorm(heap: Uint8Array, x: number, weight: number, y: number, invRms: number, rows: number, h: number, epsilon: number): void;
+  rmsNormGrad(heap: Uint8Array, dy: number, x: number, weight: number, invRms: number, dx: number, dweight: number, rows: number, h: number): void;
+  /** scores [d0, d1, d2, d3]; the mask is read with element strides m0..m3 (0 along a broadcast axis). */
+  maskedSoftmax(
+    heap: Uint8Array, scores: number, mask: number, probs: number, d0: number, d1: number, d2: number, d3: number,
+    m0: number, m1: number, m2: number, m3: number, maskSize: number, scale: number,
+  ): void;
+  maskedSoftmaxGrad(heap: Uint8Array, dy: number, probs: number, dscores: number, rows: number, cols: number, scale: number): void;
+  /** approximate: 0 erf, 1 tanh. */
+  gelu(heap: Uint8Array, x: number, y: number, size: number, approximate: number): void;
+  geluGrad(heap: Uint8Array, dy: number, x: number, dx: number, size: number, approximate: number): void;
+  swiGlu(heap: Uint8Array, gate: number, up: number, y: number, size: number): void;
+  swiGluGrad(heap: Uint8Array, dy: number, gate: number, up: number, dgate: number, dup: number, size: number): void;
+}
+
+const FUSED_FUNCTIONS: ReadonlyArray<keyof FusedKernelsAddon> = [
+  'layerNorm', 'layerNormGrad', 'rmsNorm', 'rmsNormGrad', 'maskedSoftmax', 'maskedSoftmaxGrad', 'gelu', 'geluGrad', 'swiGlu', 'swiGluGrad',
+];
+
+/** Whether the loaded addon has the fused kernels (one built from an older source does not). */
+export function hasFusedKernels(addon: BlasAddon): addon is BlasAddon & FusedKernelsAddon {
+  const functions = addon as unknown as Record<string, unknown>;
+  return FUSED_FUNCTIONS.every((name) => typeof functions[name] === 'function');
+}
+
 export type AddonLoad = { ok: true; addon: BlasAddon; path: string } | { ok: false; reason: string };
 
 /** The candidate paths, in order (see the file comment). `here` is this module's or the bundle's folder. */

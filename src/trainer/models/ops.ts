@@ -1,5 +1,6 @@
 /** Building blocks written with plain tf ops (not tf.layers), so every weight is a named tf.Variable. */
 import * as tf from '@tensorflow/tfjs';
+import * as fused from '../backends/fused';
 import { mixSeed } from './init';
 
 /** x @ kernel + bias over the last axis, for inputs of any rank. */
@@ -11,20 +12,14 @@ export function dense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): tf.Tens
   return tf.reshape(out, [...x.shape.slice(0, -1), kernel.shape[1] as number]);
 }
 
-/** LayerNorm over the last axis from tf.moments (tf.layers.layerNormalization's backward pass is pathologically slow). */
+/** LayerNorm over the last axis (the fused op: its kernel where the backend has one, else tf.moments). */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+  return fused.layerNorm(x, gamma, beta, epsilon);
 }
 
-/**
- * GELU, tanh approximation (tfjs has no gelu op), written as x·sigmoid(2·√(2/π)·(x + 0.044715x³)),
- * the same function (0.5·(1 + tanh z) = sigmoid(2z)) without the tanh and pow kernels that are slow
- * on wasm: about 3× faster forward and backward.
- */
+/** GELU, tanh approximation (tfjs has no gelu op): the fused op, whose composite avoids wasm's slow tanh and pow. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const cube = tf.mul(tf.mul(x, x), x);
-  return tf.mul(x, tf.sigmoid(tf.mul(2 * Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, cube)))));
+  return fused.gelu(x, 'tanh');
 }
 
 /** Token vectors for ids [b, L] → [b, L, D]. Its gradient needs UnsortedSegmentSum (present on cpu). */

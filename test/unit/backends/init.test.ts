@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, locateWasmDir, registerFastKernels } from '../../../src/trainer/backends';
 import { addonCandidates, loadBlasAddon } from '../../../src/trainer/backends/blas-addon';
+import { FUSED_KERNEL_NAMES } from '../../../src/trainer/backends/fused';
 import { variantOf } from '../../../src/trainer/backends/kernels/registry';
 import { resolveBlasThreads } from '../../../src/trainer/backends/wasm';
 import { AUTO_THREADS_RULE, autoThreads, resolveThreads } from '../../../src/trainer/backends/threads';
@@ -59,9 +60,11 @@ describe('initBackend', () => {
     assert.equal(variantOf(tf.getKernel('_FusedMatMul', 'wasm')), 'native');
     const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]]), true, false).arraySync());
     assert.deepEqual(product, [[26, 30], [38, 44]]);
-    // Back to pure wasm in the same process (a later run with FTS_NATIVE=0): the stock-based kernels return.
-    assert.deepEqual(registerFastKernels('wasm').sort(), ['BatchMatMul', 'Erf', 'Exp', '_FusedMatMul']);
+    for (const name of FUSED_KERNEL_NAMES) assert.equal(variantOf(tf.getKernel(name, 'wasm')), 'native', name);
+    // Back to pure wasm in the same process (a later run with FTS_NATIVE=0): the stock-based kernels return, the fused ops run their composites.
+    assert.deepEqual(registerFastKernels('wasm').sort(), ['BatchMatMul', 'Erf', 'Exp', '_FusedMatMul', ...FUSED_KERNEL_NAMES].sort());
     assert.equal(variantOf(tf.getKernel('BatchMatMul', 'wasm')), 'default');
+    for (const name of FUSED_KERNEL_NAMES) assert.equal(tf.getKernel(name, 'wasm'), undefined, name);
   });
 
   it('FTS_NATIVE=0 disables the addon; a missing one says where it looked', () => {

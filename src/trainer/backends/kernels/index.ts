@@ -4,9 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeCpuGather, makeWasmGather } from './gather';
-import { replaceKernel } from './registry';
+import { removeKernel, replaceKernel } from './registry';
 import { cpuSegmentSumConfig, wasmSegmentSumConfig } from './segment-sum';
-import type { BlasAddon } from '../blas-addon';
+import { hasFusedKernels, type BlasAddon } from '../blas-addon';
+import { makeNativeFusedKernels } from './native-fused';
 import { makeNativeBatchMatMul, makeNativeFusedMatMul, makeNativeUnary } from './native-matmul';
 import { makeWasmBatchMatMul } from './wasm-batch-matmul';
 import { makeWasmIdentity, makeWasmPow } from './wasm-elementwise';
@@ -15,6 +16,7 @@ import { makeWasmTranspose } from './wasm-transpose';
 import { makeWebGpuAddN } from './webgpu-add-n';
 import { makeWebGpuSoftmax } from './webgpu-softmax';
 import { WEBGPU_FUSED_KERNELS, webgpuFusedKernel } from './webgpu-fused';
+import { FUSED_KERNEL_NAMES } from '../fused';
 
 export interface FastKernelOptions {
   /** The native addon: wasm's matmuls then run through its BLAS (see ../blas-addon.ts). */
@@ -45,6 +47,9 @@ export function registerFastKernels(backendName: string, options: FastKernelOpti
       replace(tf.BatchMatMul, (stock) => makeNativeBatchMatMul(blas, stockOf(tf.BatchMatMul)(stock)), 'native');
       replace(tf._FusedMatMul, (stock) => makeNativeFusedMatMul(blas, stockOf(tf._FusedMatMul)(stock)), 'native');
       for (const name of [tf.Exp, tf.Erf] as const) replace(name, (stock) => makeNativeUnary(blas, name, stockOf(name)(stock)), 'native');
+      // The fused transformer ops (../fused); without them those ops run their composites.
+      const fused = hasFusedKernels(blas) ? makeNativeFusedKernels(blas) : [];
+      for (const config of fused) replace(config.kernelName, () => config, 'native');
     } else {
       replace(tf.BatchMatMul, (stock) => {
         const transpose = tf.getKernel(tf.Transpose, 'wasm');
@@ -55,6 +60,7 @@ export function registerFastKernels(backendName: string, options: FastKernelOpti
       });
       // The stock fused kernel back (a no-op unless a native run came first in this process).
       for (const name of [tf._FusedMatMul, tf.Exp, tf.Erf]) replace(name, (stock) => ({ ...stockOf(name)(stock) }), 'stock');
+      for (const name of FUSED_KERNEL_NAMES) if (removeKernel(name, backendName)) registered.push(name);
     }
     replace(tf.GatherV2, makeWasmGather);
     replace(tf.Pow, (stock) => makeWasmPow(stockOf(tf.Pow)(stock)));

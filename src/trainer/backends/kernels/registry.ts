@@ -50,3 +50,13 @@ export function replaceKernel(
   tf.registerKernel(replacement);
   return true;
 }
+
+/** Unregisters our kernel for `kernelName` (one with no stock kernel behind it); false when none of ours is registered. */
+export function removeKernel(kernelName: string, backendName: string): boolean {
+  const current = tf.getKernel(kernelName, backendName);
+  if (!isFast(current)) return false;
+  tf.unregisterKernel(kernelName, backendName);
+  const stock = stockOf(current);
+  if (stock) tf.registerKernel(stock);
+  return true;
+}

@@ -20,11 +20,12 @@
  * cache once the new one exists; `disposeCache`). Keys are cached after RoPE, [batch, kv_heads, len, head_dim].
  */
 import * as tf from '@tensorflow/tfjs';
+import { maskedSoftmax } from '../../backends/fused';
 import type { DropoutContext } from '../ops';
 import { embed } from '../ops';
 import { checkpointed } from './checkpointing';
 import type { DecoderConfig } from './decoder-config';
-import { activate, linear, norm, rmsNorm, wrapFactory, type Layer, type ParamFactory } from './layers';
+import { activate, gatedActivate, linear, norm, rmsNorm, wrapFactory, type Layer, type ParamFactory } from './layers';
 
 /** The most negative float32: transformers' additive mask value (torch.finfo(float32).min). */
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -117,10 +118,9 @@ function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor, sc
   const total = k.shape[2] as number;
   const rep = heads / kvHeads;
   const grouped = rep === 1 ? q : tf.reshape(q, [batch, kvHeads, rep * length, headDim]);
-  let scores = tf.mul(tf.matMul(grouped, k, false, true), scale);
-  if (rep === 1) scores = tf.add(scores, bias);
-  else scores = tf.reshape(tf.add(tf.reshape(scores, [batch, kvHeads, rep, length, total]), tf.expandDims(bias, 1)), [batch, kvHeads, rep * length, total]);
-  const probs = dropout.apply(tf.softmax(scores, -1), rate);
+  // Grouped scores [b, KV, rep·L, T] are [b, H, L, T] in memory: the [b, 1, L, T] bias broadcasts there.
+  const scores = tf.reshape(tf.matMul(grouped, k, false, true), [batch, heads, length, total]);
+  const probs = dropout.apply(tf.reshape(maskedSoftmax(scores, bias, scale), [batch, kvHeads, rep * length, total]), rate);
   const context = tf.reshape(tf.matMul(probs, v), [batch, heads, length, headDim]);
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, length, heads * headDim]);
 }
@@ -330,7 +330,7 @@ export function buildLlama(config: DecoderConfig, param: ParamFactory, hooks: De
       const [key, value] = withPast(keys, splitHeads(v(x), kvHeads, headDim), context);
       h = tf.add(h, o(attention(queries, key, value, context.maskBias(window), scale, config.attentionDropout, context.dropout)));
       const y = postNorm(h);
-      return tf.add(h, down(tf.mul(activate(gate(y), config.activation), up(y))));
+      return tf.add(h, down(gatedActivate(gate(y), up(y), config.activation)));
     };
     return { run, variables };
   });

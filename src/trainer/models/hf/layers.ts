@@ -3,7 +3,7 @@
  * Linear is created, so whatever wraps Linears (LoRA adapters) wraps every architecture at once.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gelu, layerNorm } from '../ops';
+import * as fused from '../../backends/fused';
 import type { Activation } from './config';
 
 /**
@@ -62,22 +62,27 @@ export function wrapFactory(inner: ParamFactory, make: (name: string, shape: num
 export function norm(param: ParamFactory, name: string, dim: number, eps: number): Layer {
   const gamma = param(`${name}.weight`, [dim], 'norm-weight');
   const beta = param(`${name}.bias`, [dim], 'norm-bias');
-  return (x) => layerNorm(x, gamma, beta, eps);
+  return (x) => fused.layerNorm(x, gamma, beta, eps);
 }
 
 /** Llama's RMSNorm `name` (`.weight` only): x / sqrt(mean(x²) + eps) · weight, in float32 as transformers computes it. */
 export function rmsNorm(param: ParamFactory, name: string, dim: number, eps: number): Layer {
   const weight = param(`${name}.weight`, [dim], 'norm-weight');
-  return (x) => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), weight);
+  return (x) => fused.rmsNorm(x, weight, eps);
+}
+
+/** act(gate)·up, Llama's MLP: SiLU goes through the fused SwiGLU op. */
+export function gatedActivate(gate: tf.Tensor, up: tf.Tensor, activation: Activation): tf.Tensor {
+  return activation === 'silu' ? fused.swiGlu(gate, up) : tf.mul(activate(gate, activation), up);
 }
 
 /** transformers' ACT2FN for the activations the supported configs name. */
 export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   switch (activation) {
     case 'gelu': // exact: x·Φ(x) with erf, as torch.nn.functional.gelu
-      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+      return fused.gelu(x, 'none');
     case 'gelu_new':
-      return gelu(x);
+      return fused.gelu(x, 'tanh');
     case 'relu':
       return tf.relu(x);
     case 'silu':

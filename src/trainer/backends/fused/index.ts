@@ -1,0 +1,17 @@
+/**
+ * Fused transformer ops: each is a tfjs kernel name that backends may register (wasm: the native
+ * addon, kernels/native-fused.ts; webgpu: WGSL), a composite of tfjs ops that runs where none is
+ * registered (the models' exact math, so cpu numerics are unchanged), and a registered gradient
+ * that runs the backward kernel or its composite. One module per op; see each for the signature.
+ */
+export { gelu, geluComposite, geluBackwardComposite, FtsGelu, FtsGeluGrad, type GeluApproximate } from './gelu';
+export { layerNorm, layerNormComposite, layerNormBackwardComposite, FtsLayerNorm, FtsLayerNormGrad } from './layer-norm';
+export { maskedSoftmax, maskedSoftmaxComposite, maskedSoftmaxBackwardComposite, FtsMaskedSoftmax, FtsMaskedSoftmaxGrad } from './masked-softmax';
+export { rmsNorm, rmsNormComposite, rmsNormBackwardComposite, FtsRmsNorm, FtsRmsNormGrad } from './rms-norm';
+export { swiGlu, swiGluComposite, swiGluBackwardComposite, FtsSwiGlu, FtsSwiGluGrad } from './swiglu';
+
+/** Every fused kernel name (forward and backward). */
+export const FUSED_KERNEL_NAMES: readonly string[] = [
+  'FtsLayerNorm', 'FtsLayerNormGrad', 'FtsRmsNorm', 'FtsRmsNormGrad', 'FtsMaskedSoftmax', 'FtsMaskedSoftmaxGrad',
+  'FtsGelu', 'FtsGeluGrad', 'FtsSwiGlu', 'FtsSwiGluGrad',
+];
