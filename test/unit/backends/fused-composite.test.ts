@@ -45,6 +45,7 @@ describe('fused ops without kernels are their composites', () => {
       ['gelu tanh', (a) => fused.gelu(a, 'tanh'), (a) => fused.geluComposite(a, 'tanh'), [x]],
       ['swiGlu', (a, c) => fused.swiGlu(a, c), (a, c) => fused.swiGluComposite(a, c), [x, tensor([2, 3, 8], 5)]],
       ['maskedSoftmax', (s) => fused.maskedSoftmax(s, mask, 0.5), (s) => fused.maskedSoftmaxComposite(s, mask, 0.5), [scores]],
+      ['attention', (a, c, d) => fused.attention(a, c, d, mask, 0.5), (a, c, d) => fused.attentionComposite(a, c, d, mask, 0.5), [tensor([2, 2, 8, 4], 8), tensor([2, 2, 8, 4], 9), tensor([2, 2, 8, 4], 10)]],
     ];
     for (const [name, op, composite, xs] of pairs) assert.deepEqual(valueAndGrads(op, xs), valueAndGrads(composite, xs), name);
   });
@@ -73,6 +74,17 @@ describe('fused ops without kernels are their composites', () => {
       for (const approximate of ['none', 'tanh'] as const) {
         close(fused.geluBackwardComposite(dy, tf.mul(x, 4), approximate), tf.grad((a: tf.Tensor) => fused.geluComposite(a, approximate))(tf.mul(x, 4), dy), `gelu ${approximate}`);
       }
+      // Attention over [2, 3, 5, 4] queries and [2, 3, 7, 4] keys, a padding mask [2, 1, 1, 7].
+      const [q, k, v] = [tensor([2, 3, 5, 4], 21), tensor([2, 3, 7, 4], 22), tensor([2, 3, 7, 4], 23)];
+      const mask = tf.tensor(Array.from({ length: 14 }, (_, j) => (j % 7 > 4 + (j >= 7 ? 1 : 0) ? -1e9 : 0)), [2, 1, 1, 7]);
+      const dout = tensor([2, 3, 5, 4], 24);
+      const out = fused.attentionComposite(q, k, v, mask, 0.5);
+      const lse = tf.logSumExp(tf.add(tf.mul(tf.matMul(q, k, false, true), 0.5), mask), -1);
+      const [dq, dk, dv] = fused.attentionBackwardComposite(dout, q, k, v, mask, out, lse, 0.5);
+      const awant = tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => fused.attentionComposite(a, c, d, mask, 0.5))([q, k, v], dout);
+      close(dq, awant[0], 'attention dq');
+      close(dk, awant[1], 'attention dk');
+      close(dv, awant[2], 'attention dv');
       const [dgate, dup] = fused.swiGluBackwardComposite(dy, tf.mul(x, 4), w);
       const swant = tf.grads((g: tf.Tensor, u: tf.Tensor) => fused.swiGluComposite(g, u))([tf.mul(x, 4), tf.broadcastTo(w, x.shape)], dy);
       close(dgate, swant[0], 'swiGlu dgate');

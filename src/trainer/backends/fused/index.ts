@@ -4,13 +4,14 @@
  * registered (the models' exact math, so cpu numerics are unchanged), and a registered gradient
  * that runs the backward kernel or its composite. One module per op; see each for the signature.
  */
+export { attention, attentionComposite, attentionBackwardComposite, FtsAttention, FtsAttentionGrad, type ProbsDropout } from './attention';
 export { gelu, geluComposite, geluBackwardComposite, FtsGelu, FtsGeluGrad, type GeluApproximate } from './gelu';
 export { layerNorm, layerNormComposite, layerNormBackwardComposite, FtsLayerNorm, FtsLayerNormGrad } from './layer-norm';
 export { maskedSoftmax, maskedSoftmaxComposite, maskedSoftmaxBackwardComposite, FtsMaskedSoftmax, FtsMaskedSoftmaxGrad } from './masked-softmax';
 export { rmsNorm, rmsNormComposite, rmsNormBackwardComposite, FtsRmsNorm, FtsRmsNormGrad } from './rms-norm';
 export { swiGlu, swiGluComposite, swiGluBackwardComposite, FtsSwiGlu, FtsSwiGluGrad } from './swiglu';
 
-/** Every fused kernel name (forward and backward). */
+/** The kernel names of the norm, softmax and activation ops, forward and backward (the native addon has all of them). */
 export const FUSED_KERNEL_NAMES: readonly string[] = [
   'FtsLayerNorm', 'FtsLayerNormGrad', 'FtsRmsNorm', 'FtsRmsNormGrad', 'FtsMaskedSoftmax', 'FtsMaskedSoftmaxGrad',
   'FtsGelu', 'FtsGeluGrad', 'FtsSwiGlu', 'FtsSwiGluGrad',

@@ -20,7 +20,7 @@
  * cache once the new one exists; `disposeCache`). Keys are cached after RoPE, [batch, kv_heads, len, head_dim].
  */
 import * as tf from '@tensorflow/tfjs';
-import { maskedSoftmax } from '../../backends/fused';
+import * as fused from '../../backends/fused';
 import type { DropoutContext } from '../ops';
 import { embed } from '../ops';
 import { checkpointed } from './checkpointing';
@@ -115,13 +115,12 @@ function splitHeads(x: tf.Tensor, heads: number, headDim: number): tf.Tensor {
 function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor, scale: number, rate: number, dropout: DropoutContext): tf.Tensor {
   const [batch, heads, length, headDim] = q.shape as [number, number, number, number];
   const kvHeads = k.shape[1] as number;
-  const total = k.shape[2] as number;
   const rep = heads / kvHeads;
   const grouped = rep === 1 ? q : tf.reshape(q, [batch, kvHeads, rep * length, headDim]);
-  // Grouped scores [b, KV, rep·L, T] are [b, H, L, T] in memory: the [b, 1, L, T] bias broadcasts there.
-  const scores = tf.reshape(tf.matMul(grouped, k, false, true), [batch, heads, length, total]);
-  const probs = dropout.apply(tf.reshape(maskedSoftmax(scores, bias, scale), [batch, kvHeads, rep * length, total]), rate);
-  const context = tf.reshape(tf.matMul(probs, v), [batch, heads, length, headDim]);
+  // Grouped query rows are (head in group, position): each group of rows sees the bias rows once.
+  const mask = rep === 1 ? bias : tf.tile(bias, [1, 1, rep, 1]);
+  const probsDropout = rate > 0 && dropout.training ? (probs: tf.Tensor) => dropout.apply(probs, rate) : undefined;
+  const context = tf.reshape(fused.attention(grouped, k, v, mask, scale, probsDropout), [batch, heads, length, headDim]);
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, length, heads * headDim]);
 }
 

@@ -5,7 +5,7 @@
  * a torch Linear `X.weight` is held here as an [in, out] kernel (the loader and saver transpose it).
  */
 import * as tf from '@tensorflow/tfjs';
-import { maskedSoftmax } from '../../backends/fused';
+import { attention } from '../../backends/fused';
 import type { FunctionalModelSpec } from '../functional-model';
 import { embed, type DropoutContext } from '../ops';
 import type { EncoderConfig } from './config';
@@ -29,8 +29,8 @@ function attend(h: tf.Tensor, w: AttentionWeights, maskBias: tf.Tensor, heads: n
   const q = split(w.query(h));
   const k = split(w.key(h));
   const v = split(w.value(h));
-  const probs = dropout.apply(maskedSoftmax(tf.matMul(q, k, false, true), maskBias, headDim ** -0.5), rate);
-  const context = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [batch, length, dim]);
+  const probsDropout = rate > 0 && dropout.training ? (probs: tf.Tensor) => dropout.apply(probs, rate) : undefined;
+  const context = tf.reshape(tf.transpose(attention(q, k, v, maskBias, headDim ** -0.5, probsDropout), [0, 2, 1, 3]), [batch, length, dim]);
   return w.output(context);
 }
 
