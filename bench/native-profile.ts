@@ -1,16 +1,18 @@
 /**
- * Where a BERT-mini training step (bench/trainer-setup.ts, batch 16 × seq 128) spends its time on
+ * Where a BERT-mini (or --model smollm: SmolLM-shaped) training step (bench/trainer-setup.ts) spends its time on
  * wasm, with or without the native addon: tfjs kernels by total time (tf.profile), and the step's
  * wall and CPU time, whose difference from the kernel sum is the optimizer / norm (native calls,
  * not kernels) and JavaScript. Prints figures; asserts nothing.
  *
- *   npx tsx bench/native-profile.ts [--pure] [--threads N] [--top N]
+ *   npx tsx bench/native-profile.ts [--model bert-mini|smollm] [--pure] [--threads N] [--top N]
  */
 import * as tf from '@tensorflow/tfjs';
+import { IGNORE_INDEX } from '../src/trainer/data/labels';
 import { createLoss } from '../src/trainer/losses';
+import { causalLmLoss } from '../src/trainer/losses/causal';
 import { gradNormAndClipCoefficient } from '../src/trainer/gradients';
 import { createOptimizer } from '../src/trainer/optimizers';
-import { buildBenchModel, startBackend, trainingArgs } from './trainer-setup';
+import { buildBenchModel, MODEL_IDS, startBackend, trainingArgs, type ModelId } from './trainer-setup';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -21,17 +23,19 @@ async function main(): Promise<void> {
   const pure = process.argv.includes('--pure');
   const top = Number(flag('--top') ?? 15);
   const device = await startBackend(pure ? 'wasm' : flag('--threads') === '2' ? 'wasm-native-2' : 'wasm-native');
-  const bench = await buildBenchModel('bert-mini');
+  const modelId = (flag('--model') ?? 'bert-mini') as ModelId;
+  if (!MODEL_IDS.includes(modelId)) throw new Error(`--model: one of ${MODEL_IDS.join(', ')}`);
+  const bench = await buildBenchModel(modelId);
   const args = trainingArgs(bench.batchSize, '/tmp');
   const optimizer = createOptimizer(args, bench.model.trainableWeights());
-  const loss = createLoss('CrossEntropy', {});
+  const loss = bench.model.lossShiftsLabels ? causalLmLoss(createLoss('CrossEntropy', {}), IGNORE_INDEX) : createLoss('CrossEntropy', {});
   const weights = bench.model.trainableWeights();
   const names = new Map(weights.map((w) => [w.variable.name, w.name]));
   const rows = Int32Array.from({ length: bench.batchSize }, (_, i) => i);
   const { labels, ...features } = bench.dataset.batch(rows);
   const step = (): void => {
     const { value, grads } = tf.variableGrads(
-      () => loss(bench.model.forward(features, { training: true, seed: 1 }).logits, labels as tf.Tensor, { numItemsInBatch: bench.batchSize }) as tf.Scalar,
+      () => loss(bench.model.forward(features, { training: true, seed: 1 }).logits, labels as tf.Tensor, { numItemsInBatch: bench.itemsPerBatch }) as tf.Scalar,
       weights.map((w) => w.variable),
     );
     const named = Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n) ?? n, g]));
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
     byName.set(k.name, entry);
   }
   const total = [...byName.values()].reduce((s, e) => s + e.ms, 0);
-  console.log(`BERT-mini step, ${device}: ${wallMs.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (unprofiled step)`);
+  console.log(`${bench.title} step, ${device}: ${wallMs.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (unprofiled step)`);
   console.log(`kernels (profiled step, wall ms): total ${total.toFixed(0)} ms in ${profile.kernels.length} calls`);
   for (const [name, e] of [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {
     console.log(`  ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(5)} calls ${((100 * e.ms) / total).toFixed(1).padStart(5)}%`);

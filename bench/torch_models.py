@@ -7,10 +7,11 @@ The step is what HF's Trainer does on CPU: index a batch out of the dataset tens
 train mode (dropout 0.1), CrossEntropyLoss, backward, clip_grad_norm_(1.0), AdamW.step(),
 zero_grad(set_to_none=True). The models mirror src/trainer/models/architectures.ts op for op.
 
-For bert-mini the step is HF's own: transformers' Trainer.train() on the checkpoint that
-bench/make_bert_mini.py wrote (--checkpoint), timed per optimizer step by a TrainerCallback.
+For bert-mini and smollm the step is HF's own: transformers' Trainer.train() on the checkpoint
+that bench/make_bert_mini.py or bench/make_smollm.py wrote (--checkpoint), timed per optimizer
+step by a TrainerCallback.
 
-    .venv/bin/python bench/torch_models.py --model mlp|text|transformer|bert-mini|matmul --threads N
+    .venv/bin/python bench/torch_models.py --model mlp|text|transformer|bert-mini|smollm|matmul --threads N
         [--warmup-ms 500] [--budget-ms 4000] [--checkpoint <folder>]
 """
 
@@ -30,7 +31,7 @@ VOCAB = 5000
 SEQ = 64
 ROWS = 2048
 DROPOUT = 0.1
-BATCH = {"mlp": 64, "text": 32, "transformer": 32, "bert-mini": 16}
+BATCH = {"mlp": 64, "text": 32, "transformer": 32, "bert-mini": 16, "smollm": 4}
 BERT_SEQ = 128
 
 
@@ -169,17 +170,21 @@ def train_cell(model_id, warmup_ms, budget_ms):
     return {"samplesPerSec": batch / seconds, "stepMs": seconds * 1000, "cpuStepMs": cpu_seconds * 1000, "timedSteps": timed}
 
 
-def hf_trainer_cell(checkpoint, warmup_ms, budget_ms):
-    """HF's Trainer.train() (AdamW, linear schedule, max_grad_norm 1, dropout 0.1), batch 16 x seq 128,
-    full-length rows; step times from on_step_begin to on_step_end, past a warm-up."""
+def hf_trainer_cell(model_id, checkpoint, warmup_ms, budget_ms):
+    """HF's Trainer.train() (AdamW, linear schedule, max_grad_norm 1, the checkpoint's dropout) on
+    full-length rows: bert-mini classifies batch 16 x seq 128; smollm is LlamaForCausalLM, batch
+    4 x seq 128, labels = input_ids (the model shifts them). Step times from on_step_begin to
+    on_step_end, past a warm-up."""
     import transformers
     from torch.utils.data import Dataset
-    from transformers import BertForSequenceClassification, Trainer, TrainerCallback, TrainingArguments
+    from transformers import AutoConfig, AutoModelForCausalLM, BertForSequenceClassification, Trainer, TrainerCallback, TrainingArguments
 
     transformers.logging.set_verbosity_error()
     generator = torch.Generator().manual_seed(SEED)
-    ids = torch.randint(0, 30522, (ROWS, BERT_SEQ), generator=generator)
-    labels = torch.randint(0, 2, (ROWS,), generator=generator)
+    causal = model_id == "smollm"
+    vocab = AutoConfig.from_pretrained(checkpoint).vocab_size
+    ids = torch.randint(0, vocab, (ROWS, BERT_SEQ), generator=generator)
+    labels = ids if causal else torch.randint(0, 2, (ROWS,), generator=generator)
 
     class Rows(Dataset):
         def __len__(self):
@@ -209,17 +214,17 @@ def hf_trainer_cell(checkpoint, warmup_ms, budget_ms):
 
     import tempfile
 
-    model = BertForSequenceClassification.from_pretrained(checkpoint)
+    model = (AutoModelForCausalLM if causal else BertForSequenceClassification).from_pretrained(checkpoint)
     clock = Clock()
     with tempfile.TemporaryDirectory() as out:
         args = TrainingArguments(
-            output_dir=out, per_device_train_batch_size=BATCH["bert-mini"], max_steps=100_000, learning_rate=1e-3,
+            output_dir=out, per_device_train_batch_size=BATCH[model_id], max_steps=100_000, learning_rate=1e-3,
             logging_steps=500, save_strategy="no", eval_strategy="no", report_to=[], use_cpu=True,
             dataloader_num_workers=0, seed=SEED, disable_tqdm=True,
         )
         Trainer(model=model, args=args, train_dataset=Rows(), callbacks=[clock]).train()
     seconds, cpu_seconds = statistics.median(clock.times), statistics.median(clock.cpu_times)
-    return {"samplesPerSec": BATCH["bert-mini"] / seconds, "stepMs": seconds * 1000, "cpuStepMs": cpu_seconds * 1000, "timedSteps": len(clock.times)}
+    return {"samplesPerSec": BATCH[model_id] / seconds, "stepMs": seconds * 1000, "cpuStepMs": cpu_seconds * 1000, "timedSteps": len(clock.times)}
 
 
 def matmul_cell(budget_ms):
@@ -235,8 +240,8 @@ def matmul_cell(budget_ms):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", required=True, choices=["mlp", "text", "transformer", "bert-mini", "matmul"])
-    parser.add_argument("--checkpoint", help="bert-mini: the folder bench/make_bert_mini.py wrote")
+    parser.add_argument("--model", required=True, choices=["mlp", "text", "transformer", "bert-mini", "smollm", "matmul"])
+    parser.add_argument("--checkpoint", help="bert-mini, smollm: the folder bench/make_bert_mini.py / make_smollm.py wrote")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--warmup-ms", type=float, default=500)
     parser.add_argument("--budget-ms", type=float, default=4000)
@@ -245,8 +250,8 @@ def main():
     try:
         if args.model == "matmul":
             result = matmul_cell(args.budget_ms)
-        elif args.model == "bert-mini":
-            result = hf_trainer_cell(args.checkpoint, args.warmup_ms, args.budget_ms)
+        elif args.model in ("bert-mini", "smollm"):
+            result = hf_trainer_cell(args.model, args.checkpoint, args.warmup_ms, args.budget_ms)
         else:
             result = train_cell(args.model, args.warmup_ms, args.budget_ms)
         device = f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)"

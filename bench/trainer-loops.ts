@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { gradNormAndClipCoefficient } from '../src/trainer/gradients';
+import { IGNORE_INDEX } from '../src/trainer/data/labels';
 import { createLoss } from '../src/trainer/losses';
+import { causalLmLoss } from '../src/trainer/losses/causal';
 import { createOptimizer } from '../src/trainer/optimizers';
 import { epochPermutation, mixSeed } from '../src/trainer/random';
 import { Trainer } from '../src/trainer/trainer';
@@ -96,7 +98,8 @@ export async function runBare(bench: BenchModel, options: LoopOptions, extras: B
   const { model, dataset, batchSize } = bench;
   const args = trainingArgs(bench.batchSize, tmpdir());
   const optimizer = createOptimizer(args, model.trainableWeights());
-  const loss = createLoss('CrossEntropy', {});
+  // A causal LM's loss shifts the labels, as the Trainer's does (losses/causal.ts).
+  const loss = model.lossShiftsLabels ? causalLmLoss(createLoss('CrossEntropy', {}), IGNORE_INDEX) : createLoss('CrossEntropy', {});
   const weights = model.trainableWeights();
   const variables = weights.map((w) => w.variable);
   const weightName = new Map(weights.map((w) => [w.variable.name, w.name]));
@@ -114,7 +117,7 @@ export async function runBare(bench: BenchModel, options: LoopOptions, extras: B
       const { labels, ...features } = inputs;
       const seed = mixSeed(SEED, step);
       const { value, grads } = tf.variableGrads(
-        () => loss(model.forward(features, { training: true, seed }).logits, labels as tf.Tensor, { numItemsInBatch: batchSize }) as tf.Scalar,
+        () => loss(model.forward(features, { training: true, seed }).logits, labels as tf.Tensor, { numItemsInBatch: bench.itemsPerBatch }) as tf.Scalar,
         variables,
       );
       const named: Record<string, tf.Tensor> = {};

@@ -122,6 +122,7 @@ function tinyModel(): BenchModel {
     batchSize: 8,
     model: createModel(modelConfig({ architecture: 'mlp', hidden_sizes: [4], num_labels: 2 }), { numFeatures: 4, numLabels: 2 }, SEED),
     dataset: new BlockDataset([{ name: 'features', width: 4, data: features }], labels),
+    itemsPerBatch: 8,
   };
 }
 

@@ -13,13 +13,14 @@ import { loadBlasAddon } from '../src/trainer/backends/blas-addon';
 import { replaceKernel } from '../src/trainer/backends/kernels/registry';
 import { wasmSegmentSumConfig } from '../src/trainer/backends/kernels/segment-sum';
 import { initWasm } from '../src/trainer/backends/wasm';
-import { BlockDataset } from '../src/trainer/data';
+import { BlockDataset, type TensorDataset } from '../src/trainer/data';
+import { CausalLmDataset } from '../src/trainer/data/causal';
 import { createModel } from '../src/trainer/models';
-import { loadHfModel } from '../src/trainer/models/hf';
+import { loadHfCausalLm, loadHfModel } from '../src/trainer/models/hf';
 import { mulberry32 } from '../src/trainer/random';
 import type { TrainableModel } from '../src/trainer/types';
 
-export const MODEL_IDS = ['mlp', 'text', 'transformer', 'bert-mini'] as const;
+export const MODEL_IDS = ['mlp', 'text', 'transformer', 'bert-mini', 'smollm'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
 /**
@@ -43,7 +44,9 @@ export interface BenchModel {
   title: string;
   batchSize: number;
   model: TrainableModel;
-  dataset: BlockDataset;
+  dataset: TensorDataset;
+  /** Label items per batch the loss averages over (numItemsInBatch): a causal LM counts its shifted tokens. */
+  itemsPerBatch: number;
 }
 
 export const MODEL_TITLES: Record<ModelId, string> = {
@@ -51,9 +54,10 @@ export const MODEL_TITLES: Record<ModelId, string> = {
   text: 'text-clf v5000 s64 e64, b32',
   transformer: 'transformer e64 h4 L1 s64, b32',
   'bert-mini': 'BERT-mini L4 H256 A4 s128, b16',
+  smollm: 'SmolLM-shaped L4 H576 A9/3 I1536 v8192 s128, b4',
 };
 
-export const BATCH_SIZES: Record<ModelId, number> = { mlp: 64, text: 32, transformer: 32, 'bert-mini': 16 };
+export const BATCH_SIZES: Record<ModelId, number> = { mlp: 64, text: 32, transformer: 32, 'bert-mini': 16, smollm: 4 };
 
 /** BERT-mini's sequence length and vocabulary (google/bert_uncased_L-4_H-256_A-4). */
 const BERT_SEQ = 128;
@@ -61,6 +65,13 @@ const BERT_VOCAB = 30522;
 
 /** Where bench/make_bert_mini.py writes the BERT-mini checkpoint both sides load. */
 export const BERT_MINI_DIR = join(__dirname, '..', '.tmp', 'bench', 'bert-mini');
+
+/** The SmolLM-shaped checkpoint (bench/make_smollm.py): its sequence length and vocabulary. */
+export const SMOLLM_DIR = join(__dirname, '..', '.tmp', 'bench', 'smollm');
+const SMOLLM_SEQ = 128;
+const SMOLLM_VOCAB = 8192;
+/** Fewer rows than the classifiers: a step is slow, and the cells run only a few. */
+const SMOLLM_ROWS = 256;
 
 export function modelConfig(overrides: Partial<ModelConfig>): ModelConfig {
   return applyDefaults(shapeOf(ModelSchema), overrides as JsonValue) as unknown as ModelConfig;
@@ -125,16 +136,31 @@ function bertData(random: () => number): BlockDataset {
   );
 }
 
+/** Full-length random token sequences; every token is a target (the loss shifts them), as the PyTorch cell's labels = input_ids. */
+function smollmData(random: () => number): CausalLmDataset {
+  const ids = Array.from({ length: SMOLLM_ROWS }, () => Int32Array.from({ length: SMOLLM_SEQ }, () => Math.floor(random() * SMOLLM_VOCAB)));
+  return new CausalLmDataset({ ids, labels: ids, padId: 0 });
+}
+
+function checkpointOrThrow(dir: string, script: string): void {
+  if (!existsSync(join(dir, 'config.json'))) {
+    throw new Error(`${dir} has no checkpoint: bench/trainer.ts writes it with bench/${script} (needs the reference Python)`);
+  }
+}
+
 export async function buildBenchModel(id: ModelId): Promise<BenchModel> {
   const random = mulberry32(SEED);
   const batchSize = BATCH_SIZES[id];
   switch (id) {
     case 'bert-mini': {
-      if (!existsSync(join(BERT_MINI_DIR, 'config.json'))) {
-        throw new Error(`${BERT_MINI_DIR} has no checkpoint: bench/trainer.ts writes it with bench/make_bert_mini.py (needs the reference Python)`);
-      }
+      checkpointOrThrow(BERT_MINI_DIR, 'make_bert_mini.py');
       const { model } = await loadHfModel(BERT_MINI_DIR, { numLabels: TEXT_LABELS, seed: SEED });
-      return { id, title: MODEL_TITLES[id], batchSize, model, dataset: bertData(random) };
+      return { id, title: MODEL_TITLES[id], batchSize, model, dataset: bertData(random), itemsPerBatch: batchSize };
+    }
+    case 'smollm': {
+      checkpointOrThrow(SMOLLM_DIR, 'make_smollm.py');
+      const { model } = await loadHfCausalLm(SMOLLM_DIR, { seed: SEED });
+      return { id, title: MODEL_TITLES[id], batchSize, model, dataset: smollmData(random), itemsPerBatch: batchSize * (SMOLLM_SEQ - 1) };
     }
     case 'mlp':
       return {
@@ -143,6 +169,7 @@ export async function buildBenchModel(id: ModelId): Promise<BenchModel> {
         batchSize,
         model: createModel(modelConfig({ architecture: 'mlp', hidden_sizes: [256], num_labels: MLP_LABELS }), { numFeatures: MLP_FEATURES, numLabels: MLP_LABELS }, SEED),
         dataset: tabularData(random),
+        itemsPerBatch: batchSize,
       };
     case 'text':
       return {
@@ -151,6 +178,7 @@ export async function buildBenchModel(id: ModelId): Promise<BenchModel> {
         batchSize,
         model: createModel(modelConfig({ architecture: 'text-classifier', embedding_dim: 64, max_length: SEQ }), { vocabSize: VOCAB, numLabels: TEXT_LABELS }, SEED),
         dataset: textData(random),
+        itemsPerBatch: batchSize,
       };
     case 'transformer':
       return {
@@ -163,6 +191,7 @@ export async function buildBenchModel(id: ModelId): Promise<BenchModel> {
           SEED,
         ),
         dataset: textData(random),
+        itemsPerBatch: batchSize,
       };
   }
 }

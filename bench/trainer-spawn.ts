@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseResult, type CellResult, type CellSpec } from './trainer-spec';
-import { BERT_MINI_DIR, type ModelId } from './trainer-setup';
+import { BERT_MINI_DIR, SMOLLM_DIR, type ModelId } from './trainer-setup';
 
 /** The repository's .venv (scripts/setup-python.sh: torch + transformers from the pip index). */
 const VENV_PYTHON = join(__dirname, '..', '.venv', 'bin', 'python');
@@ -47,15 +47,22 @@ export function runTfjsCell(spec: CellSpec): Promise<CellResult> {
   return runChild(process.execPath, ['--import', 'tsx', cell, JSON.stringify(spec)], process.env, warmup + spec.budgetMs + SLACK_MS);
 }
 
-/** Writes the BERT-mini checkpoint both sides train (bench/make_bert_mini.py), once. */
-export async function ensureBertMini(): Promise<string | undefined> {
-  if (existsSync(join(BERT_MINI_DIR, 'config.json'))) return undefined;
+/** The checkpoints both sides train, each written once by its script (needs the reference Python). */
+const CHECKPOINTS: Partial<Record<ModelId, { dir: string; script: string }>> = {
+  'bert-mini': { dir: BERT_MINI_DIR, script: 'make_bert_mini.py' },
+  smollm: { dir: SMOLLM_DIR, script: 'make_smollm.py' },
+};
+
+/** Writes `model`'s checkpoint unless it exists; returns why it could not. */
+export async function ensureCheckpoint(model: ModelId): Promise<string | undefined> {
+  const checkpoint = CHECKPOINTS[model];
+  if (!checkpoint || existsSync(join(checkpoint.dir, 'config.json'))) return undefined;
   return new Promise((resolve) => {
-    const child = spawn(TORCH_PYTHON, [join(__dirname, 'make_bert_mini.py'), BERT_MINI_DIR], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(TORCH_PYTHON, [join(__dirname, checkpoint.script), checkpoint.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) => resolve(`${TORCH_PYTHON}: ${error.message}`));
-    child.on('close', (code) => resolve(code === 0 ? undefined : `bench/make_bert_mini.py exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+    child.on('close', (code) => resolve(code === 0 ? undefined : `bench/${checkpoint.script} exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
   });
 }
 
@@ -69,7 +76,7 @@ export function runTorchCell(spec: TorchSpec): Promise<CellResult> {
     '--threads', threads,
     '--warmup-ms', String(spec.warmupMs),
     '--budget-ms', String(spec.budgetMs),
-    ...(spec.model === 'bert-mini' ? ['--checkpoint', BERT_MINI_DIR] : []),
+    ...(spec.model !== 'matmul' && CHECKPOINTS[spec.model] ? ['--checkpoint', CHECKPOINTS[spec.model]!.dir] : []),
   ];
   return runChild(TORCH_PYTHON, args, env, spec.warmupMs + spec.budgetMs + SLACK_MS);
 }

@@ -5,11 +5,11 @@
  * Every cell runs in its own process (peak RSS per cell); rounds are interleaved and reported as
  * medians with their spread. Prints figures; asserts nothing.
  *
- *   npx tsx bench/trainer.ts [--quick] [--rounds N] [--budget-ms MS] [--models mlp,text,transformer,bert-mini]
+ *   npx tsx bench/trainer.ts [--quick] [--rounds N] [--budget-ms MS] [--models mlp,text,transformer,bert-mini,smollm]
  *                           [--backends wasm,wasm-native,wasm-native-2,wasm-stock,cpu,webgpu,tensorflow] [--no-torch] [--no-profile]
  *
- * `--native` (npm run bench -- --native) is the native addon's bench: matmul, MLP, transformer and
- * BERT-mini (HF's own Trainer on the PyTorch side), pure wasm vs wasm + native BLAS on 1 and 2
+ * `--native` (npm run bench -- --native) is the native addon's bench: matmul, MLP, transformer,
+ * BERT-mini and a SmolLM-shaped Llama (HF's own Trainer on the PyTorch side for those two), pure wasm vs wasm + native BLAS on 1 and 2
  * threads vs PyTorch on 1 and 2 threads, one round; about 10 minutes on a quiet 2-core machine.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { median } from './trainer-clock';
 import { BACKEND_IDS, BATCH_SIZES, MODEL_IDS, MODEL_TITLES, type BackendId, type ModelId } from './trainer-setup';
-import { ensureBertMini, runTfjsCell, runTorchCell, TORCH_PYTHON } from './trainer-spawn';
+import { ensureCheckpoint, runTfjsCell, runTorchCell, TORCH_PYTHON } from './trainer-spawn';
 import type { CellResult, LoopKind } from './trainer-spec';
 import { figure, printTable, ratio, withSpread } from './trainer-table';
 
@@ -50,7 +50,7 @@ const BACKEND_LABELS: Record<BackendId, string> = {
 };
 
 /** The cpu backend trains the transformer at ~13 ex/s (minutes per cell): left out. */
-const SKIPPED: Partial<Record<BackendId, readonly ModelId[]>> = { cpu: ['transformer', 'bert-mini'], 'wasm-stock': ['bert-mini'] };
+const SKIPPED: Partial<Record<BackendId, readonly ModelId[]>> = { cpu: ['transformer', 'bert-mini', 'smollm'], 'wasm-stock': ['bert-mini', 'smollm'] };
 
 function parseSettings(argv: readonly string[]): Settings {
   const value = (name: string): string | undefined => {
@@ -74,7 +74,7 @@ function parseSettings(argv: readonly string[]): Settings {
     rounds: Number(value('--rounds') ?? (quick || native ? 1 : 3)),
     warmupMs: quick ? 300 : 1000,
     budgetMs: Number(value('--budget-ms') ?? (quick ? 1000 : 3000)),
-    models: native && !value('--models') ? ['mlp', 'transformer', 'bert-mini'] : models,
+    models: native && !value('--models') ? ['mlp', 'transformer', 'bert-mini', 'smollm'] : models,
     backends: native && !value('--backends') ? ['wasm', 'wasm-native', 'wasm-native-2'] : backends,
     torch: !argv.includes('--no-torch'),
     profile: !quick && !native && !argv.includes('--no-profile'),
@@ -302,9 +302,9 @@ async function main(): Promise<void> {
     `${settings.rounds} interleaved round(s); per cell: own process, warm-up ${settings.warmupMs} ms, then ${settings.budgetMs} ms of timed steps. ` +
       'Trainer: HF defaults (AdamW, linear schedule, max_grad_norm 1, dropout 0.1), logging every 500 steps, no eval, no checkpoints.',
   );
-  if (settings.models.includes('bert-mini')) {
-    const failed = await ensureBertMini();
-    if (failed) console.log(`BERT-mini checkpoint not written (its cells will fail): ${failed}`);
+  for (const model of settings.models) {
+    const failed = await ensureCheckpoint(model);
+    if (failed) console.log(`${MODEL_TITLES[model]}: checkpoint not written (its cells will fail): ${failed}`);
   }
   const rows = rowsFor(settings);
   const results = new Results();
