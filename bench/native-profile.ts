@@ -4,7 +4,9 @@
  * wall and CPU time, whose difference from the kernel sum is the optimizer / norm (native calls,
  * not kernels) and JavaScript. Prints figures; asserts nothing.
  *
- *   npx tsx bench/native-profile.ts [--model bert-mini|smollm] [--pure] [--threads N] [--top N]
+ * `--composite` unregisters the native fused kernels (backends/fused): the ops run their tfjs composites.
+ *
+ *   npx tsx bench/native-profile.ts [--model bert-mini|smollm] [--pure] [--composite] [--threads N] [--top N]
  */
 import * as tf from '@tensorflow/tfjs';
 import { IGNORE_INDEX } from '../src/trainer/data/labels';
@@ -12,6 +14,8 @@ import { createLoss } from '../src/trainer/losses';
 import { causalLmLoss } from '../src/trainer/losses/causal';
 import { gradNormAndClipCoefficient } from '../src/trainer/gradients';
 import { createOptimizer } from '../src/trainer/optimizers';
+import { FUSED_KERNEL_NAMES } from '../src/trainer/backends/fused';
+import { removeKernel } from '../src/trainer/backends/kernels/registry';
 import { buildBenchModel, MODEL_IDS, startBackend, trainingArgs, type ModelId } from './trainer-setup';
 
 function flag(name: string): string | undefined {
@@ -23,6 +27,7 @@ async function main(): Promise<void> {
   const pure = process.argv.includes('--pure');
   const top = Number(flag('--top') ?? 15);
   const device = await startBackend(pure ? 'wasm' : flag('--threads') === '2' ? 'wasm-native-2' : 'wasm-native');
+  if (process.argv.includes('--composite')) for (const name of FUSED_KERNEL_NAMES) removeKernel(name, 'wasm');
   const modelId = (flag('--model') ?? 'bert-mini') as ModelId;
   if (!MODEL_IDS.includes(modelId)) throw new Error(`--model: one of ${MODEL_IDS.join(', ')}`);
   const bench = await buildBenchModel(modelId);
