@@ -7,6 +7,7 @@ import { formatProgressLine } from '../hub/format';
 import type { TrainerEvent } from '../protocol/events';
 import { foldProgress, INITIAL_PROGRESS, type RunProgress } from '../protocol/progress';
 import { formatTrainableParameters } from '../protocol/parameters';
+import { describeLimits } from '../trainer/backends/webgpu-adapters';
 
 interface Output {
   write(text: string): boolean;
@@ -35,6 +36,7 @@ export class TerminalReporter {
             (event.model ? `  model     ${event.model.name}${event.model.adapter ? ` + LoRA r=${event.model.adapter.r} on ${event.model.adapter.targets.length} modules` : ''}\n` : '') +
             (event.model ? `  ${formatTrainableParameters(event.model.trainableParameters, event.model.parameters)}\n` : '') +
             `  backend   ${event.backend.name} (${event.backend.device})\n` +
+            (event.backend.adapter ? `  limits    ${describeLimits(event.backend.adapter.limits)}\n` : '') +
             `  examples  ${event.trainExamples} train, ${event.evalExamples} eval\n` +
             `  steps     ${event.totalSteps} (${event.numEpochs} epochs x ${event.stepsPerEpoch})\n` +
             `  output    ${relative(process.cwd(), event.outputDir) || event.outputDir}` +

@@ -23,6 +23,30 @@ export interface BackendInfo {
   threads?: number;
   /** Which kernels run: "wasm" (pure), or "wasm + native BLAS (OpenBLAS 0.3.21, 2 threads)". */
   kernels?: string;
+  /** backend webgpu: the adapter used and the limits its device was given. */
+  adapter?: GpuAdapterSummary;
+}
+
+/** The WebGPU limits that decide what fits, in bytes (as the device reports them). */
+export interface GpuLimits {
+  /** The largest buffer, so the largest tensor. */
+  maxBufferSize: number;
+  /** The largest buffer one shader binds: every tfjs tensor is bound as one. */
+  maxStorageBufferBindingSize: number;
+  /** Shared memory per workgroup: bounds the tiles of matmul and fused kernels. */
+  maxComputeWorkgroupStorageSize: number;
+}
+
+export interface GpuAdapterSummary {
+  /** GPUAdapterInfo.description, or the name Dawn lists it under. */
+  name: string;
+  vendor: string;
+  architecture: string;
+  /** Dawn's backend: vulkan, metal, d3d12, opengl… */
+  backend?: string;
+  /** A CPU rasteriser (lavapipe, SwiftShader). */
+  software: boolean;
+  limits: GpuLimits;
 }
 
 export interface RunStartEvent {

@@ -12,6 +12,7 @@ import type {
   DownloadEvent,
   EvalEvent,
   GenerationSample,
+  GpuAdapterSummary,
   GenerationsEvent,
   JobEvent,
   LogEvent,
@@ -69,8 +70,15 @@ export function isBackendInfo(x: unknown): x is BackendInfo {
     isString(x.device) &&
     isOptional(x.simd, isBoolean) &&
     isOptional(x.threads, isNumber) &&
-    isOptional(x.kernels, isString)
+    isOptional(x.kernels, isString) &&
+    isOptional(x.adapter, isGpuAdapterSummary)
   );
+}
+
+function isGpuAdapterSummary(x: unknown): x is GpuAdapterSummary {
+  if (!isRecord(x) || !isString(x.name) || !isString(x.vendor) || !isString(x.architecture) || !isOptional(x.backend, isString) || !isBoolean(x.software)) return false;
+  const limits = x.limits;
+  return isRecord(limits) && isNumber(limits.maxBufferSize) && isNumber(limits.maxStorageBufferBindingSize) && isNumber(limits.maxComputeWorkgroupStorageSize);
 }
 
 function isRunModelInfo(x: unknown): x is RunModelInfo {

@@ -176,8 +176,8 @@ export async function runTraining(options: RunOptions): Promise<RunEndEvent> {
       sink.emit({ type: 'message', time: Date.now(), level: 'info', text: `Removed ${cleaned.length} temporary checkpoint folder(s) left by a killed save: ${cleaned.map((dir) => basename(dir)).join(', ')}` });
     }
 
-    const backend = await initBackend({ backend: config.backend, threads: config.threads }, (text) =>
-      sink.emit({ type: 'message', time: Date.now(), level: text.startsWith('backend auto: skipped') ? 'debug' : 'warning', text }),
+    const backend = await initBackend({ backend: config.backend, threads: config.threads }, (text, level = 'warning') =>
+      sink.emit({ type: 'message', time: Date.now(), level, text }),
     );
 
     // A Hub id becomes its snapshot folder (downloaded now if the cache lacks it); what follows reads folders only.

@@ -9,7 +9,7 @@ import { registerFastKernels } from './kernels';
 import { tryNative, type Attempt } from './native';
 import type { BlasAddon } from './blas-addon';
 import { initWasm } from './wasm';
-import { tryWebGpu } from './webgpu';
+import { tryWebGpu, type BackendLog } from './webgpu';
 import type { BACKENDS } from '../../config/schema';
 
 /** The config schema's `backend` values: one list for the schema, the CLI and backend selection. */
@@ -20,7 +20,7 @@ export interface BackendRequest {
   threads?: 'auto' | number;
 }
 
-export type { BackendInfo };
+export type { BackendInfo, BackendLog };
 export { registerFastKernels } from './kernels';
 export { locateWasmDir } from './wasm';
 
@@ -45,7 +45,7 @@ function startCpu(): Promise<BackendInfo> {
   });
 }
 
-async function tryOne(name: Exclude<BackendName, 'auto'>, request: BackendRequest, explicit: boolean, log: (m: string) => void): Promise<Started> {
+async function tryOne(name: Exclude<BackendName, 'auto'>, request: BackendRequest, explicit: boolean, log: BackendLog): Promise<Started> {
   switch (name) {
     case 'tensorflow':
     case 'tensorflow-gpu':
@@ -54,7 +54,7 @@ async function tryOne(name: Exclude<BackendName, 'auto'>, request: BackendReques
       return attempt(() => tryWebGpu(explicit, log));
     case 'wasm':
       return attempt(async () => {
-        const { info, blas } = await initWasm(request.threads, log);
+        const { info, blas } = await initWasm(request.threads, (m) => log(m));
         return { ok: true, info, blas };
       });
     case 'cpu':
@@ -66,10 +66,10 @@ const AUTO_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as 
 
 /**
  * Starts the requested backend. `auto` takes the first that loads of tensorflow-gpu, webgpu (a
- * hardware adapter only), tensorflow, wasm, cpu, logging why each earlier one was skipped. An
- * explicit backend that cannot load is an error saying why and what to install.
+ * hardware adapter only), tensorflow, wasm, cpu, logging (at debug level) why each earlier one was
+ * skipped. An explicit backend that cannot load is an error saying why and what to install.
  */
-export async function initBackend(request: BackendRequest, log: (message: string) => void = () => {}): Promise<BackendInfo> {
+export async function initBackend(request: BackendRequest, log: BackendLog = () => {}): Promise<BackendInfo> {
   if (request.backend !== 'auto') {
     const result = await tryOne(request.backend, request, true, log);
     if (!result.ok) throw new Error(`backend: ${request.backend} is not available: ${result.reason}`);
@@ -82,7 +82,7 @@ export async function initBackend(request: BackendRequest, log: (message: string
       registerFastKernels(result.info.name, { blas: result.blas });
       return result.info;
     }
-    log(`backend auto: skipped ${name}: ${result.reason}`);
+    log(`backend auto: skipped ${name}: ${result.reason}`, 'debug');
   }
   throw new Error('backend auto: no TensorFlow.js backend could start, not even cpu.');
 }

@@ -132,6 +132,6 @@ describe('webgpu adapter choice', () => {
     assert.ok(isSoftwareAdapter({ vendor: 'mesa', architecture: 'software' }));
     assert.ok(isSoftwareAdapter({ description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }));
     assert.ok(!isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' }));
-    assert.equal(describeAdapter({ vendor: 'nvidia', description: 'NVIDIA H200' }), 'WebGPU: NVIDIA H200');
+    assert.equal(describeAdapter({ info: { vendor: 'nvidia', description: 'NVIDIA H200' } }), 'WebGPU: NVIDIA H200 (nvidia)');
   });
 });

@@ -5,6 +5,7 @@ import { SYNC_READ_MESSAGE } from '../../../src/trainer/backends/webgpu';
 import { runFixture, vulkanEnv } from './fixtures/children';
 import { HF_ARCHITECTURES, type HfTrainStepsResult } from './fixtures/hf-runs';
 import type { LoopReadsResult } from './fixtures/loop-reads';
+import type { WebGpuAutoResult } from './fixtures/webgpu-auto';
 import type { TrainStepsResult } from './fixtures/token-data';
 import type { WebGpuOpsResult } from './fixtures/webgpu-ops';
 
@@ -45,6 +46,44 @@ describe('webgpu backend', () => {
     assert.deepEqual(ops.maskedSoftmax.slice(0, 4), [0.25, 0.25, 0.25, 0.25]);
     assert.ok(Math.abs(ops.maskedSoftmax[4] - 1 / (1 + Math.exp(-0.3))) < 1e-6, String(ops.maskedSoftmax));
     assert.deepEqual(ops.maskedSoftmax.slice(6), [0, 0]);
+  });
+
+  it("the device gets the adapter's limits, the run says which adapter, and a tensor past a limit is refused before Dawn", (t) => {
+    if (!ops.ok) return t.skip(unavailable);
+    const adapter = ops.info.adapter;
+    assert.ok(adapter, 'backend info carries the adapter');
+    assert.equal(ops.info.device, ops.device);
+    assert.match(ops.device, new RegExp(`^WebGPU: .*\\(${adapter.vendor} ${adapter.architecture}, ${adapter.backend}\\)`));
+    // The device has what the adapter offers, not WebGPU's defaults (256 MiB buffers, 16 KiB workgroup storage, 8 buffers).
+    assert.deepEqual(adapter.limits, {
+      maxBufferSize: ops.deviceLimits.maxBufferSize,
+      maxStorageBufferBindingSize: ops.deviceLimits.maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize: ops.deviceLimits.maxComputeWorkgroupStorageSize,
+    });
+    if (adapter.software) {
+      // lavapipe offers more than the defaults: 4 GiB buffers, 32 KiB workgroup storage, 16 storage buffers per stage.
+      assert.ok(ops.deviceLimits.maxBufferSize > 256 * 1024 ** 2 && ops.deviceLimits.maxComputeWorkgroupStorageSize > 16384 && ops.deviceLimits.maxStorageBuffersPerShaderStage > 8, JSON.stringify(ops.deviceLimits));
+    }
+    if (adapter.limits.maxStorageBufferBindingSize <= 134217728) {
+      assert.match(ops.tooLarge, /^backend webgpu: a float32 tensor of shape \[8193, 4096\] needs 128\.0 MiB \(134234112 bytes\), more than .* allows in one buffer \(maxStorageBufferBindingSize 128 MiB\)\. Lower per_device_train_batch_size .* or use backend: wasm or cpu/);
+    }
+  });
+
+  it('backend auto lists the adapters it found (debug, shown by --verbose) and keeps to wasm/cpu on a software adapter', async (t) => {
+    if (!ops.ok) return t.skip(unavailable);
+    const auto = await runFixture<WebGpuAutoResult>('webgpu-auto.ts', [], env);
+    const listing = auto.messages.find((m) => m.text.startsWith('WebGPU adapters found'));
+    assert.ok(listing, JSON.stringify(auto.messages));
+    assert.equal(listing.level, 'debug');
+    assert.ok(listing.text.includes(ops.device), listing.text);
+    assert.match(listing.text, /max buffer .*, storage binding .*, workgroup storage /);
+    if (ops.info.adapter?.software) {
+      assert.notEqual(auto.info.name, 'webgpu');
+      assert.match(listing.text, /none used/);
+      assert.ok(auto.messages.some((m) => m.level === 'debug' && /skipped webgpu: only software adapters were found \(WebGPU: .*\), slower than wasm/.test(m.text)), JSON.stringify(auto.messages));
+    } else {
+      assert.equal(auto.info.name, 'webgpu');
+    }
   });
 
   it('a synchronous read in Node fails saying why and what to use instead', (t) => {

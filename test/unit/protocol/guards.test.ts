@@ -88,6 +88,15 @@ for (const type of TRAINER_EVENT_TYPES) {
   });
 }
 
+test('runStart carries the WebGPU adapter and its limits, or nothing of it', () => {
+  const limits = { maxBufferSize: 4294967296, maxStorageBufferBindingSize: 2147483648, maxComputeWorkgroupStorageSize: 49152 };
+  const adapter = { name: 'NVIDIA H200', vendor: 'nvidia', architecture: 'hopper', backend: 'vulkan', software: false, limits };
+  const gpu = { name: 'webgpu', device: 'WebGPU: NVIDIA H200 (nvidia hopper, vulkan)', adapter };
+  assert.equal(isTrainerEvent({ ...valid.runStart, backend: gpu }), true);
+  assert.equal(isTrainerEvent({ ...valid.runStart, backend: { ...gpu, adapter: { ...adapter, software: 'no' } } }), false);
+  assert.equal(isTrainerEvent({ ...valid.runStart, backend: { ...gpu, adapter: { ...adapter, limits: { ...limits, maxBufferSize: '4 GiB' } } } }), false);
+});
+
 test('isTrainerEvent rejects non-objects and unknown types', () => {
   for (const x of [null, undefined, 1, 'log', [], [valid.log], { type: 'nope' }, { type: 'toString' }, { type: '__proto__' }]) {
     assert.equal(isTrainerEvent(x), false, JSON.stringify(x));
