@@ -39,6 +39,7 @@ export type Authorization =
   | { action: 'configDiff'; runIds: [string, string] }
   | { action: 'open'; file: string; line: number; column: number }
   | { action: 'start'; configPath: string }
+  | { action: 'startSlurm'; configPath: string }
   | { action: 'resume'; configPath: string; checkpoint?: string }
   | { action: 'stop'; runId: string }
   | { action: 'export'; runIds: string[]; charts: ChartImage[] }
@@ -135,12 +136,12 @@ function authorizeCommand(message: Extract<WebviewToHostMessage, { type: 'comman
   if (message.runId !== undefined && !run) return refuse(`${message.command} for ${message.runId}, a run the dashboard did not list`);
   if (message.command === 'stop') return run ? { action: 'stop', runId: run.id } : refuse('stop without a run');
 
-  if (message.command === 'start') {
+  if (message.command === 'start' || message.command === 'startSlurm') {
     const configPath = message.configPath ?? run?.configPath;
-    if (!configPath) return refuse('start without a config');
+    if (!configPath) return refuse(`${message.command} without a config`);
     return isWorkspaceConfig(configPath, context)
-      ? { action: 'start', configPath }
-      : refuse(`start for ${configPath}, which is not a trainer config of this workspace`);
+      ? { action: message.command, configPath }
+      : refuse(`${message.command} for ${configPath}, which is not a trainer config of this workspace`);
   }
 
   // Resume: a checkpoint only with the run it belongs to, and only with that run's own config.

@@ -32,6 +32,7 @@ const FLUSH_INTERVAL_MS = 100;
 export interface DashboardHost {
   runManager: RunManager;
   startTraining(configPath: string): Promise<void>;
+  startTrainingOnSlurm(configPath: string): Promise<void>;
   stopTraining(runId: string): Promise<void>;
   resumeTraining(configPath: string, checkpoint?: string): Promise<void>;
   /** Merge a completed LoRA run's adapter (the merge command asks where to write). */
@@ -250,6 +251,9 @@ export class DashboardPanel implements vscode.Disposable {
       }
       case 'start':
         await this.host.startTraining(decision.configPath);
+        break;
+      case 'startSlurm':
+        await this.host.startTrainingOnSlurm(decision.configPath);
         break;
       case 'resume':
         await this.host.resumeTraining(decision.configPath, decision.checkpoint);

@@ -187,6 +187,9 @@ class Studio implements vscode.Disposable {
       startTraining: async (configPath: string) => {
         await vscode.commands.executeCommand('finetuneStudio.startTraining', vscode.Uri.file(configPath));
       },
+      startTrainingOnSlurm: async (configPath: string) => {
+        await vscode.commands.executeCommand(Commands.startTrainingOnSlurm, vscode.Uri.file(configPath));
+      },
       stopTraining: async (runId: string) => {
         await vscode.commands.executeCommand('finetuneStudio.stopTraining', runId);
       },

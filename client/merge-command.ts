@@ -1,7 +1,7 @@
 /**
- * Fine-Tune: Merge LoRA Adapter. The adapter is the argument (a folder, or a run id from the
- * dashboard), else a pick among the completed LoRA runs of this window or a folder chosen in a
- * dialog; the target folder is the second argument or chosen in a save dialog. The merge runs in
+ * Fine-Tune: Merge LoRA Adapter. The adapter is the argument (a folder, or a run id), else a pick
+ * among this window's completed LoRA runs and the workspace's adapter folders, or a folder chosen
+ * in a dialog; the target folder is the second argument or chosen in a save dialog. The merge runs in
  * a child process (client/merge-process.ts) behind a cancellable notification.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -24,21 +24,27 @@ function pathOf(argument: unknown): string | undefined {
   return typeof argument === 'string' && argument !== '' ? argument : undefined;
 }
 
-/** Completed runs of this window whose output folder is a LoRA adapter, newest first. */
-function adapterRuns(runManager: RunManager): string[] {
-  return runManager
+/**
+ * Adapter folders to offer: completed runs of this window first (newest first), then every folder
+ * of the workspace holding adapter_config.json (earlier runs, their checkpoints, downloaded adapters).
+ */
+async function adapterFolders(runManager: RunManager): Promise<string[]> {
+  const runs = runManager
     .list()
     .filter((r) => r.phase === 'completed' && r.outputDir !== undefined && isAdapterFolder(r.outputDir))
     .sort((a, b) => b.startedAt - a.startedAt)
     .map((r) => r.outputDir as string);
+  const found = await vscode.workspace.findFiles(`**/${ADAPTER_CONFIG_FILE}`, '**/node_modules/**', 200);
+  const folders = found.map((uri) => dirname(uri.fsPath)).sort((a, b) => a.localeCompare(b));
+  return [...new Set([...runs, ...folders])];
 }
 
 async function pickAdapter(host: MergeCommandHost, argument: unknown): Promise<string | undefined> {
   const given = pathOf(argument);
   if (given !== undefined) return host.runManager.get(given)?.outputDir ?? given;
   const browse = { label: '$(folder-opened) Choose an adapter folder…', dir: undefined };
-  const runs = adapterRuns(host.runManager).map((dir) => ({ label: basename(dir), description: vscode.workspace.asRelativePath(dir), dir }));
-  const picked = runs.length === 0 ? browse : await vscode.window.showQuickPick([...runs, browse], { title: 'Merge LoRA Adapter: which adapter?' });
+  const runs = (await adapterFolders(host.runManager)).map((dir) => ({ label: basename(dir), description: vscode.workspace.asRelativePath(dir), dir }));
+  const picked = runs.length === 0 ? browse : await vscode.window.showQuickPick([...runs, browse], { title: 'Merge LoRA Adapter: which adapter?', matchOnDescription: true });
   if (!picked) return undefined;
   if (picked.dir !== undefined) return picked.dir;
   const [folder] =

@@ -130,9 +130,12 @@ export interface RenderedMessage {
   runId?: string;
   points: number;
 }
-export type RunCommand = 'start' | 'stop' | 'resume';
-export const isRunCommand = isOneOf(['start', 'stop', 'resume'] as const);
-/** Start: configPath. Stop: runId. Resume: runId, configPath and the checkpoint to resume from. */
+export type RunCommand = 'start' | 'startSlurm' | 'stop' | 'resume';
+export const isRunCommand = isOneOf(['start', 'startSlurm', 'stop', 'resume'] as const);
+/**
+ * Start: configPath. StartSlurm: configPath, submitted to Slurm (a Slurm run's Start on Slurm).
+ * Stop: runId. Resume: runId, configPath and the checkpoint to resume from.
+ */
 export interface CommandMessage {
   type: 'command';
   command: RunCommand;

@@ -19,6 +19,11 @@ export class HeaderView {
   private readonly status = h('span', { class: 'status-pill', id: 'run-status' });
   private readonly meta = h('div', { class: 'run-meta' });
   private readonly startButton = h('vscode-button', { id: 'start-button', title: 'Start a new run of this config' }, 'Start') as VscodeButton;
+  private readonly slurmButton = h(
+    'vscode-button',
+    { id: 'start-slurm-button', secondary: true, hidden: true, title: 'Submit this config to Slurm again (its launcher: section or cluster file)' },
+    'Start on Slurm',
+  ) as VscodeButton;
   private readonly stopButton = h('vscode-button', { id: 'stop-button', secondary: true, title: 'Stop after the current step, saving a checkpoint' }, 'Stop') as VscodeButton;
   private readonly resumeButton = h('vscode-button', { id: 'resume-button', secondary: true, title: 'Resume from the selected checkpoint' }, 'Resume') as VscodeButton;
   private readonly checkpointSelect = h('vscode-single-select', { id: 'resume-checkpoint', 'aria-label': 'Checkpoint to resume from' }) as VscodeSingleSelect;
@@ -35,9 +40,10 @@ export class HeaderView {
       'header',
       { class: 'run-header' },
       h('div', { class: 'run-heading' }, h('div', { class: 'run-title-row' }, this.title, this.status), this.meta),
-      h('div', { class: 'run-actions' }, this.startButton, this.stopButton, this.checkpointSelect, this.resumeButton, this.mergeButton),
+      h('div', { class: 'run-actions' }, this.startButton, this.slurmButton, this.stopButton, this.checkpointSelect, this.resumeButton, this.mergeButton),
     );
     this.startButton.addEventListener('click', () => this.command('start'));
+    this.slurmButton.addEventListener('click', () => this.command('startSlurm'));
     this.stopButton.addEventListener('click', () => this.command('stop'));
     this.resumeButton.addEventListener('click', () => this.command('resume'));
     this.mergeButton.addEventListener('click', () => {
@@ -50,7 +56,7 @@ export class HeaderView {
     const { summary, view } = this.last;
     const runId = view?.runId ?? summary?.id;
     const configPath = view?.start?.configPath ?? summary?.configPath;
-    if (command === 'start') this.post({ type: 'command', command, ...(configPath ? { configPath } : {}) });
+    if (command === 'start' || command === 'startSlurm') this.post({ type: 'command', command, ...(configPath ? { configPath } : {}) });
     else if (command === 'stop') {
       if (runId !== undefined) this.post({ type: 'command', command, runId });
     } else {
@@ -90,6 +96,9 @@ export class HeaderView {
     const running = status === 'running';
     const checkpoints = view?.checkpoints ?? [];
     this.startButton.disabled = running;
+    // A run that was a Slurm job is started again where it ran; Start stays for a local run.
+    this.slurmButton.hidden = !job;
+    this.slurmButton.disabled = running;
     this.stopButton.disabled = !running;
     this.resumeButton.disabled = running || checkpoints.length === 0;
     this.checkpointSelect.disabled = running || checkpoints.length === 0;

@@ -200,3 +200,14 @@ test('mergeAdapter: only a listed, completed run whose own folder in the workspa
     assert.equal(authorizeDashboardMessage(merge(dir), context([run])).action, 'refuse', dir);
   }
 });
+
+test('startSlurm: the same rule as start (a workspace config), so the page cannot submit a config from elsewhere', () => {
+  const f = fixture();
+  assert.deepEqual(authorizeDashboardMessage(command({ command: 'startSlurm', configPath: f.configA }), f.context), { action: 'startSlurm', configPath: f.configA });
+  assert.deepEqual(authorizeDashboardMessage(command({ command: 'startSlurm', runId: f.runB }), f.context), { action: 'startSlurm', configPath: f.configB });
+  for (const configPath of [f.evilConfig, f.linkedConfig, `${f.ws}/../outside/evil.trainer.yaml`, 'a.trainer.yaml']) {
+    assert.equal(authorizeDashboardMessage(command({ command: 'startSlurm', configPath }), f.context).action, 'refuse', configPath);
+  }
+  assert.equal(authorizeDashboardMessage(command({ command: 'startSlurm', runId: f.craftedRun }), f.context).action, 'refuse');
+  assert.equal(authorizeDashboardMessage(command({ command: 'startSlurm' }), f.context).action, 'refuse');
+});

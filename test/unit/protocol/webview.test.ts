@@ -49,6 +49,7 @@ test('webview → host messages: every field is validated', () => {
     { type: 'rendered', runId: 'a', points: 120 },
     { type: 'command', command: 'start', configPath: '/w/a.trainer.yaml' },
     { type: 'command', command: 'stop', runId: 'a' },
+    { type: 'command', command: 'startSlurm', configPath: '/w/a.trainer.yaml' },
     { type: 'command', command: 'resume', runId: 'a', configPath: '/w/a.trainer.yaml', checkpoint: '/w/runs/a/checkpoint-50' },
     { type: 'openLocation', file: '/w/my_trainer.ts', line: 12, column: 5 },
     { type: 'selectRuns', runIds: [] },
@@ -61,6 +62,7 @@ test('webview → host messages: every field is validated', () => {
   const bad: unknown[] = [
     { type: 'rendered' },
     { type: 'command', command: 'delete' },
+    { type: 'command', command: 'startSlurm', configPath: 7 },
     { type: 'command', command: 'stop', runId: 1 },
     { type: 'command', command: 'resume', checkpoint: {} },
     { type: 'openLocation', file: '/w/a.ts', line: 0, column: 1 },
