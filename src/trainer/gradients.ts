@@ -45,8 +45,11 @@ export function gradNormAndClipCoefficient(grads: Record<string, tf.Tensor>, max
     return { norm: tf.scalar(norm), coefficient: tf.scalar(coefficient) };
   }
   // On webgpu: partial sums of squares per gradient, then one pass for the norm and the coefficient, all on the GPU.
-  const onGpu = webgpuGradNorm(Object.values(grads), maxNorm);
-  if (onGpu) return onGpu;
+  return webgpuGradNorm(Object.values(grads), maxNorm) ?? gradNormComposite(grads, maxNorm);
+}
+
+/** gradNormAndClipCoefficient in tfjs ops, on any backend. */
+export function gradNormComposite(grads: Record<string, tf.Tensor>, maxNorm: number): { norm: tf.Scalar; coefficient?: tf.Scalar } {
   return tf.tidy(() => {
     const squares = Object.values(grads).map((g) => tf.sum(tf.square(g.dtype === 'float32' ? g : g.toFloat())));
     const norm: tf.Scalar = squares.length === 0 ? tf.scalar(0) : tf.sqrt(squares.length === 1 ? squares[0] : tf.addN(squares)).asScalar();
