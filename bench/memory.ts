@@ -4,7 +4,7 @@
  * random weights, runs two AdamW steps and measures the second: the most
  * bytes tfjs held in the wasm heap (its _malloc/_free, metered from before the model exists), the
  * heap's size, and the process's peak RSS. The estimate is the plan the run prints.
- *   node --import tsx bench/memory.ts              (the table; a few minutes; exit 1 if any is off by > 25%)
+ *   node --import tsx bench/memory.ts              (the table; about 10 minutes; exit 1 if any is off by > 25%)
  *   node --import tsx bench/memory.ts --decoders   (the decoder rows only)
  * The activation factors (src/trainer/memory/estimate.ts) were fitted to such measurements on
  * small shapes (bench/memory-step.ts, phase by phase); these rows are larger models they were not fitted to.
