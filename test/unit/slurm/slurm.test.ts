@@ -127,6 +127,10 @@ describe('on a real Slurm cluster', { skip }, () => {
     // BeginTime); release it as the scheduler would after the preemption.
     await until('the preempted job to requeue', 30_000, () => events(preempted.runDir).some((e) => e.type === 'runEnd' && e.status === 'stopped'));
     await jobs.waitFor(preempted.jobId, (s) => s[0]?.state === 'PENDING', 30_000, 'requeue');
+    // slurmd revokes the killed job's credential with one-second resolution: an allocation in that
+    // same second is refused ("Job credential revoked") and the job FAILs. Slurm's own hold on a
+    // requeued job avoids this; releasing it early must wait out that second too.
+    await new Promise((r) => setTimeout(r, 2_000));
     await jobs.commands.run('scontrol', ['update', `JobId=${preempted.jobId}`, 'StartTime=now']);
 
     await jobs.waitForEnd(resumed.jobId, 90_000);
