@@ -43,6 +43,8 @@ describe('Merge LoRA Adapter from the editor', () => {
       ].join('\n'),
     );
     const outputDir = workspaceUri('runs', 'bert-lora').fsPath;
+    // A fresh dashboard opens on the active run (an open one keeps showing the run it shows).
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const rendered = api.whenDashboardRendered((m) => m.runId === outputDir && m.points === 4);
     const run = await vscode.commands.executeCommand<RunState | undefined>(Commands.startTraining, configUri);
     assert.ok(run, 'Start Training started no run');
