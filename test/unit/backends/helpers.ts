@@ -1,19 +1,12 @@
 /** Shared helpers for the backend kernel tests: seeded data, per-backend runs, error measure. */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/trainer/backends';
+import { mulberry32 } from '../../../src/trainer/random';
 
-/** mulberry32: deterministic floats in [-1, 1). */
+/** mulberry32 (the trainer's seeded generator): deterministic floats in [-1, 1). */
 export function randomValues(count: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const draw = mulberry32(seed);
+  return Float32Array.from({ length: count }, () => draw() * 2 - 1);
 }
 
 /** max |got - want| / max |want|: a norm-wise relative error, robust to entries near zero. */
