@@ -1,7 +1,7 @@
 /**
  * Start on Slurm in the dashboard (headless Chromium, the real CSP): a run that was a Slurm job
  * offers it beside Start, disabled while the job runs; a click posts `command: startSlurm` with the
- * run's config. A local run does not show it.
+ * run's config. A local run does not show it. A click on a run row is not lost to a live update.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +61,26 @@ describe('Start on Slurm in the dashboard', { skip: chromiumMissing && `no Chrom
     await page.waitForFunction(() => document.querySelector('.run-title')?.textContent === 'local');
     assert.equal(await page.locator('#start-slurm-button').isHidden(), true);
     assert.equal(await page.locator('#start-button').isVisible(), true);
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('a click on a run survives a live update of the list between mouse down and up', async () => {
+    const LIVE = '/scratch/runs/live';
+    // A run the page has no events for: its row shows the summary the host sends with each runList.
+    const live = (lastStep: number) => ({ type: 'runList' as const, runs: [summary(SLURM, 'completed'), summary(LOCAL, 'completed'), { ...summary(LIVE, 'running'), lastStep }] });
+    await sendToWebview(page, live(5));
+    const row = `.run-row[data-run-id="${LIVE}"]`;
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .run-step`)?.textContent === '5 / 120', row);
+    const before = await page.locator(row).elementHandle();
+    const box = (await page.locator(`${row} .run-name`).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await sendToWebview(page, live(6));
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .run-step`)?.textContent === '6 / 120', row);
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector('.run-title')?.textContent === 'live', undefined, { timeout: 5000 });
+    // The row is the same element, updated in place.
+    assert.equal(await before!.evaluate((el) => el.isConnected), true);
     assert.deepEqual(consoleErrors, []);
   });
 });
