@@ -11,17 +11,13 @@
  * alternate composite and fused, each round closed by reading its results back.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import { initBackend } from '../src/trainer/backends';
 import { attentionGradKernel, attentionKernel } from '../src/trainer/backends/kernels/webgpu-attention';
 import { readEncoderConfig } from '../src/trainer/models/hf/config';
 import { buildBertFamily } from '../src/trainer/models/hf/encoders';
 import type { ParamFactory } from '../src/trainer/models/hf/layers';
 import { DropoutContext } from '../src/trainer/models/ops';
-import { vulkanEnv } from '../test/unit/backends/fixtures/children';
+import { QUICK, row, runBeforeAfterBench, timeBoth } from './webgpu-before-after';
 
-const QUICK = process.argv.includes('--quick');
-const ROUNDS = QUICK ? 2 : 3;
 const KERNELS: Record<string, tf.KernelFunc> = { FtsAttention: attentionKernel, FtsAttentionGrad: attentionGradKernel };
 
 /** Registers or removes the fused attention kernels (every caller falls back to the composite without them). */
@@ -31,45 +27,6 @@ function useFusedAttention(on: boolean): void {
     if (on && !registered) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
     if (!on && registered) tf.unregisterKernel(kernelName, 'webgpu');
   }
-}
-
-interface Timing {
-  wallMs: number;
-  cpuMs: number;
-}
-
-async function timeRound(body: () => tf.Tensor[], iterations: number): Promise<Timing> {
-  const wall = performance.now();
-  const cpu = process.cpuUsage();
-  let last: tf.Tensor[] = [];
-  for (let i = 0; i < iterations; i++) {
-    tf.dispose(last);
-    last = body();
-  }
-  await Promise.all(last.map((t) => t.data()));
-  tf.dispose(last);
-  const used = process.cpuUsage(cpu);
-  return { wallMs: (performance.now() - wall) / iterations, cpuMs: (used.user + used.system) / 1000 / iterations };
-}
-
-/** Interleaved rounds (a warm-up of each first: pipelines compiled, buffers pooled); each side's median round. */
-async function timeBoth(before: () => tf.Tensor[], after: () => tf.Tensor[], setup: (fused: boolean) => void, iterations: number): Promise<[Timing, Timing]> {
-  const run = async (fused: boolean) => {
-    setup(fused);
-    return timeRound(fused ? after : before, iterations);
-  };
-  await run(false);
-  await run(true);
-  const rounds: [Timing[], Timing[]] = [[], []];
-  for (let r = 0; r < ROUNDS; r++) {
-    rounds[0].push(await run(false));
-    rounds[1].push(await run(true));
-  }
-  const median = (ts: Timing[]): Timing => {
-    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { wallMs: mid(ts.map((t) => t.wallMs)), cpuMs: mid(ts.map((t) => t.cpuMs)) };
-  };
-  return [median(rounds[0]), median(rounds[1])];
 }
 
 /** The encoders' attention math before the fused op (tfjs ops, gradients by tfjs). */
@@ -99,7 +56,7 @@ async function benchOps(): Promise<string[]> {
     const scale = D ** -0.5;
     const composite = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(compositeAttention(a, b, c, mask, scale), dout)))([q, k, v]));
     const fused = () => tf.tidy(() => fusedAttention(q, k, v, mask, scale, dout));
-    const [before, after] = await timeBoth(composite, fused, useFusedAttention, QUICK ? 2 : 3);
+    const [before, after] = await timeBoth({ setup: () => useFusedAttention(false), body: composite }, { setup: () => useFusedAttention(true), body: fused }, QUICK ? 2 : 3);
     lines.push(row(`attention fwd+bwd B${B} h${H} T${T} d${D}`, before, after));
     tf.dispose([q, k, v, dout, mask]);
   }
@@ -133,34 +90,11 @@ async function benchStep(): Promise<string[]> {
   useFusedAttention(true);
   const profile = await tf.profile(() => tf.dispose(step()));
   const calls = profile.kernelNames.includes('FtsAttention');
-  const [before, after] = await timeBoth(step, step, useFusedAttention, QUICK ? 1 : 2);
+  const [before, after] = await timeBoth({ setup: () => useFusedAttention(false), body: step }, { setup: () => useFusedAttention(true), body: step }, QUICK ? 1 : 2);
   tf.dispose([...weights, ids, mask, labels]);
   optimizer.dispose();
   const name = `training step: BERT 2x128 (4 heads, d32), 8x64 tokens${calls ? '' : ' (the encoder does not call FtsAttention at this commit)'}`;
   return [row(name, before, after)];
 }
 
-function row(name: string, before: Timing, after: Timing): string {
-  const f = (ms: number) => ms.toFixed(1);
-  return `| ${name} | ${f(before.wallMs)} | ${f(after.wallMs)} | ${(before.wallMs / after.wallMs).toFixed(2)}x | ${f(before.cpuMs)} | ${f(after.cpuMs)} | ${(before.cpuMs / after.cpuMs).toFixed(2)}x |`;
-}
-
-async function main(): Promise<void> {
-  const info = await initBackend({ backend: 'webgpu' });
-  console.log(`${info.device}; tfjs ${tf.version_core}; ${QUICK ? 'quick, ' : ''}median of ${ROUNDS} rounds\n`);
-  console.log('| what (per iteration) | composite wall ms | fused wall ms | gain | composite CPU ms | fused CPU ms | gain |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const line of await benchOps()) console.log(line);
-  for (const line of await benchStep()) console.log(line);
-}
-
-// lavapipe's variables go to a child only, as the tests do (the parent keeps its own libraries).
-if (process.env.FTS_LAVAPIPE_DIR && !process.env.VK_ICD_FILENAMES) {
-  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: vulkanEnv(), stdio: 'inherit' });
-  process.exit(child.status ?? 1);
-} else {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runBeforeAfterBench([benchOps, benchStep]);

@@ -11,8 +11,6 @@
  * alternate composite and fused, each round closed by reading its results back.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import { initBackend } from '../src/trainer/backends';
 import * as fused from '../src/trainer/backends/fused';
 import { WEBGPU_FUSED_KERNELS, webgpuFusedKernel } from '../src/trainer/backends/kernels/webgpu-fused';
 import { gradNormAndClipCoefficient, gradNormComposite } from '../src/trainer/gradients';
@@ -25,10 +23,7 @@ import { DropoutContext } from '../src/trainer/models/ops';
 import { AdamOptimizer } from '../src/trainer/optimizers/rules';
 import type { UpdateContext } from '../src/trainer/optimizers/slot-optimizer';
 import type { NamedWeight } from '../src/trainer/types';
-import { vulkanEnv } from '../test/unit/backends/fixtures/children';
-
-const QUICK = process.argv.includes('--quick');
-const ROUNDS = QUICK ? 2 : 3;
+import { QUICK, row, runBeforeAfterBench, timeBoth } from './webgpu-before-after';
 
 /**
  * The kernels measured here: every fused op but attention (its own bench is bench/webgpu-attention.ts).
@@ -55,52 +50,6 @@ class CompositeAdam extends AdamOptimizer {
     void gradScale;
     return false;
   }
-}
-
-interface Timing {
-  wallMs: number;
-  /** CPU time of this process per iteration: on lavapipe the "GPU" is this process's threads, so this is the work done, whatever else runs on the machine. */
-  cpuMs: number;
-}
-
-interface Contender {
-  /** Called before each round (switches the kernels in or out). */
-  setup: () => void;
-  body: () => tf.Tensor[];
-}
-
-/**
- * Times `before` and `after` in interleaved rounds (before, after, before, ...), each round
- * `iterations` runs closed by reading the last results back; the figure is each side's median round.
- */
-async function timeBoth(before: Contender, after: Contender, iterations: number): Promise<[Timing, Timing]> {
-  const run = async (c: Contender): Promise<Timing> => {
-    c.setup();
-    const wall = performance.now();
-    const cpu = process.cpuUsage();
-    let last: tf.Tensor[] = [];
-    for (let i = 0; i < iterations; i++) {
-      tf.dispose(last);
-      last = c.body();
-    }
-    await Promise.all(last.map((t) => t.data()));
-    tf.dispose(last);
-    const used = process.cpuUsage(cpu);
-    return { wallMs: (performance.now() - wall) / iterations, cpuMs: (used.user + used.system) / 1000 / iterations };
-  };
-  // Warm-up: pipelines compiled, buffers pooled.
-  await run(before);
-  await run(after);
-  const rounds: [Timing[], Timing[]] = [[], []];
-  for (let r = 0; r < ROUNDS; r++) {
-    rounds[0].push(await run(before));
-    rounds[1].push(await run(after));
-  }
-  const median = (ts: Timing[]): Timing => {
-    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { wallMs: mid(ts.map((t) => t.wallMs)), cpuMs: mid(ts.map((t) => t.cpuMs)) };
-  };
-  return [median(rounds[0]), median(rounds[1])];
 }
 
 function seeded(shape: number[], seed: number, lo = -2, hi = 2): tf.Tensor {
@@ -275,27 +224,4 @@ async function benchSteps(): Promise<string[]> {
   return lines;
 }
 
-function row(name: string, before: Timing, after: Timing): string {
-  const f = (ms: number) => ms.toFixed(1);
-  return `| ${name} | ${f(before.wallMs)} | ${f(after.wallMs)} | ${(before.wallMs / after.wallMs).toFixed(2)}x | ${f(before.cpuMs)} | ${f(after.cpuMs)} | ${(before.cpuMs / after.cpuMs).toFixed(2)}x |`;
-}
-
-async function main(): Promise<void> {
-  const info = await initBackend({ backend: 'webgpu' });
-  console.log(`${info.device}; tfjs ${tf.version_core}; ${QUICK ? 'quick, ' : ''}median of ${ROUNDS} rounds\n`);
-  console.log('| what (per iteration) | composite wall ms | fused wall ms | gain | composite CPU ms | fused CPU ms | gain |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const line of await benchOps()) console.log(line);
-  for (const line of await benchSteps()) console.log(line);
-}
-
-// lavapipe's variables go to a child only, as the tests do (the parent keeps its own libraries).
-if (process.env.FTS_LAVAPIPE_DIR && !process.env.VK_ICD_FILENAMES) {
-  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env: vulkanEnv(), stdio: 'inherit' });
-  process.exit(child.status ?? 1);
-} else {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runBeforeAfterBench([benchOps, benchSteps]);
