@@ -1,7 +1,7 @@
 /**
  * One training step of our transformers encoder or decoder code, built from a config.json object with random
  * weights (no files), measured by tf.profile: the bytes tfjs holds at the step's peak. The memory
- * plan's activation factors are fitted to these (bench/memory.ts --calibrate).
+ * plan's activation factors are fitted to these (bench/memory-fit.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createLoss } from '../src/trainer/losses';

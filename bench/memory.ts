@@ -3,11 +3,14 @@
  * decoder (GPT-2, Llama-family; with gradient checkpointing or LoRA) code from a config.json with
  * random weights, runs two AdamW steps and measures the second: the most
  * bytes tfjs held in the wasm heap (its _malloc/_free, metered from before the model exists), the
- * heap's size, and the process's peak RSS. The estimate is the plan the run prints.
- *   node --import tsx bench/memory.ts              (the table; about 10 minutes; exit 1 if any is off by > 25%)
+ * heap's size, and the process's peak RSS. The estimate is the plan the run prints. Each setting runs
+ * twice: with the native addon's fused kernels (layer norm, RMSNorm, softmax, GELU, SwiGLU keep fewer
+ * intermediates) and with FTS_NATIVE=0 (the pure-wasm composites, the fallback), each against the
+ * plan for those kernels (a run plans with the kernels it registered; the editor with the addon it finds).
+ *   node --import tsx bench/memory.ts              (the table; about 20 minutes; exit 1 if any is off by > 25%)
  *   node --import tsx bench/memory.ts --decoders   (the decoder rows only)
  * The activation factors (src/trainer/memory/estimate.ts) were fitted to such measurements on
- * small shapes (bench/memory-step.ts, phase by phase); these rows are larger models they were not fitted to.
+ * small shapes (bench/memory-fit.ts, through bench/memory-step.ts); these rows are larger models they were not fitted to.
  */
 import { spawnSync } from 'node:child_process';
 import { initBackend } from '../src/trainer/backends';
@@ -60,7 +63,7 @@ const REFUSED: Setting[] = [
 /** The acceptance bound: the estimate within 25% of the measured peak. */
 const TOLERANCE = 0.25;
 
-function plan(setting: Setting) {
+function plan(setting: Setting, fusedKernels = false) {
   const shape = transformerShape(setting.config, 'config.json', 2);
   const lora = setting.lora ? resolveLora({ r: 8 }, shape.modelType, 'CAUSAL_LM', 'bench') : undefined;
   return planRun({
@@ -73,45 +76,66 @@ function plan(setting: Setting) {
     gradientCheckpointing: setting.gradientCheckpointing === true,
     dropout: true,
     lora: lora !== undefined,
-    limit: wasmLimit(),
+    limit: wasmLimit(fusedKernels),
     alternatives: [machineLimit('cpu', 16 * 2 ** 30)],
   });
 }
 
 async function child(index: number): Promise<void> {
-  await initBackend({ backend: 'wasm', threads: 1 });
+  const info = await initBackend({ backend: 'wasm', threads: 1 });
   const setting = SETTINGS[index];
-  const measure =
+  const step =
     setting.config.model_type === 'bert'
       ? await measureEncoderStep(setting.config, setting.batch, setting.length)
       : await measureDecoderStep(setting.config, setting.batch, setting.length, { gradientCheckpointing: setting.gradientCheckpointing, ...(setting.lora ? { lora: { r: 8 } } : {}) });
   const rss = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(JSON.stringify({ heap: measure.heapAbsolutePeak, heapSize: measure.heapSize, rss }) + '\n');
+  process.stdout.write(JSON.stringify({ heap: step.heapAbsolutePeak, heapSize: step.heapSize, rss, backend: info.device }) + '\n');
+}
+
+interface Measured {
+  heap: number;
+  heapSize: number;
+  rss: number;
+  backend: string;
+}
+
+/** One setting in a fresh process; FTS_NATIVE=0 when `native` is false. */
+function measure(index: number, native: boolean): Measured | string {
+  const env = { ...process.env, FTS_NATIVE: native ? '1' : '0' };
+  const run = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', String(index)], { encoding: 'utf8', env });
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  if (run.status !== 0 || !line.startsWith('{')) return `failed: ${(run.stderr || run.stdout).trim().split('\n').slice(-1)[0]}`;
+  return JSON.parse(line) as Measured;
 }
 
 function main(): void {
   const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
   const only = process.argv.includes('--decoders') ? (s: Setting) => s.config.model_type !== 'bert' : () => true;
   let outside = 0;
-  console.log('| setting | estimate (GB) | wasm heap live peak (GB) | estimate / measured | heap size (GB) | peak RSS (GB) |');
-  console.log('|---|---|---|---|---|---|');
+  const cells = (estimate: number, m: Measured | string) => {
+    if (typeof m === 'string') {
+      outside++;
+      return `${gb(estimate)} | ${m} | | |`;
+    }
+    const ratio = estimate / m.heap;
+    if (Math.abs(ratio - 1) > TOLERANCE) outside++;
+    return `${gb(estimate)} | ${gb(m.heap)} | ${ratio.toFixed(2)} | ${gb(m.rss)}`;
+  };
+  let backends = '';
+  console.log('| setting | pure wasm: estimate (GB) | heap peak (GB) | estimate / measured | peak RSS (GB) | native fused kernels: estimate (GB) | heap peak (GB) | estimate / measured | peak RSS (GB) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   SETTINGS.forEach((setting, index) => {
     if (!only(setting)) return;
-    const estimate = plan(setting).plan;
-    const run = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', String(index)], { encoding: 'utf8' });
-    const line = run.stdout.trim().split('\n').pop() ?? '';
-    if (run.status !== 0 || !line.startsWith('{')) {
-      outside++;
-      console.log(`| ${setting.name} | ${gb(estimate.total)} | failed: ${(run.stderr || run.stdout).trim().split('\n').slice(-1)[0]} | | | |`);
-      return;
-    }
-    const m = JSON.parse(line) as { heap: number; heapSize: number; rss: number };
-    const ratio = estimate.total / m.heap;
-    if (Math.abs(ratio - 1) > TOLERANCE) outside++;
-    console.log(`| ${setting.name} | ${gb(estimate.total)} | ${gb(m.heap)} | ${ratio.toFixed(2)} | ${gb(m.heapSize)} | ${gb(m.rss)} |`);
+    const fallback = measure(index, false);
+    const native = measure(index, true);
+    if (typeof native !== 'string' && typeof fallback !== 'string') backends = `pure wasm: ${fallback.backend}; native: ${native.backend}`;
+    console.log(`| ${setting.name} | ${cells(plan(setting).plan.total, fallback)} | ${cells(plan(setting, true).plan.total, native)} |`);
   });
-  console.log(`\nPlans: ${SETTINGS.filter(only).map((s) => `\n  ${s.name}: ${formatPlan(plan(s).plan)}`).join('')}`);
-  for (const refused of REFUSED.filter(only)) console.log(`\n${describeRefusal(plan(refused), refused.name)}`);
+  if (backends) console.log(`\n${backends}`);
+  for (const fusedKernels of [false, true]) {
+    console.log(`\nPlans (${fusedKernels ? 'native fused kernels' : 'pure wasm'}): ${SETTINGS.filter(only).map((s) => `\n  ${s.name}: ${formatPlan(plan(s, fusedKernels).plan)}`).join('')}`);
+    for (const refused of REFUSED.filter(only)) console.log(`\n${describeRefusal(plan(refused, fusedKernels), `${refused.name} (${fusedKernels ? 'native fused kernels' : 'pure wasm'})`)}`);
+  }
   console.log(outside === 0 ? `\nEvery estimate within ${TOLERANCE * 100}% of the measured peak.` : `\n${outside} setting(s) failed or outside ${TOLERANCE * 100}% of the measured peak.`);
   process.exitCode = outside === 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@ import type { Problem } from '../config/problems';
 import type { TrainerConfig } from '../config/schema';
 import { validateParsedConfig } from '../config/validate';
 import { createHubModelLookup } from '../hub/host-lookup';
+import { blasAddonPresent } from '../trainer/backends/blas-addon';
 import { hubOptionsFromEnv } from '../hub/options';
 
 /** Counts JSONL non-empty lines, or CSV rows after the header (quoted fields may span lines). */
@@ -62,6 +63,7 @@ export interface FileConfigHostOptions {
  */
 export function createFileConfigHost(files: FileAccess, options: FileConfigHostOptions = {}): ConfigHost {
   const rowCache = new Map<string, { size: number; mtimeMs: number; rows: number | undefined }>();
+  let nativeAddon: boolean | undefined;
   return {
     ...options,
     resolvePath: (fromConfigFile, relative) => (isAbsolute(relative) ? relative : resolve(dirname(resolve(fromConfigFile)), relative)),
@@ -72,6 +74,7 @@ export function createFileConfigHost(files: FileAccess, options: FileConfigHostO
     },
     readTextHead: (path, maxBytes) => files.readTextHead(path, maxBytes),
     machineMemoryBytes: () => totalmem(),
+    nativeFusedKernels: () => (nativeAddon ??= blasAddonPresent()),
     countDataRows(path) {
       const stat = files.stat(path);
       if (!stat?.isFile) return undefined;

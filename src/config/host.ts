@@ -16,6 +16,11 @@ export interface ConfigHost {
   readTextHead(path: string, maxBytes: number): string | undefined;
   /** This machine's memory (os.totalmem): the memory plan's limit for the cpu and native backends. */
   machineMemoryBytes?(): number;
+  /**
+   * Whether a wasm run here gets the native addon's fused kernels (they keep fewer intermediates,
+   * so the memory plan's activations differ); false or absent plans for the pure-wasm composites.
+   */
+  nativeFusedKernels?(): boolean;
   /** Data rows in a JSONL (non-empty lines) or CSV (rows after the header) file; undefined when unknown. */
   countDataRows(path: string): number | undefined;
   /**

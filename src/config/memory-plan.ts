@@ -42,14 +42,14 @@ export function editorMemoryPlan(config: TrainerConfig, fileName: string, host: 
       ? causalMaxLength(config.model.max_length, tokenizerLimit, positions)
       : (config.model.max_length ?? (tokenizerLimit !== undefined && tokenizerLimit < positions ? tokenizerLimit : positions));
   const machine = host.machineMemoryBytes?.();
-  const limit = limitFor(config.backend, machine);
+  const limit = limitFor(config.backend, machine, host.nativeFusedKernels?.() === true);
   if (!limit) return undefined;
   const alternatives = machine === undefined ? [] : alternativeLimits(false, machine);
   return { result: planConfig({ config, shape, seqLength, limit, alternatives }), shape, seqLength, assumedBackend: config.backend === 'auto' };
 }
 
-function limitFor(backend: TrainerConfig['backend'], machine: number | undefined): MemoryLimit | undefined {
-  if (backend === 'wasm' || backend === 'auto') return wasmLimit();
+function limitFor(backend: TrainerConfig['backend'], machine: number | undefined, fusedKernels: boolean): MemoryLimit | undefined {
+  if (backend === 'wasm' || backend === 'auto') return wasmLimit(fusedKernels);
   return machine === undefined ? undefined : machineLimit(backend, machine);
 }
 
@@ -74,6 +74,7 @@ export function memoryPlanMarkdown(plan: EditorPlan): string {
     notes.push(`logits [${batchSize}, ${seqLength}, ${plan.shape.vocabSize}]: ${formatGB(BYTES_PER_VALUE * batchSize * seqLength * plan.shape.vocabSize)} GB a copy, several kept for the backward pass`);
   }
   if (plan.assumedBackend) notes.push('`backend: auto` planned against wasm, the backend it falls back to');
+  if (result.plan.limit.backend === 'wasm') notes.push(result.plan.limit.fusedKernels ? "activations of the native addon's fused kernels" : 'activations of the pure wasm kernels (no native addon here, or FTS_NATIVE=0)');
   lines.push(notes.join(' · '));
   lines.push(result.plan.fits ? 'Fits.' : `Does not fit${result.plan.overflow && result.plan.total <= result.plan.limit.bytes ? `: ${result.plan.overflow}` : ''}; the run will refuse to start (quick fixes on the warning).`);
   return lines.join('\n\n');

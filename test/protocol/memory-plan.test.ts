@@ -1,7 +1,9 @@
 /**
  * The memory plan in the editor, over stdio: a hover on `model` shows the plan from config.json's
  * sizes (the bert-base-shaped folder here has no weights, so none can be read); a plan over the
- * backend's limit is FTS235 with each way to fit as a quick fix that edits the config.
+ * backend's limit is FTS235 with each way to fit as a quick fix that edits the config. The suite's
+ * server plans for the pure-wasm kernels (FTS_NATIVE=0); the last test starts one that finds the
+ * native addon, whose fused kernels keep fewer activations.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { MarkupContent, TextEdit } from 'vscode-languageserver-protocol/node';
 import { applyEdits, createLineIndex } from '../../src/config/index';
 import { pathToUri } from '../../server/uri';
+import { blasAddonPresent } from '../../src/trainer/backends/blas-addon';
 import { LspTestClient, copyFixtures } from './lsp-client';
 
 const HF_FIXTURES = resolve(__dirname, '..', 'fixtures', 'hf');
@@ -39,7 +42,7 @@ describe('memory plan in the language server', () => {
       join(root, 'llama-shaped', 'config.json'),
       JSON.stringify({ model_type: 'llama', hidden_size: 768, intermediate_size: 2112, num_hidden_layers: 16, num_attention_heads: 12, num_key_value_heads: 3, vocab_size: 32000, max_position_embeddings: 2048 }),
     );
-    client = await LspTestClient.start({ rootPath: root, initializationOptions: { diagnosticsDelayMs: 20 } });
+    client = await LspTestClient.start({ rootPath: root, initializationOptions: { diagnosticsDelayMs: 20 }, env: { FTS_NATIVE: '0' } });
   });
 
   after(async () => {
@@ -62,6 +65,7 @@ describe('memory plan in the language server', () => {
     const value = (hover?.contents as MarkupContent).value;
     assert.match(value, /\*\*Memory plan\*\* \(one training step\): weights 0\.00 GB, grads 0\.00, Adam 0\.00, activations ≈ \d\.\d\d at batch 8 × 32: \d\.\d\d GB of 4 GiB \(wasm\)/);
     assert.match(value, /Fits\./);
+    assert.match(value, /activations of the pure wasm kernels/);
   });
 
   it('bert-base at batch 8 × 128 on wasm: the hover says it does not fit, FTS235 offers a smaller batch and another backend, and the batch fix fits', async () => {
@@ -127,5 +131,23 @@ describe('memory plan in the language server', () => {
     assert.match(adapted, /^peft:\n {2}peft_type: LORA\n {2}r: 8\n/m);
     const after = await diagnose(adapted);
     assert.equal(after.find((d) => d.code === 'FTS235'), undefined, `the LoRA fix fits: ${JSON.stringify(after.map((d) => d.message))}`);
+  });
+
+  it('with the native addon the plan uses the fused kernels\' factors: bert-base at batch 8 × 128 needs less, and batch 4 with accumulation 2 fits', { skip: !blasAddonPresent({ ...process.env, FTS_NATIVE: '1' }) && 'no native addon built here' }, async () => {
+    const composite = (await diagnose(config('bert-base', 8))).find((d) => d.code === 'FTS235');
+    const native = await LspTestClient.start({ rootPath: root, initializationOptions: { diagnosticsDelayMs: 20 }, env: { FTS_NATIVE: '1' } });
+    try {
+      const file = pathToUri(join(root, 'native.trainer.yaml'));
+      const opened = await native.open(file, 'yaml', config('bert-base', 8));
+      const warning = (await native.diagnosticsForVersion(file, opened)).diagnostics.find((d) => d.code === 'FTS235');
+      assert.ok(composite && warning);
+      const activations = (message: string) => Number(/activations ≈ (\d+\.\d\d)/.exec(message)?.[1]);
+      assert.ok(activations(warning.message) < activations(composite.message) * 0.7, `${warning.message}\nvs\n${composite.message}`);
+      assert.match(warning.message, /What would fit: .*per_device_train_batch_size: 4 with gradient_accumulation_steps: 2/);
+      const hover = await native.hover(file, { line: 0, character: 2 });
+      assert.match((hover?.contents as MarkupContent).value, /activations of the native addon's fused kernels/);
+    } finally {
+      await native.stop();
+    }
   });
 });

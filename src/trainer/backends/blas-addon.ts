@@ -84,6 +84,18 @@ export function addonCandidates(env: NodeJS.ProcessEnv, here: string | undefined
   return candidates;
 }
 
+function moduleFolder(): string | undefined {
+  return typeof __dirname === 'string' ? __dirname : undefined;
+}
+
+/**
+ * Whether a run here would find the addon (not disabled, a file where loadBlasAddon looks), without
+ * loading it: the language server's memory plan asks, and has no use for BLAS threads of its own.
+ */
+export function blasAddonPresent(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !disabled(env) && addonCandidates(env, moduleFolder()).some((p) => existsSync(p));
+}
+
 function disabled(env: NodeJS.ProcessEnv): boolean {
   const value = (env.FTS_NATIVE ?? '').trim().toLowerCase();
   return value === '0' || value === 'false' || value === 'off' || value === 'no';
@@ -95,8 +107,7 @@ function disabled(env: NodeJS.ProcessEnv): boolean {
  */
 export function loadBlasAddon(env: NodeJS.ProcessEnv = process.env): AddonLoad {
   if (disabled(env)) return { ok: false, reason: 'disabled by FTS_NATIVE=0' };
-  const here = typeof __dirname === 'string' ? __dirname : undefined;
-  const candidates = addonCandidates(env, here);
+  const candidates = addonCandidates(env, moduleFolder());
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
     return { ok: false, reason: `${ADDON_FILE} not found (looked in ${candidates.join(', ')}); build it with \`npm run build:native\`` };

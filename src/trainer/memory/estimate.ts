@@ -62,8 +62,8 @@ export function optimizerLabel(optim: string): string {
  * added when dropout is active (tf.dropout makes five tensors of its input's size).
  * Fitted (least squares) to the wasm heap's live bytes in one AdamW step of our code, measured by
  * bench/memory-step.ts: the post-LN encoder on 12 BERT shapes (within 0.3%), the decoders on 6-7
- * small GPT-2 and Llama shapes each, with and without gradient checkpointing (within 2%). GPT-2's
- * MLP is always 4·D wide, so its `hidden` and `mlp` split is not identified, only their sum.
+ * small GPT-2 and Llama shapes each, with and without gradient checkpointing (within 2%), on pure
+ * wasm. bench/memory-fit.ts refits them (FTS_NATIVE=0 for these): on its own grid these are within 3.7%.
  */
 export interface BlockFactors {
   hidden: number;
@@ -81,13 +81,37 @@ export interface BlockFactors {
    * then added; without checkpointing it coincides with the backward pass's peak.
    */
   embeddingGrad: number;
+  /**
+   * Per vocab·D when a causal LM's head is tied to its token embedding: the head's [vocab, D] gradient
+   * is held through the backward pass, with or without checkpointing or LoRA (SmolLM2-shaped rows of
+   * bench/memory.ts were 4-8% under without it). GPT-2 is always tied, so its fits already hold it.
+   */
+  tiedHeadGrad: number;
 }
 
+/** Factors of the composite kernels: pure wasm (no native addon, FTS_NATIVE=0), cpu, and the other backends. */
 export const BLOCK_FACTORS: Record<BlockKind, BlockFactors> = {
-  'post-ln-encoder': { hidden: 56.2, mlp: 17, scores: 7, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 5, logits: 0, embeddingGrad: 1 },
-  'pre-ln-decoder': { hidden: 62.9, mlp: 17, scores: 7, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 18.7, outsideDropout: 5, logits: 11, embeddingGrad: 2 },
-  'gated-decoder': { hidden: 52, mlp: 10.3, scores: 7.9, dropoutHidden: 0, dropoutScores: 5, outsideHidden: 27.8, outsideDropout: 0, logits: 10.3, embeddingGrad: 1.5 },
+  'post-ln-encoder': { hidden: 56.2, mlp: 17, scores: 7, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 20.5, outsideDropout: 5, logits: 0, embeddingGrad: 1, tiedHeadGrad: 0 },
+  'pre-ln-decoder': { hidden: 62.9, mlp: 17, scores: 7, dropoutHidden: 10.2, dropoutScores: 5, outsideHidden: 18.7, outsideDropout: 5, logits: 11, embeddingGrad: 2, tiedHeadGrad: 0 },
+  'gated-decoder': { hidden: 52, mlp: 10.3, scores: 7.9, dropoutHidden: 0, dropoutScores: 5, outsideHidden: 27.8, outsideDropout: 0, logits: 10.3, embeddingGrad: 1.5, tiedHeadGrad: 1 },
 };
+
+/**
+ * Factors with the native addon's fused kernels on wasm (backends/fused: layer norm, RMSNorm, masked
+ * softmax, GELU, SwiGLU keep their inputs and a few statistics, not every intermediate). The dropout
+ * terms are the composites' (dropout is not fused). Fitted by `node --import tsx bench/memory-fit.ts`
+ * (least squares over 11-13 small shapes per kind, dropout off; every shape within 3.3%).
+ */
+export const FUSED_BLOCK_FACTORS: Record<BlockKind, BlockFactors> = {
+  'post-ln-encoder': { ...BLOCK_FACTORS['post-ln-encoder'], hidden: 34.2, mlp: 5, scores: 3, outsideHidden: 9.1, embeddingGrad: 1 },
+  'pre-ln-decoder': { ...BLOCK_FACTORS['pre-ln-decoder'], hidden: 39.4, mlp: 5, scores: 3.1, outsideHidden: 7.8, logits: 11, embeddingGrad: 2 },
+  'gated-decoder': { ...BLOCK_FACTORS['gated-decoder'], hidden: 44.6, mlp: 5.5, scores: 3, outsideHidden: 18.5, logits: 10.6, embeddingGrad: 1.2, tiedHeadGrad: 1 },
+};
+
+/** The factor set of a backend's kernels. */
+export function blockFactors(kind: BlockKind, fusedKernels: boolean): BlockFactors {
+  return (fusedKernels ? FUSED_BLOCK_FACTORS : BLOCK_FACTORS)[kind];
+}
 
 /** With gradient checkpointing, per block and B·L·D: the block's saved input (the fits give 0-1.5). */
 const CHECKPOINT_PER_LAYER = 1;
@@ -108,26 +132,50 @@ export interface StepShape {
   gradientCheckpointing: boolean;
   /** False when the token embedding is frozen (LoRA, model.freeze): its gradient is never made. */
   embeddingTrainable?: boolean;
+  /** The backend runs the fused transformer kernels (MemoryLimit.fusedKernels). */
+  fusedKernels?: boolean;
 }
 
-/** Bytes of activations (and activation gradients) one micro-batch keeps for its backward pass. */
-export function activationBytes(shape: TransformerShape, step: StepShape): number {
-  const factors = BLOCK_FACTORS[shape.block];
+/**
+ * The sizes the activation factors multiply, in float32 values: what one micro-batch keeps for its
+ * backward pass is the sum of each term times its factor (the dropout terms are zero without dropout).
+ */
+export type ActivationTerms = Record<keyof BlockFactors, number>;
+
+export function activationTerms(shape: TransformerShape, step: StepShape): ActivationTerms {
   const b = step.batchSize;
   const l = step.seqLength;
   const hidden = b * l * shape.hiddenSize;
   const mlp = b * l * shape.intermediateSize;
   const scores = b * shape.numHeads * l * l;
-  const hiddenDropout = step.dropout && shape.hiddenDropout > 0;
-  const scoresDropout = step.dropout && shape.attentionDropout > 0 ? factors.dropoutScores : 0;
-  const perBlock = (factors.hidden + (hiddenDropout ? factors.dropoutHidden : 0)) * hidden + factors.mlp * mlp + (factors.scores + scoresDropout) * scores;
+  const hiddenDropout = step.dropout && shape.hiddenDropout > 0 ? 1 : 0;
+  const scoresDropout = step.dropout && shape.attentionDropout > 0 ? 1 : 0;
   // Checkpointing keeps each block's input and recomputes one block at a time in the backward pass;
   // the peak is then in the first recomputed block, before the embedding's gradient exists.
-  const blocks = step.gradientCheckpointing ? shape.numLayers * CHECKPOINT_PER_LAYER * hidden + perBlock : shape.numLayers * perBlock;
-  const outside = (factors.outsideHidden + (hiddenDropout ? factors.outsideDropout : 0)) * hidden;
-  const logits = shape.head === 'causal-lm' ? factors.logits * b * l * shape.vocabSize : 0;
-  const embeddingGrad = step.gradientCheckpointing || step.embeddingTrainable === false ? 0 : factors.embeddingGrad * shape.vocabSize * shape.hiddenSize;
-  return BYTES_PER_VALUE * (blocks + outside + logits + embeddingGrad);
+  const blocks = step.gradientCheckpointing ? 1 : shape.numLayers;
+  const causal = shape.head === 'causal-lm';
+  const vocabByHidden = shape.vocabSize * shape.hiddenSize;
+  return {
+    hidden: blocks * hidden,
+    mlp: blocks * mlp,
+    scores: blocks * scores,
+    dropoutHidden: blocks * hidden * hiddenDropout,
+    dropoutScores: blocks * scores * scoresDropout,
+    outsideHidden: hidden,
+    outsideDropout: hidden * hiddenDropout,
+    logits: causal ? b * l * shape.vocabSize : 0,
+    embeddingGrad: step.gradientCheckpointing || step.embeddingTrainable === false ? 0 : vocabByHidden,
+    tiedHeadGrad: causal && shape.tiedEmbeddings ? vocabByHidden : 0,
+  };
+}
+
+/** Bytes of activations (and activation gradients) one micro-batch keeps for its backward pass. */
+export function activationBytes(shape: TransformerShape, step: StepShape): number {
+  const factors = blockFactors(shape.block, step.fusedKernels === true);
+  const terms = activationTerms(shape, step);
+  let values = step.gradientCheckpointing ? shape.numLayers * CHECKPOINT_PER_LAYER * step.batchSize * step.seqLength * shape.hiddenSize : 0;
+  for (const key of Object.keys(terms) as (keyof BlockFactors)[]) values += factors[key] * terms[key];
+  return BYTES_PER_VALUE * values;
 }
 
 /** Bytes the gradient norm and the optimizer update hold besides the weights, gradients and state. */
@@ -155,6 +203,8 @@ export interface MemoryLimit {
   label: string;
   tensorBytes?: number;
   tensorLabel?: string;
+  /** The backend runs the native fused transformer kernels, which keep fewer intermediates for the backward pass. */
+  fusedKernels?: boolean;
 }
 
 export interface PlanInput {

@@ -11,8 +11,9 @@ import { formatLimit, type MemoryLimit } from './estimate';
  */
 export const WASM_HEAP_MAX_BYTES = 4294901760;
 
-export function wasmLimit(): MemoryLimit {
-  return { backend: 'wasm', bytes: WASM_HEAP_MAX_BYTES, label: '4 GiB (wasm)' };
+/** `fusedKernels`: the native addon's fused transformer kernels run (they keep fewer intermediates). */
+export function wasmLimit(fusedKernels = false): MemoryLimit {
+  return { backend: 'wasm', bytes: WASM_HEAP_MAX_BYTES, label: '4 GiB (wasm)', ...(fusedKernels ? { fusedKernels } : {}) };
 }
 
 /** cpu, tensorflow, tensorflow-gpu: the machine's memory (os.totalmem). */

@@ -91,7 +91,7 @@ export function parametersFromShape(shape: TransformerShape, options: { freeze?:
 
 function planFor(request: PlanRequest, changes: Partial<Pick<PlanRequest, 'parameters' | 'batchSize' | 'gradientAccumulationSteps' | 'gradientCheckpointing' | 'limit'>>): MemoryPlan {
   const r = { ...request, ...changes };
-  const step: StepShape = { batchSize: r.batchSize, seqLength: r.seqLength, dropout: r.dropout, gradientCheckpointing: r.gradientCheckpointing, embeddingTrainable: r.parameters.embeddingTrainable };
+  const step: StepShape = { batchSize: r.batchSize, seqLength: r.seqLength, dropout: r.dropout, gradientCheckpointing: r.gradientCheckpointing, embeddingTrainable: r.parameters.embeddingTrainable, fusedKernels: r.limit.fusedKernels === true };
   return estimateMemory({
     parameters: r.parameters,
     optim: r.optim,

@@ -20,6 +20,9 @@ import { hasFusedKernels, loadBlasAddon } from '../../../src/trainer/backends/bl
 import * as fused from '../../../src/trainer/backends/fused';
 import { makeNativeFusedKernels } from '../../../src/trainer/backends/kernels/native-fused';
 import { initWasm } from '../../../src/trainer/backends/wasm';
+import { activationBytes } from '../../../src/trainer/memory/estimate';
+import { currentLimit } from '../../../src/trainer/memory/backend-limits';
+import { transformerShape } from '../../../src/trainer/memory/shape';
 import { randomValues, relativeError } from './helpers';
 
 const FORWARD = 2e-6;
@@ -171,5 +174,14 @@ describe('native fused kernels match their composites on wasm', { skip }, () => 
       assert.throws(() => fused.maskedSoftmax(scores, mask, 1), /FtsMaskedSoftmax: mask of shape \[2,1,3,4\] does not broadcast to scores \[2,2,3,5\]/);
       tf.dispose([scores, mask]);
     });
+  });
+
+  it('the memory plan counts the fused kernels\' activations on wasm only while they are registered', () => {
+    const fusedLimit = withKernels(fused.FUSED_KERNEL_NAMES, () => currentLimit('wasm'));
+    assert.equal(fusedLimit.fusedKernels, true);
+    assert.equal(withKernels([], () => currentLimit('wasm')).fusedKernels, undefined);
+    const shape = transformerShape({ model_type: 'bert', vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072 }, 'config.json', 2);
+    const step = { batchSize: 8, seqLength: 128, dropout: true, gradientCheckpointing: false };
+    assert.ok(activationBytes(shape, { ...step, fusedKernels: true }) < 0.75 * activationBytes(shape, step));
   });
 });
