@@ -17,6 +17,7 @@ import { findProperty, formatProblem, hasErrors, resolveLossName, resolveMetricN
 import type { MetricName } from '../config/schema';
 import { PROTOCOL_VERSION, type DownloadEvent, type LogMessageEvent, type RunEndEvent, type RunError, type SourceLocation } from '../protocol/events';
 import { initBackend, type BackendName } from './backends';
+import { isWasmHeapExhausted, WASM_HEAP_EXHAUSTED_ADVICE, wasmHeapBytes } from './backends/wasm-heap';
 import { checkpointGlobalStep, latestCheckpoint, listCheckpoints } from './checkpoints';
 import { loadTrainerModule, type CoreModules, type TrainerModule } from './custom-module';
 import { DataError, prepareData, type PreparedData } from './data';
@@ -717,6 +718,7 @@ function describeError(error: unknown, module: TrainerModule | undefined): RunEr
   if (error instanceof TrainerError) location = error.location;
   else if (error instanceof DataError) location = { file: error.file, line: error.line, column: error.column };
   location ??= module?.locate(error);
+  if (isWasmHeapExhausted(error, wasmHeapBytes())) return { message: `${WASM_HEAP_EXHAUSTED_ADVICE} (${message})`, location, stack };
   if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'ENOSPC') {
     return { message: `The disk is full: ${message}. Free some space; checkpoints already written are intact, and --resume continues from the latest.`, location, stack };
   }
