@@ -76,6 +76,6 @@ export function memoryPlanMarkdown(plan: EditorPlan): string {
   if (plan.assumedBackend) notes.push('`backend: auto` planned against wasm, the backend it falls back to');
   if (result.plan.limit.backend === 'wasm') notes.push(result.plan.limit.fusedKernels ? "activations of the native addon's fused kernels" : 'activations of the pure wasm kernels (no native addon here, or FTS_NATIVE=0)');
   lines.push(notes.join(' · '));
-  lines.push(result.plan.fits ? 'Fits.' : `Does not fit${result.plan.overflow && result.plan.total <= result.plan.limit.bytes ? `: ${result.plan.overflow}` : ''}; the run will refuse to start (quick fixes on the warning).`);
+  lines.push(result.plan.fits ? (result.plan.caution ? `Fits, but ${result.plan.caution}` : 'Fits.') : `Does not fit${result.plan.overflow && result.plan.total <= result.plan.limit.bytes ? `: ${result.plan.overflow}` : ''}; the run will refuse to start (quick fixes on the warning).`);
   return lines.join('\n\n');
 }

@@ -548,6 +548,7 @@ function checkMemory(result: PlanResult, memory: MemoryCheck, say: (level: 'info
     return;
   }
   if (announce) say('info', `Memory plan: ${formatPlan(result.plan)}`);
+  if (announce && result.plan.caution) say('warning', `Memory plan: ${result.plan.caution}`);
 }
 
 /** Parameter counts of a built model: frozen weights are stored, only trainable ones get gradients and state. */

@@ -205,6 +205,13 @@ export interface MemoryLimit {
   tensorLabel?: string;
   /** The backend runs the native fused transformer kernels, which keep fewer intermediates for the backward pass. */
   fusedKernels?: boolean;
+  /**
+   * Above these bytes a step that fits `bytes` may still fail: the backend holds memory the plan
+   * does not see (pure wasm: see limits.ts). The plan then carries a caution, not a refusal.
+   */
+  cautionBytes?: number;
+  /** Why, in a clause: "the pure wasm kernels hold up to 1.55 × the live bytes (…)". */
+  cautionReason?: string;
 }
 
 export interface PlanInput {
@@ -236,6 +243,8 @@ export interface MemoryPlan {
   fits: boolean;
   /** Why it does not fit, in a sentence; absent when it fits. */
   overflow?: string;
+  /** It fits, but above the limit's caution bytes: what may happen and what keeps it safe. */
+  caution?: string;
 }
 
 export function estimateMemory(input: PlanInput): MemoryPlan {
@@ -257,6 +266,10 @@ export function estimateMemory(input: PlanInput): MemoryPlan {
   else if (limit.tensorBytes !== undefined && largestTensor.bytes > limit.tensorBytes) {
     overflow = `${largestTensor.what} takes ${formatGB(largestTensor.bytes)} GB, more than one buffer may hold (${limit.tensorLabel ?? formatGB(limit.tensorBytes) + ' GB'})`;
   }
+  const caution =
+    overflow === undefined && limit.cautionBytes !== undefined && total > limit.cautionBytes
+      ? `about ${formatGB(total)} GB may still not fit: ${limit.cautionReason ?? 'the backend holds memory the plan does not count'}, so above ${formatGB(limit.cautionBytes)} GB the heap can run out. A smaller batch or gradient_checkpointing: true keeps it under.`
+      : undefined;
   return {
     weights,
     grads,
@@ -271,6 +284,7 @@ export function estimateMemory(input: PlanInput): MemoryPlan {
     largestTensor,
     fits: overflow === undefined,
     ...(overflow ? { overflow } : {}),
+    ...(caution ? { caution } : {}),
   };
 }
 

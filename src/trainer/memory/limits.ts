@@ -11,9 +11,34 @@ import { formatLimit, type MemoryLimit } from './estimate';
  */
 export const WASM_HEAP_MAX_BYTES = 4294901760;
 
-/** `fusedKernels`: the native addon's fused transformer kernels run (they keep fewer intermediates). */
+/**
+ * The wasm heap over the live bytes tfjs allocates, with the pure wasm kernels: XNNPACK keeps a
+ * packed copy of each matmul's weight operand (one per orientation, freed with the tensor) inside the
+ * heap, where the plan's meter does not see it, and the heap fragments. Measured 1.09-1.51 on BERT
+ * shapes (bench/wasm-heap.ts); bert-base and distilgpt2 at 2 × 128 abort at 4 GiB with 3.36 and
+ * 2.98 GB live (bench/memory.ts, FTS_NATIVE=0).
+ */
+export const PURE_WASM_HEAP_RATIO = 1.55;
+
+/** The same with the native addon (matmuls are BLAS calls on the heap in place): 1.01-1.10, growth steps and fragmentation. */
+export const NATIVE_WASM_HEAP_RATIO = 1.1;
+
+/** `fusedKernels`: the native addon's kernels run (fewer intermediates, and no packed copies). */
 export function wasmLimit(fusedKernels = false): MemoryLimit {
-  return { backend: 'wasm', bytes: WASM_HEAP_MAX_BYTES, label: '4 GiB (wasm)', ...(fusedKernels ? { fusedKernels } : {}) };
+  const limit: MemoryLimit = { backend: 'wasm', bytes: WASM_HEAP_MAX_BYTES, label: '4 GiB (wasm)' };
+  if (fusedKernels) {
+    return {
+      ...limit,
+      fusedKernels,
+      cautionBytes: Math.floor(WASM_HEAP_MAX_BYTES / NATIVE_WASM_HEAP_RATIO),
+      cautionReason: `the wasm heap grows to up to ${NATIVE_WASM_HEAP_RATIO} × the live bytes (its growth steps, and fragmentation)`,
+    };
+  }
+  return {
+    ...limit,
+    cautionBytes: Math.floor(WASM_HEAP_MAX_BYTES / PURE_WASM_HEAP_RATIO),
+    cautionReason: `the pure wasm kernels hold up to ${PURE_WASM_HEAP_RATIO} × the live bytes (XNNPACK's packed copies of the matmul weights, which the native addon does not make, and fragmentation)`,
+  };
 }
 
 /** cpu, tensorflow, tensorflow-gpu: the machine's memory (os.totalmem). */

@@ -160,3 +160,16 @@ test('a decoder\'s plan counts its [b, L, vocab] logits', () => {
   assert.equal(plan.fits, false);
   assert.equal(plan.largestTensor.bytes, Math.max(4 * 512 * 32000, 4 * 32000 * 2048));
 });
+
+test('on pure wasm a plan above the heap over 1.55 fits with a caution; with the native kernels, or below it, without one', () => {
+  const shape = transformerShape({ model_type: 'bert', vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072 }, 'config.json');
+  const parameters = parametersFromShape(shape);
+  const plan = (batchSize: number, fusedKernels: boolean) =>
+    estimateMemory({ parameters, optim: 'adamw_torch', shape, step: { batchSize, seqLength: 128, dropout: true, gradientCheckpointing: false, fusedKernels }, gradientAccumulationSteps: 1, limit: wasmLimit(fusedKernels) });
+  // bert-base at 2 × 128: 3.36 GB live on pure wasm, which aborted at the 4 GiB heap (bench/memory.ts, FTS_NATIVE=0).
+  const pure = plan(2, false);
+  assert.equal(pure.fits, true);
+  assert.match(pure.caution ?? '', /^about 3\.36 GB may still not fit: the pure wasm kernels hold up to 1\.55 × the live bytes .* above 2\.77 GB the heap can run out/);
+  assert.equal(plan(2, true).caution, undefined, 'the native kernels: no packed copies, the plan as measured');
+  assert.equal(plan(1, false).caution, undefined, `${formatPlan(plan(1, false))} is under the caution line`);
+});
