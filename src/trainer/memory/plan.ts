@@ -132,18 +132,17 @@ export function planRun(request: PlanRequest): PlanResult {
 /**
  * The largest micro-batch that fits, and the accumulation that keeps the effective batch
  * (per_device_train_batch_size × gradient_accumulation_steps): a divisor of it when one is at
- * least half the largest that fits, else the largest with the accumulation rounded up.
+ * least half the largest that fits, else the largest with the accumulation rounded up. A batch
+ * that fits without the limit's caution is preferred (on pure wasm, 3.8 GB "fits" 4 GiB and aborts).
  */
 function smallerBatch(request: PlanRequest): Suggestion | undefined {
   const effective = request.batchSize * request.gradientAccumulationSteps;
   const fitsAt = (batchSize: number, accumulation: number) => planFor(request, { batchSize, gradientAccumulationSteps: accumulation });
-  let largest = 0;
-  for (let b = request.batchSize - 1; b >= 1; b--) {
-    if (fitsAt(b, Math.ceil(effective / b)).fits) {
-      largest = b;
-      break;
-    }
-  }
+  const largestWhere = (ok: (plan: MemoryPlan) => boolean) => {
+    for (let b = request.batchSize - 1; b >= 1; b--) if (ok(fitsAt(b, Math.ceil(effective / b)))) return b;
+    return 0;
+  };
+  const largest = largestWhere((p) => p.fits && p.caution === undefined) || largestWhere((p) => p.fits);
   if (largest === 0) return undefined;
   let batchSize = largest;
   for (let b = largest; b >= Math.ceil(largest / 2); b--) {

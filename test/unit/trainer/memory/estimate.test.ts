@@ -173,3 +173,18 @@ test('on pure wasm a plan above the heap over 1.55 fits with a caution; with the
   assert.equal(plan(2, true).caution, undefined, 'the native kernels: no packed copies, the plan as measured');
   assert.equal(plan(1, false).caution, undefined, `${formatPlan(plan(1, false))} is under the caution line`);
 });
+
+test('a smaller batch is suggested below the caution line when one exists (BERT-medium at 16 × 128 on pure wasm)', () => {
+  const shape = transformerShape({ model_type: 'bert', vocab_size: 30522, hidden_size: 512, num_hidden_layers: 8, num_attention_heads: 8, intermediate_size: 2048 }, 'config.json');
+  const request = (fusedKernels: boolean): PlanRequest => ({
+    shape, parameters: parametersFromShape(shape), optim: 'adamw_torch', batchSize: 16, seqLength: 128, gradientAccumulationSteps: 1,
+    gradientCheckpointing: false, dropout: true, lora: false, limit: wasmLimit(fusedKernels), alternatives: [],
+  });
+  const pure = planRun(request(false)).suggestions.find((s) => s.kind === 'batch');
+  assert.ok(pure?.kind === 'batch');
+  assert.equal(pure.plan.caution, undefined, formatPlan(pure.plan));
+  // 8 × 2 fits the 4 GiB heap (3.44 GB, and it ran: bench/wasm-heap.ts) but is above 2.77 GB; 4 × 4 is below.
+  assert.deepEqual([pure.batchSize, pure.gradientAccumulationSteps], [4, 4]);
+  // The native kernels hold less: 16 × 128 itself fits there.
+  assert.equal(planRun(request(true)).plan.fits, true);
+});
