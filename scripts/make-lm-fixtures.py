@@ -1,9 +1,9 @@
 """
-Tiny random decoder language models (GPT-2, Llama sharded, Qwen2) and the golden values that the
+Tiny random decoder language models (GPT-2, Llama sharded, Qwen2, Mistral) and the golden values that the
 causal-LM parity tests in test/unit/trainer/hf-lm compare against, made with the real transformers,
 tokenizers and torch.
 
-    .venv/bin/python scripts/make-lm-fixtures.py      # writes test/fixtures/hf-lm/
+    .venv/bin/python scripts/make-lm-fixtures.py [NAME ...]     # writes test/fixtures/hf-lm/ (all, or the named ones)
 
 Each fixture folder holds what the Hub would serve (config.json, model.safetensors or shards with
 model.safetensors.index.json, tokenizer.json, tokenizer_config.json, generation_config.json), plus:
@@ -35,6 +35,8 @@ from transformers import (
     GPT2LMHeadModel,
     LlamaConfig,
     LlamaForCausalLM,
+    MistralConfig,
+    MistralForCausalLM,
     PreTrainedTokenizerFast,
     Qwen2Config,
     Qwen2ForCausalLM,
@@ -190,14 +192,16 @@ def make_fixture(name, model_cls, config, tok, save_kwargs, out_root, train):
     print(f"{out}: {size // 1024} KB, eval_loss {eval_loss:.6f}, {golden.get('train', {}).get('losses')}", file=sys.stderr)
 
 
-def fixtures(out_root):
+def fixtures(out_root, names):
+    wanted = lambda name: not names or name in names
     gpt2_tok = bytelevel_tokenizer(bos=False)
     ids = {"bos_token_id": gpt2_tok.bos_token_id, "eos_token_id": gpt2_tok.eos_token_id, "pad_token_id": gpt2_tok.pad_token_id}
     gpt2 = GPT2Config(
         vocab_size=len(gpt2_tok), n_positions=64, n_embd=32, n_layer=2, n_head=4, activation_function="gelu_new",
         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, **ids,
     )
-    make_fixture("gpt2", GPT2LMHeadModel, gpt2, gpt2_tok, {}, out_root, train=True)
+    if wanted("gpt2"):
+        make_fixture("gpt2", GPT2LMHeadModel, gpt2, gpt2_tok, {}, out_root, train=True)
 
     llama_tok = bytelevel_tokenizer(bos=True)
     ids = {"bos_token_id": llama_tok.bos_token_id, "eos_token_id": llama_tok.eos_token_id, "pad_token_id": llama_tok.pad_token_id}
@@ -205,7 +209,8 @@ def fixtures(out_root):
         vocab_size=len(llama_tok), hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         max_position_embeddings=64, rms_norm_eps=1e-5, tie_word_embeddings=False, **ids,
     )
-    make_fixture("llama", LlamaForCausalLM, llama, llama_tok, {"max_shard_size": "50KB"}, out_root, train=True)
+    if wanted("llama"):
+        make_fixture("llama", LlamaForCausalLM, llama, llama_tok, {"max_shard_size": "50KB"}, out_root, train=True)
 
     qwen2 = Qwen2Config(
         vocab_size=len(gpt2_tok), hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=1,
@@ -213,15 +218,27 @@ def fixtures(out_root):
         rope_parameters={"rope_type": "linear", "factor": 2.0, "rope_theta": 1000000.0},
         bos_token_id=gpt2_tok.bos_token_id, eos_token_id=gpt2_tok.eos_token_id, pad_token_id=gpt2_tok.pad_token_id,
     )
-    make_fixture("qwen2", Qwen2ForCausalLM, qwen2, gpt2_tok, {}, out_root, train=False)
+    if wanted("qwen2"):
+        make_fixture("qwen2", Qwen2ForCausalLM, qwen2, gpt2_tok, {}, out_root, train=False)
+
+    # Mistral: Llama's blocks with a sliding window, here 4 tokens, so the golden texts (up to ~20 tokens)
+    # attend through the window and a missing or off-by-one window shows in the logits.
+    mistral = MistralConfig(
+        vocab_size=len(llama_tok), hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+        max_position_embeddings=64, rms_norm_eps=1e-5, tie_word_embeddings=False, sliding_window=4,
+        bos_token_id=llama_tok.bos_token_id, eos_token_id=llama_tok.eos_token_id, pad_token_id=llama_tok.pad_token_id,
+    )
+    if wanted("mistral"):
+        make_fixture("mistral", MistralForCausalLM, mistral, llama_tok, {}, out_root, train=False)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="fixtures to write (default: all)")
     parser.add_argument("--out", default=None)
     options = parser.parse_args()
     torch.set_num_threads(1)
-    fixtures(options.out or os.path.join(ROOT, "test", "fixtures", "hf-lm"))
+    fixtures(options.out or os.path.join(ROOT, "test", "fixtures", "hf-lm"), options.names)
 
 
 if __name__ == "__main__":

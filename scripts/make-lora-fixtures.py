@@ -195,8 +195,14 @@ DECODER_VARIANTS = {
         {"target_modules": "all-linear", "bias": "all"},
         {"modules_to_save": ["embed_tokens"]},
     ],
+    # Mistral: Llama's projections under another model_type (PEFT's defaults are looked up by it).
+    "mistral": [
+        {},
+        {"target_modules": "all-linear"},
+        {"target_modules": ["k_proj", "o_proj", "down_proj"], "modules_to_save": ["lm_head"], "bias": "lora_only"},
+    ],
 }
-VARIANTS_ONLY = ("qwen2",)
+VARIANTS_ONLY = ("qwen2", "mistral")
 
 
 def decoder_variants(base_dir, base_name):

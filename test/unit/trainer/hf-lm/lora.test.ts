@@ -1,11 +1,11 @@
 /**
- * LoRA on decoders against PEFT (goldens: `.venv/bin/python scripts/make-lora-fixtures.py llama gpt2 qwen2`,
+ * LoRA on decoders against PEFT (goldens: `.venv/bin/python scripts/make-lora-fixtures.py llama gpt2 qwen2 mistral`,
  * after scripts/make-lm-fixtures.py): on the tiny Llama and GPT-2 (Conv1D, fan_in_fan_out) with r=4,
  * alpha=8 and the same fixed initial adapter (A and B wide random) on both sides, 3 AdamW steps of our
  * Trainer against PEFT + transformers' Trainer; our merge against merge_and_unload(); our saved adapter
  * in PeftModel.from_pretrained; target selection and print_trainable_parameters against PEFT's for
  * list, regex and all-linear targets, bias and modules_to_save; adapter-only checkpoints with an exact
- * resume; lora_dropout under gradient checkpointing; Qwen2 (q/k/v biases, tied head) target selection.
+ * resume; lora_dropout under gradient checkpointing; Qwen2 (q/k/v biases, tied head) and Mistral target selection.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,8 +35,8 @@ import { FIXTURES, fixtureDir, golden, maxAbsDiff, paddedBatch } from './helpers
 
 const core = { 'finetune-studio': publicApi, '@tensorflow/tfjs': tf };
 const BASES = ['llama', 'gpt2'] as const;
-/** Qwen2 (q/k/v biases, tied head) has target-selection goldens only. */
-const VARIANT_BASES = ['llama', 'gpt2', 'qwen2'] as const;
+/** Qwen2 (q/k/v biases, tied head) and Mistral have target-selection goldens only. */
+const VARIANT_BASES = ['llama', 'gpt2', 'qwen2', 'mistral'] as const;
 type Base = (typeof VARIANT_BASES)[number];
 
 interface LoraGolden {
