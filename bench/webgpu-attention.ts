@@ -12,11 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionGradKernel, attentionKernel } from '../src/trainer/backends/kernels/webgpu-attention';
-import { readEncoderConfig } from '../src/trainer/models/hf/config';
-import { buildBertFamily } from '../src/trainer/models/hf/encoders';
 import type { ParamFactory } from '../src/trainer/models/hf/layers';
-import { DropoutContext } from '../src/trainer/models/ops';
-import { QUICK, row, runBeforeAfterBench, timeBoth } from './webgpu-before-after';
+import { QUICK, row, runBeforeAfterBench, smallBertLoss, timeBoth } from './webgpu-before-after';
 
 const KERNELS: Record<string, tf.KernelFunc> = { FtsAttention: attentionKernel, FtsAttentionGrad: attentionGradKernel };
 
@@ -71,16 +68,8 @@ async function benchStep(): Promise<string[]> {
     weights.push(variable);
     return variable;
   };
-  const config = readEncoderConfig(
-    { model_type: 'bert', hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 512, vocab_size: 1000 },
-    'bench:bert',
-  );
-  const spec = buildBertFamily(config, 2, param);
-  const ids = tf.randomUniform([8, 64], 1, 1000, 'int32', 5);
-  const mask = tf.concat([tf.ones([8, 56], 'int32'), tf.zeros([8, 8], 'int32')], 1);
-  const labels = tf.oneHot(tf.randomUniform([8], 0, 2, 'int32', 6), 2);
+  const loss = smallBertLoss(param);
   const optimizer = tf.train.sgd(1e-3);
-  const loss = () => tf.losses.softmaxCrossEntropy(labels, spec.body({ input_ids: ids, attention_mask: mask }, new DropoutContext(false, 1))) as tf.Scalar;
   const step = () => {
     const { value, grads } = tf.variableGrads(loss, weights);
     optimizer.applyGradients(grads);
@@ -91,7 +80,7 @@ async function benchStep(): Promise<string[]> {
   const profile = await tf.profile(() => tf.dispose(step()));
   const calls = profile.kernelNames.includes('FtsAttention');
   const [before, after] = await timeBoth({ setup: () => useFusedAttention(false), body: step }, { setup: () => useFusedAttention(true), body: step }, QUICK ? 1 : 2);
-  tf.dispose([...weights, ids, mask, labels]);
+  tf.dispose(weights);
   optimizer.dispose();
   const name = `training step: BERT 2x128 (4 heads, d32), 8x64 tokens${calls ? '' : ' (the encoder does not call FtsAttention at this commit)'}`;
   return [row(name, before, after)];

@@ -1,10 +1,15 @@
 /**
  * What the WebGPU before/after benches share: interleaved timing of two contenders, the Markdown
- * table they print, and the re-exec that gives lavapipe's variables to a child process only.
+ * table they print, the re-exec that gives lavapipe's variables to a child process only, and the
+ * small BERT both train a step of.
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { initBackend } from '../src/trainer/backends';
+import { readEncoderConfig } from '../src/trainer/models/hf/config';
+import { buildBertFamily } from '../src/trainer/models/hf/encoders';
+import type { ParamFactory } from '../src/trainer/models/hf/layers';
+import { DropoutContext } from '../src/trainer/models/ops';
 import { vulkanEnv } from '../test/unit/backends/fixtures/children';
 
 export const QUICK = process.argv.includes('--quick');
@@ -83,4 +88,17 @@ export function runBeforeAfterBench(sections: (() => Promise<string[]>)[]): void
     console.error(error);
     process.exit(1);
   });
+}
+
+/** The loss of a 2-layer BERT (hidden 128, 4 heads of 32) on 8 rows of 64 tokens with padding, dropout off; weights from `param`. */
+export function smallBertLoss(param: ParamFactory): () => tf.Scalar {
+  const config = readEncoderConfig(
+    { model_type: 'bert', hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 512, vocab_size: 1000 },
+    'bench:bert',
+  );
+  const spec = buildBertFamily(config, 2, param);
+  const ids = tf.randomUniform([8, 64], 1, 1000, 'int32', 5);
+  const mask = tf.concat([tf.ones([8, 56], 'int32'), tf.zeros([8, 8], 'int32')], 1);
+  const labels = tf.oneHot(tf.randomUniform([8], 0, 2, 'int32', 6), 2);
+  return () => tf.losses.softmaxCrossEntropy(labels, spec.body({ input_ids: ids, attention_mask: mask }, new DropoutContext(false, 1))) as tf.Scalar;
 }

@@ -14,16 +14,14 @@ import * as tf from '@tensorflow/tfjs';
 import * as fused from '../src/trainer/backends/fused';
 import { WEBGPU_FUSED_KERNELS, webgpuFusedKernel } from '../src/trainer/backends/kernels/webgpu-fused';
 import { gradNormAndClipCoefficient, gradNormComposite } from '../src/trainer/gradients';
-import { readEncoderConfig } from '../src/trainer/models/hf/config';
 import { readDecoderConfig } from '../src/trainer/models/hf/decoder-config';
 import { buildDecoder } from '../src/trainer/models/hf/decoders';
-import { buildBertFamily } from '../src/trainer/models/hf/encoders';
 import type { ParamFactory } from '../src/trainer/models/hf/layers';
 import { DropoutContext } from '../src/trainer/models/ops';
 import { AdamOptimizer } from '../src/trainer/optimizers/rules';
 import type { UpdateContext } from '../src/trainer/optimizers/slot-optimizer';
 import type { NamedWeight } from '../src/trainer/types';
-import { QUICK, row, runBeforeAfterBench, timeBoth } from './webgpu-before-after';
+import { QUICK, row, runBeforeAfterBench, smallBertLoss, timeBoth } from './webgpu-before-after';
 
 /**
  * The kernels measured here: every fused op but attention (its own bench is bench/webgpu-attention.ts).
@@ -152,18 +150,6 @@ function weightStore(): { param: ParamFactory; weights: NamedWeight[] } {
 
 type LossFn = () => tf.Scalar;
 
-function bertLoss(param: ParamFactory): LossFn {
-  const config = readEncoderConfig(
-    { model_type: 'bert', hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 512, vocab_size: 1000 },
-    'bench:bert',
-  );
-  const spec = buildBertFamily(config, 2, param);
-  const ids = tf.randomUniform([8, 64], 1, 1000, 'int32', 5);
-  const mask = tf.concat([tf.ones([8, 56], 'int32'), tf.zeros([8, 8], 'int32')], 1);
-  const labels = tf.oneHot(tf.randomUniform([8], 0, 2, 'int32', 6), 2);
-  return () => tf.losses.softmaxCrossEntropy(labels, spec.body({ input_ids: ids, attention_mask: mask }, new DropoutContext(false, 1))) as tf.Scalar;
-}
-
 function llamaLoss(param: ParamFactory): LossFn {
   const config = readDecoderConfig(
     { model_type: 'llama', hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 344, vocab_size: 1000 },
@@ -193,7 +179,7 @@ async function benchSteps(): Promise<string[]> {
   const lines: string[] = [];
   const settings = { beta1: 0.9, beta2: 0.999, eps: 1e-8, decoupled: true };
   const iterations = QUICK ? 1 : 2;
-  for (const [name, build] of [['BERT 2x128, 8x64 tokens', bertLoss], ['Llama 2x128, 8x64 tokens', llamaLoss]] as const) {
+  for (const [name, build] of [['BERT 2x128, 8x64 tokens', smallBertLoss], ['Llama 2x128, 8x64 tokens', llamaLoss]] as const) {
     const { param, weights } = weightStore();
     const loss = build(param);
     const adamOf = (fusedStep: boolean) =>

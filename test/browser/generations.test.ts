@@ -6,12 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { GenerationsEvent, RunStartEvent, TrainerEvent } from '../../src/protocol/events';
 import type { RunSummary } from '../../src/protocol/webview';
-import { buildWebviewBundle, CHROMIUM_PATH, launchChromium, openDashboard, ROOT, sendToWebview, serveDashboard, type DashboardServer } from './harness';
+import { NO_CHROMIUM, ROOT, sendToWebview, startDashboardSession, type DashboardSession } from './harness';
 import { DARK_THEME } from './themes';
 
 const RUN = '/workspace/examples/tiny-chat/runs/tiny-chat';
@@ -61,24 +60,20 @@ const summary: RunSummary = {
   status: 'completed', lastStep: 100, totalSteps: 100, startedAt: 1717236000000,
 };
 
-const chromiumMissing = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 
-describe('generations in the dashboard', { skip: chromiumMissing && `no Chromium at ${CHROMIUM_PATH}` }, () => {
-  let browser: Browser;
-  let server: DashboardServer;
+describe('generations in the dashboard', { skip: NO_CHROMIUM }, () => {
+  let session: DashboardSession;
   let page: Page;
   let consoleErrors: string[];
 
   before(async () => {
-    server = await serveDashboard(await buildWebviewBundle());
-    browser = await launchChromium();
-    ({ page, consoleErrors } = await openDashboard(browser, server.url, { themeClass: 'vscode-dark', themeVars: DARK_THEME, viewport: { width: 1280, height: 1000 } }));
+    session = await startDashboardSession({ themeClass: 'vscode-dark', themeVars: DARK_THEME, viewport: { width: 1280, height: 1000 } });
+    ({ page, consoleErrors } = session);
     await sendToWebview(page, { type: 'init', runs: [summary], activeRunId: RUN });
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   const headers = (p: Page) => p.locator('#generations thead th[data-step]').evaluateAll((ths) => ths.map((t) => Number((t as HTMLElement).dataset.step)));

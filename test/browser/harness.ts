@@ -72,6 +72,9 @@ export async function serveDashboard(bundleDir: string): Promise<DashboardServer
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** The describe option that skips a browser suite where there is no Chromium (never in CI, where a missing one fails). */
+export const NO_CHROMIUM: string | false = !existsSync(CHROMIUM_PATH) && !process.env.CI && `no Chromium at ${CHROMIUM_PATH}`;
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -95,11 +98,37 @@ declare global {
   }
 }
 
+export type DashboardOptions = { themeClass?: string; themeVars?: Record<string, string>; savedState?: unknown; viewport?: { width: number; height: number } };
+
+/** One suite's dashboard: a fresh bundle, server and Chromium; `close` releases the browser and the server. */
+export interface DashboardSession {
+  page: Page;
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function startDashboardSession(options: DashboardOptions): Promise<DashboardSession> {
+  const server = await serveDashboard(await buildWebviewBundle());
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  const { page, consoleErrors } = await openDashboard(browser, server.url, options);
+  return {
+    page,
+    consoleErrors,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
 /** Opens the dashboard with a stand-in VS Code API and the given theme applied like VS Code does. */
 export async function openDashboard(
   browser: Browser,
   url: string,
-  options: { themeClass?: string; themeVars?: Record<string, string>; savedState?: unknown; viewport?: { width: number; height: number } } = {},
+  options: DashboardOptions = {},
 ): Promise<{ page: Page; consoleErrors: string[] }> {
   const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 900 } });
   const consoleErrors: string[] = [];

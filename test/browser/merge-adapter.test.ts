@@ -5,12 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { RunStartEvent, TrainerEvent } from '../../src/protocol/events';
 import { isWebviewToHostMessage, type RunSummary } from '../../src/protocol/webview';
 import { synthesizeRun } from '../fixtures/events/synthesize';
-import { buildWebviewBundle, CHROMIUM_PATH, launchChromium, openDashboard, posted, sendToWebview, serveDashboard, type DashboardServer } from './harness';
+import { NO_CHROMIUM, posted, sendToWebview, startDashboardSession, type DashboardSession } from './harness';
 import { DARK_THEME } from './themes';
 
 const LORA = '/scratch/runs/bert-lora';
@@ -25,23 +24,19 @@ function bertRun(outputDir: string, lora: boolean, ended: boolean): TrainerEvent
     .map((e) => (e.type === 'runStart' ? ({ ...e, model: { name: '/scratch/model', parameters: 91_843, trainableParameters: lora ? 4_611 : 91_843, ...(lora ? { adapter: ADAPTER } : {}) } } satisfies RunStartEvent) : e));
 }
 
-const chromiumMissing = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 
-describe('Merge Adapter in the dashboard', { skip: chromiumMissing && `no Chromium at ${CHROMIUM_PATH}` }, () => {
-  let browser: Browser;
-  let server: DashboardServer;
+describe('Merge Adapter in the dashboard', { skip: NO_CHROMIUM }, () => {
+  let session: DashboardSession;
   let page: Page;
   let consoleErrors: string[];
 
   before(async () => {
-    server = await serveDashboard(await buildWebviewBundle());
-    browser = await launchChromium();
-    ({ page, consoleErrors } = await openDashboard(browser, server.url, { themeClass: 'vscode-dark', themeVars: DARK_THEME }));
+    session = await startDashboardSession({ themeClass: 'vscode-dark', themeVars: DARK_THEME });
+    ({ page, consoleErrors } = session);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   test('hidden while the LoRA run trains, shown when it completes; the click posts mergeAdapter for that run', async () => {

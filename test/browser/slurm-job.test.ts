@@ -5,37 +5,33 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { JobEvent, TrainerEvent } from '../../src/protocol/events';
 import type { RunSummary } from '../../src/protocol/webview';
 import { synthesizeRun } from '../fixtures/events/synthesize';
-import { buildWebviewBundle, CHROMIUM_PATH, launchChromium, openDashboard, ROOT, sendToWebview, serveDashboard, type DashboardServer } from './harness';
+import { NO_CHROMIUM, ROOT, sendToWebview, startDashboardSession, type DashboardSession } from './harness';
 import { DARK_THEME } from './themes';
 
 const RUN = '/scratch/runs/slurm-run';
 const summary: RunSummary = { id: RUN, name: 'slurm-run', outputDir: RUN, configPath: '/scratch/slurm.trainer.yaml', status: 'running', lastStep: 0, totalSteps: 120, startedAt: 1717230000000 };
 const job = (fields: Partial<JobEvent>): JobEvent => ({ type: 'job', time: 1717230000000, scheduler: 'slurm', jobId: '4242', state: 'PENDING', active: true, ...fields });
 
-const chromiumMissing = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 
-describe('a Slurm job in the dashboard', { skip: chromiumMissing && `no Chromium at ${CHROMIUM_PATH}` }, () => {
-  let browser: Browser;
-  let server: DashboardServer;
+describe('a Slurm job in the dashboard', { skip: NO_CHROMIUM }, () => {
+  let session: DashboardSession;
   let page: Page;
   let consoleErrors: string[];
 
   before(async () => {
-    server = await serveDashboard(await buildWebviewBundle());
-    browser = await launchChromium();
-    ({ page, consoleErrors } = await openDashboard(browser, server.url, { themeClass: 'vscode-dark', themeVars: DARK_THEME }));
+    session = await startDashboardSession({ themeClass: 'vscode-dark', themeVars: DARK_THEME });
+    ({ page, consoleErrors } = session);
     await sendToWebview(page, { type: 'init', runs: [summary], activeRunId: RUN });
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   test('a queued job shows its state and pending reason before the trainer says anything', async () => {

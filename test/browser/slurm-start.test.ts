@@ -5,12 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { JobEvent } from '../../src/protocol/events';
 import { isWebviewToHostMessage, type RunSummary } from '../../src/protocol/webview';
 import { synthesizeRun } from '../fixtures/events/synthesize';
-import { buildWebviewBundle, CHROMIUM_PATH, launchChromium, openDashboard, posted, sendToWebview, serveDashboard, type DashboardServer } from './harness';
+import { NO_CHROMIUM, posted, sendToWebview, startDashboardSession, type DashboardSession } from './harness';
 import { DARK_THEME } from './themes';
 
 const SLURM = '/scratch/runs/on-slurm';
@@ -19,23 +18,19 @@ const summary = (id: string, status: RunSummary['status']): RunSummary => ({ id,
 const job = (fields: Partial<JobEvent>): JobEvent => ({ type: 'job', time: 1717230000000, scheduler: 'slurm', jobId: '77', state: 'RUNNING', active: true, ...fields });
 const run = (outputDir: string) => synthesizeRun({ runId: outputDir, outputDir, seed: 3 }).map((e) => (e.type === 'runStart' ? { ...e, configPath: `${outputDir}.trainer.yaml` } : e));
 
-const chromiumMissing = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 
-describe('Start on Slurm in the dashboard', { skip: chromiumMissing && `no Chromium at ${CHROMIUM_PATH}` }, () => {
-  let browser: Browser;
-  let server: DashboardServer;
+describe('Start on Slurm in the dashboard', { skip: NO_CHROMIUM }, () => {
+  let session: DashboardSession;
   let page: Page;
   let consoleErrors: string[];
 
   before(async () => {
-    server = await serveDashboard(await buildWebviewBundle());
-    browser = await launchChromium();
-    ({ page, consoleErrors } = await openDashboard(browser, server.url, { themeClass: 'vscode-dark', themeVars: DARK_THEME }));
+    session = await startDashboardSession({ themeClass: 'vscode-dark', themeVars: DARK_THEME });
+    ({ page, consoleErrors } = session);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   test('a Slurm run: disabled while its job runs, enabled once it ended; the click posts startSlurm with its config', async () => {

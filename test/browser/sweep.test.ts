@@ -5,14 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { TrainerEvent } from '../../src/protocol/events';
 import type { RunSummary } from '../../src/protocol/webview';
 import type { SweepHeader, TrialRecord } from '../../src/sweep/results';
 import { synthesizeRun } from '../fixtures/events/synthesize';
-import { buildWebviewBundle, CHROMIUM_PATH, launchChromium, openDashboard, posted, ROOT, sendToWebview, serveDashboard, type DashboardServer } from './harness';
+import { NO_CHROMIUM, posted, ROOT, sendToWebview, startDashboardSession, type DashboardSession } from './harness';
 import { DARK_THEME } from './themes';
 
 const SWEEP = '/workspace/runs/lr-sweep';
@@ -48,26 +48,22 @@ function trialEvents(i: number): TrainerEvent[] {
     });
 }
 
-const chromiumMissing = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 
-describe('sweep in the dashboard', { skip: chromiumMissing && `no Chromium at ${CHROMIUM_PATH}` }, () => {
-  let browser: Browser;
-  let server: DashboardServer;
+describe('sweep in the dashboard', { skip: NO_CHROMIUM }, () => {
+  let session: DashboardSession;
   let page: Page;
   let consoleErrors: string[];
 
   before(async () => {
-    server = await serveDashboard(await buildWebviewBundle());
-    browser = await launchChromium();
-    ({ page, consoleErrors } = await openDashboard(browser, server.url, { themeClass: 'vscode-dark', themeVars: DARK_THEME }));
+    session = await startDashboardSession({ themeClass: 'vscode-dark', themeVars: DARK_THEME });
+    ({ page, consoleErrors } = session);
     await sendToWebview(page, { type: 'init', runs: [0, 1, 2, 3].map(summary), activeRunId: dir(0) });
     for (const i of [0, 1, 2, 3]) await sendToWebview(page, { type: 'runHistory', runId: dir(i), events: trialEvents(i) });
     await sendToWebview(page, { type: 'sweep', sweepId: SWEEP, header, trials });
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   test('the trial table lists parameters, best metric and status, best trial first', async () => {
