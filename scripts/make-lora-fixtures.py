@@ -72,6 +72,23 @@ def batch_of(tok, golden):
     return DataCollatorWithPadding(tok)([dict(r) for r in rows])
 
 
+def golden_header(base_name):
+    """What every golden.json starts with: its generator, the library versions and the LoRA shape."""
+    return {
+        "generated_by": COMMAND,
+        "versions": {"peft": peft.__version__, "transformers": transformers.__version__, "torch": torch.__version__},
+        "base": base_name,
+        "r": R,
+        "lora_alpha": ALPHA,
+    }
+
+
+def write_golden(out, golden):
+    with open(os.path.join(out, "golden.json"), "w") as f:
+        json.dump(golden, f, indent=1)
+        f.write("\n")
+
+
 def make(base_name):
     base_dir = os.path.join(FIXTURES, base_name)
     with open(os.path.join(base_dir, "golden.json")) as f:
@@ -143,19 +160,13 @@ def make(base_name):
         merged_logits = merged(**batch).logits
 
     golden = {
-        "generated_by": COMMAND,
-        "versions": {"peft": peft.__version__, "transformers": transformers.__version__, "torch": torch.__version__},
-        "base": base_name,
-        "r": R,
-        "lora_alpha": ALPHA,
+        **golden_header(base_name),
         "print_trainable_parameters": printed.getvalue().strip(),
         "train": {"steps": STEPS, **{k: recipe[k] for k in ("learning_rate", "weight_decay", "max_grad_norm", "batch_size")}, "losses": losses, "grad_norms": grad_norms},
         "adapter_logits": adapter_logits.tolist(),
         "merged_logits": merged_logits.tolist(),
     }
-    with open(os.path.join(out, "golden.json"), "w") as f:
-        json.dump(golden, f, indent=1)
-        f.write("\n")
+    write_golden(out, golden)
     size = sum(os.path.getsize(os.path.join(d, x)) for d, _, xs in os.walk(out) for x in xs)
     print(f"{out}: {size // 1024} KB, losses {losses}, {golden['print_trainable_parameters']}", file=sys.stderr)
 
@@ -278,19 +289,13 @@ def make_decoder(base_name):
         merged_logits = loaded.merge_and_unload().eval()(input_ids=ids, attention_mask=mask).logits
     save_file({"adapter_logits": adapter_logits.contiguous(), "merged_logits": merged_logits.contiguous()}, os.path.join(out, "golden.safetensors"))
     golden = {
-        "generated_by": COMMAND,
-        "versions": {"peft": peft.__version__, "transformers": transformers.__version__, "torch": torch.__version__},
-        "base": base_name,
-        "r": R,
-        "lora_alpha": ALPHA,
+        **golden_header(base_name),
         "print_trainable_parameters": printed.getvalue().strip(),
         "targets": sorted(n.removeprefix("base_model.model.") for n, m in model.named_modules() if hasattr(m, "lora_A") and n.startswith("base_model.model.")),
         "train": {"steps": STEPS, **{k: recipe[k] for k in ("learning_rate", "weight_decay", "max_grad_norm", "batch_size")}, "losses": losses, "grad_norms": grad_norms},
         "variants": decoder_variants(base_dir, base_name),
     }
-    with open(os.path.join(out, "golden.json"), "w") as f:
-        json.dump(golden, f, indent=1)
-        f.write("\n")
+    write_golden(out, golden)
     size = sum(os.path.getsize(os.path.join(d, x)) for d, _, xs in os.walk(out) for x in xs)
     print(f"{out}: {size // 1024} KB, losses {losses}, {golden['print_trainable_parameters']}", file=sys.stderr)
 
@@ -300,16 +305,10 @@ def make_variants_only(base_name):
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     golden = {
-        "generated_by": COMMAND,
-        "versions": {"peft": peft.__version__, "transformers": transformers.__version__, "torch": torch.__version__},
-        "base": base_name,
-        "r": R,
-        "lora_alpha": ALPHA,
+        **golden_header(base_name),
         "variants": decoder_variants(os.path.join(LM_FIXTURES, base_name), base_name),
     }
-    with open(os.path.join(out, "golden.json"), "w") as f:
-        json.dump(golden, f, indent=1)
-        f.write("\n")
+    write_golden(out, golden)
     print(f"{out}: {[v['print_trainable_parameters'] for v in golden['variants']]}", file=sys.stderr)
 
 
